@@ -1,0 +1,218 @@
+"""Command line: ``parakou-geo address``, ``parakou-geo demo``.
+
+The only module that prints or exits. Errors are one clear message (exit code 2 for bad input,
+3 for an internal error), never a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from parakou_geo._errors import ParakouGeoError
+from parakou_geo.pipeline import STEPS, AddressingResult, address_files
+from parakou_geo.register import write_register
+from parakou_geo.settings import AddressingSettings, load_settings
+
+__all__ = ["build_parser", "main"]
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+_STEP_TEXT = {
+    "validate": "reading and checking inputs",
+    "streets": "grouping segments into streets",
+    "codes": "coding streets",
+    "numbering": "numbering doors",
+    "register": "building the register",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``parakou-geo``."""
+    parser = argparse.ArgumentParser(
+        prog="parakou-geo",
+        description="Street addressing and address register for the Commune of Parakou.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    addr = sub.add_parser(
+        "address", help="code streets and number buildings into a new register",
+        description="Code every street and number every building; write a register "
+                    "GeoPackage and an addresses CSV.",
+    )
+    addr.add_argument("--roads", required=True, type=Path, help="road lines (gpkg, shp, "
+                      "geojson, parquet, osm.pbf)")
+    addr.add_argument("--roads-layer", help="layer of the roads file")
+    addr.add_argument("--buildings", required=True, type=Path,
+                      help="building footprints, parcels or points")
+    addr.add_argument("--buildings-layer", help="layer of the buildings file")
+    addr.add_argument("--zones", type=Path, help="zone polygons (arrondissements)")
+    addr.add_argument("--zones-layer", help="layer of the zones file")
+    addr.add_argument("--zone-column", help="zone number column (default arr_num)")
+    addr.add_argument("--names", type=Path, help="official names CSV (street_code or "
+                      "road_id, name)")
+    _add_common(addr)
+    addr.add_argument("-o", "--output", required=True, type=Path, help="register .gpkg")
+    addr.add_argument("--csv", type=Path, help="addresses CSV (default: beside the register)")
+    addr.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
+    demo = sub.add_parser("demo", help="run the whole addressing job on the embedded "
+                          "(synthetic) sample")
+    demo.add_argument("-o", "--output-dir", type=Path, default=Path("parakou_demo_output"),
+                      help="folder for the demo outputs (default ./parakou_demo_output)")
+    _add_common(demo)
+    return parser
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--settings", type=Path, help="TOML settings file ([addressing] table)")
+    p.add_argument("--method", choices=["metric", "sequential", "decametric"],
+                   help="door numbering method (default metric)")
+    p.add_argument("--suffix-style", choices=["latin", "letters"],
+                   help="bis/ter... or A/B... (default latin)")
+    p.add_argument("--max-distance", type=float, metavar="M",
+                   help="maximum door-to-street distance in metres (default 100)")
+    p.add_argument("--metric-crs", metavar="CRS",
+                   help="CRS of the work: an EPSG code or 'auto' (default EPSG:32631)")
+    p.add_argument("--crs", metavar="CRS",
+                   help="CRS of input layers that have none, e.g. EPSG:4326")
+    p.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="creation date written on new addresses (default today)")
+
+
+def _settings(args: argparse.Namespace) -> AddressingSettings:
+    s = load_settings(args.settings) if args.settings else AddressingSettings()
+    changes: dict[str, Any] = {}
+    for opt, key in (("method", "method"), ("suffix_style", "suffix_style"),
+                     ("max_distance", "max_distance_m"), ("metric_crs", "crs"),
+                     ("zone_column", "zone_column")):
+        value = getattr(args, opt, None)
+        if value is not None:
+            changes[key] = value
+    return s.replace(**changes) if changes else s
+
+
+def _progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[], None]]:
+    if quiet:
+        return (lambda _s: None), (lambda: None)
+    bar = tqdm(total=len(STEPS), desc="parakou-geo", unit="step", file=sys.stderr,
+               bar_format="{desc}{n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}")
+    seen: list[str] = []
+
+    def step(name: str) -> None:
+        if seen:
+            bar.update(1)
+        seen.append(name)
+        bar.set_description(_STEP_TEXT.get(name, name))
+
+    def close() -> None:
+        bar.update(len(STEPS) - bar.n)
+        bar.set_description("done")
+        bar.close()
+
+    return step, close
+
+
+def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
+    c = result.counts
+    lines = [
+        f"Register written: {register}",
+        f"Addresses CSV:    {csv}",
+        f"  metric CRS:       {result.metric_crs.to_string()}",
+        f"  road features:    {c['roads']} → {c['segments']} segments → {c['streets']} streets",
+        f"  buildings:        {c['buildings']}",
+        f"  addresses:        {c['addresses']}",
+        f"  unaddressed:      {c['unaddressed']}",
+    ]
+    lines += [f"    {reason}: {n}" for reason, n in result.unaddressed_by_reason().items()]
+    for layer, rep in result.reports.items():
+        notes = []
+        if rep.n_repaired:
+            notes.append(f"{rep.n_repaired} invalid geometries repaired")
+        if rep.n_dropped_empty:
+            notes.append(f"{rep.n_dropped_empty} empty geometries dropped")
+        if rep.n_excluded_class:
+            notes.append(f"{rep.n_excluded_class} features of excluded road classes left out")
+        if notes:
+            lines.append(f"  {layer}: " + "; ".join(notes))
+    return "\n".join(lines)
+
+
+def _run_address(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    output: Path = args.output
+    csv = args.csv or output.with_name(output.stem + "_addresses.csv")
+    step, close = _progress(args.quiet)
+    result = address_files(
+        args.roads, args.buildings, zones=args.zones, names=args.names,
+        roads_layer=args.roads_layer, buildings_layer=args.buildings_layer,
+        zones_layer=args.zones_layer, settings=settings, crs=args.crs, run_date=args.date,
+        progress=step,
+    )
+    write_register(result.register, output, csv_path=csv, overwrite=args.overwrite)
+    close()
+    print(_summary(result, output, csv))
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from parakou_geo.datasets import sample_names_path, sample_path
+
+    out: Path = args.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(args)
+    step, close = _progress(args.quiet)
+    sample = sample_path()
+    result = address_files(
+        sample, sample, zones=sample, names=sample_names_path(), roads_layer="roads",
+        buildings_layer="buildings", zones_layer="zones", settings=settings, crs=args.crs,
+        run_date=args.date, progress=step,
+    )
+    register = out / "register.gpkg"
+    csv = out / "addresses.csv"
+    write_register(result.register, register, csv_path=csv, overwrite=True)
+    close()
+    print("Demo on the embedded SYNTHETIC Parakou-like sample (not real data).")
+    print(_summary(result, register, csv))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    runners = {"address": _run_address, "demo": _run_demo}
+    try:
+        return runners[args.command](args)
+    except ParakouGeoError as exc:
+        if args.debug:
+            raise
+        print(f"parakou-geo: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("parakou-geo: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"parakou-geo: internal error: {type(exc).__name__}: {exc}\n"
+            "Nothing was written. Rerun with --debug for details and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

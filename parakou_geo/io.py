@@ -1,0 +1,193 @@
+"""Reading vector layers: GeoPackage, Shapefile, GeoJSON, GeoParquet and OSM PBF.
+
+One call per layer, :func:`read_layer`. Every failure becomes an :class:`InputError` naming the
+file and the fix, never a bare GDAL traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from parakou_geo._errors import InputError
+
+__all__ = ["LayerKind", "read_layer"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+LayerKind = Literal["roads", "buildings", "zones", "any"]
+
+_OSM_SUFFIXES = (".pbf", ".osm")
+_PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+_KIND_TYPES: dict[str, tuple[str, ...]] = {
+    "roads": ("LineString", "MultiLineString", "LineString Z", "MultiLineString Z"),
+    "buildings": ("Polygon", "MultiPolygon", "Point", "Polygon Z", "MultiPolygon Z", "Point Z"),
+    "zones": ("Polygon", "MultiPolygon", "Polygon Z", "MultiPolygon Z"),
+}
+
+
+def read_layer(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    kind: LayerKind = "any",
+) -> gpd.GeoDataFrame:
+    """Read one vector layer from a file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A GeoPackage, Shapefile, GeoJSON, GeoParquet (``.parquet``) or OSM extract
+        (``.osm.pbf``).
+    layer : str, optional
+        Layer name for multi-layer files. When omitted, the only layer, or the only layer of the
+        right geometry type for ``kind``, is read.
+    kind : {"roads", "buildings", "zones", "any"}
+        What the layer is for. For OSM extracts it selects ``highway`` lines (roads) or
+        ``building`` polygons (buildings).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features in the file's own CRS; ``attrs["source"]`` names the file and layer.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, unreadable, has no such layer, or the layer is empty.
+
+    Examples
+    --------
+    >>> from parakou_geo.datasets import sample_path
+    >>> roads = read_layer(sample_path(), layer="roads", kind="roads")
+    >>> roads.crs.to_epsg()
+    4326
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(
+            f"file not found: {p}. Check the path (relative paths start from {Path.cwd()})"
+        )
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        raise InputError(f"{p} is a folder; give the path of a GIS file inside it")
+    name = p.name.lower()
+    if name.endswith(_OSM_SUFFIXES):
+        gdf = _read_osm(p, kind)
+        source = f"{p} (OSM {kind})"
+    elif name.endswith(_PARQUET_SUFFIXES):
+        gdf = _read_parquet(p)
+        source = str(p)
+    else:
+        layer = layer if layer is not None else _pick_layer(p, kind)
+        gdf = _read_ogr(p, layer)
+        source = f"{p} (layer {layer})" if layer is not None else str(p)
+    if len(gdf) == 0:
+        raise InputError(
+            f"the layer is empty (0 features). Check that you chose the right file and layer"
+            f"{' (--' + kind + '-layer)' if kind != 'any' else ''}",
+            source=source,
+        )
+    gdf.attrs["source"] = source
+    logger.info("read %d features from %s", len(gdf), source)
+    return gdf
+
+
+def _read_ogr(p: Path, layer: str | None) -> gpd.GeoDataFrame:
+    kwargs: dict[str, Any] = {"on_invalid": "fix"}
+    if layer is not None:
+        kwargs["layer"] = layer
+    try:
+        return pyogrio.read_dataframe(p, **kwargs)
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputError(f"cannot read layer {layer!r}: {exc}", source=str(p)) from exc
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError) as exc:
+        raise InputError(
+            f"cannot be read as a GIS file ({_first_line(exc)}). The file may be corrupt, "
+            "truncated or not a vector format; open it in QGIS to check, or export it again "
+            "as GeoPackage",
+            source=str(p),
+        ) from exc
+    except shapely.errors.GEOSException as exc:
+        raise InputError(
+            f"holds geometries that cannot be decoded ({exc}); repair them in QGIS "
+            "(Vector ▸ Geometry Tools ▸ Fix Geometries) and save again",
+            source=str(p),
+        ) from exc
+
+
+def _read_parquet(p: Path) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(p)
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        raise InputError(
+            f"cannot be read as GeoParquet ({_first_line(exc)}). Check that the file is a "
+            "GeoParquet file with a geometry column",
+            source=str(p),
+        ) from exc
+
+
+def _read_osm(p: Path, kind: LayerKind) -> gpd.GeoDataFrame:
+    if kind not in ("roads", "buildings"):
+        raise InputError(
+            "OSM extracts can be read as roads (highway lines) or buildings (building "
+            f"polygons), not as {kind}; give a GeoPackage or GeoJSON for this layer",
+            source=str(p),
+        )
+    osm_layer, column = ("lines", "highway") if kind == "roads" else ("multipolygons", "building")
+    gdf = _read_ogr(p, osm_layer)
+    if column not in gdf.columns:
+        raise InputError(f"OSM layer {osm_layer!r} has no {column!r} tag column", source=str(p))
+    gdf = gdf[gdf[column].notna() & (gdf[column] != "no")].copy()
+    if kind == "buildings":
+        way = gdf.get("osm_way_id")
+        rel = gdf.get("osm_id")
+        ids = pd.Series(pd.NA, index=gdf.index, dtype="string")
+        if way is not None:
+            ids = ids.fillna("w" + way.astype("string"))
+        if rel is not None:
+            ids = ids.fillna("r" + rel.astype("string"))
+        gdf.insert(0, "building_id", ids)
+    else:
+        gdf.insert(0, "road_id", "w" + gdf["osm_id"].astype("string"))
+    return gdf.reset_index(drop=True)
+
+
+def _pick_layer(p: Path, kind: LayerKind) -> str | None:
+    try:
+        layers = pyogrio.list_layers(p)
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(
+            f"cannot be read as a GIS file ({_first_line(exc)}). The file may be corrupt, "
+            "truncated or not a vector format; open it in QGIS to check, or export it again "
+            "as GeoPackage",
+            source=str(p),
+        ) from exc
+    if len(layers) <= 1:
+        return None
+    wanted = _KIND_TYPES.get(kind)
+    names = [str(n) for n, _ in layers]
+    if wanted is not None:
+        matching = [str(n) for n, t in layers if t in wanted]
+        by_name = [n for n in matching if n.lower() == kind]
+        if by_name:
+            return by_name[0]
+        if len(matching) == 1:
+            return matching[0]
+    raise InputError(
+        f"has {len(names)} layers ({', '.join(names)}); say which one to read "
+        f"(CLI: --{kind}-layer NAME; Python: layer='NAME')",
+        source=str(p),
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,431 @@
+"""The addressing pipeline: from road and building layers to an address register.
+
+:func:`address` works on GeoDataFrames; :func:`address_files` reads the files first. Both
+validate every input layer and report all problems at once before doing any work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from parakou_geo._errors import InputError
+from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
+from parakou_geo.io import read_layer
+from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
+from parakou_geo.register import ADDRESS_COLUMNS, Register, address_uuid, sort_addresses
+from parakou_geo.settings import AddressingSettings
+from parakou_geo.streets import StreetNetwork, build_streets
+from parakou_geo.validate import (
+    LayerReport,
+    check_layer,
+    prepare_buildings,
+    prepare_roads,
+    prepare_zones,
+)
+
+__all__ = ["STEPS", "AddressingResult", "ProgressCallback", "address", "address_files"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: The steps reported to a progress callback, in order.
+STEPS: tuple[str, ...] = ("validate", "streets", "codes", "numbering", "register")
+
+ProgressCallback = Callable[[str], None]
+
+REASON_NO_STREET = "no_street_in_reach"
+REASON_EMPTY = "empty_geometry"
+
+
+@dataclass
+class AddressingResult:
+    """What :func:`address` produces.
+
+    Attributes
+    ----------
+    register : Register
+        The register tables, ready for :func:`parakou_geo.register.write_register`.
+    network : StreetNetwork
+        The streets and oriented segments (metric CRS).
+    reports : dict of str to LayerReport
+        What validation did to each input layer.
+    metric_crs : pyproj.CRS
+        The CRS of all geometries.
+    centre_xy : tuple of float
+        The reference centre in the metric CRS.
+    """
+
+    register: Register
+    network: StreetNetwork
+    reports: dict[str, LayerReport]
+    metric_crs: CRS
+    centre_xy: tuple[float, float]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def unaddressed_by_reason(self) -> dict[str, int]:
+        """Return the number of unaddressed buildings per reason."""
+        counts = self.register.unaddressed["reason"].value_counts().sort_index()
+        return {str(k): int(v) for k, v in counts.items()}
+
+
+def _package_version() -> str:
+    try:
+        return version("parakou_geo")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def resolve_centre(
+    roads: gpd.GeoDataFrame, settings: AddressingSettings, metric_crs: CRS
+) -> tuple[float, float]:
+    """Return the reference centre in the metric CRS (see ``AddressingSettings.centre``)."""
+    to_metric = Transformer.from_crs(4326, metric_crs, always_xy=True)
+    lines = np.asarray(roads.geometry.array)
+    centroid = shapely.centroid(shapely.multilinestrings(lines))
+    roads_centre = (float(shapely.get_x(centroid)), float(shapely.get_y(centroid)))
+    if isinstance(settings.centre, tuple):
+        x, y = to_metric.transform(*settings.centre)
+        return float(x), float(y)
+    if settings.centre == "roads":
+        return roads_centre
+    x, y = to_metric.transform(*settings.centre_lonlat)
+    minx, miny, maxx, maxy = roads.total_bounds
+    pad = settings.centre_max_offset_m
+    if minx - pad <= x <= maxx + pad and miny - pad <= y <= maxy + pad:
+        return float(x), float(y)
+    logger.info("reference centre %s lies far from the roads; using the roads' centroid",
+                settings.centre_lonlat)
+    return roads_centre
+
+
+def address(
+    roads: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    names: pd.DataFrame | None = None,
+    settings: AddressingSettings | None = None,
+    crs: str | None = None,
+    run_date: dt.date | None = None,
+    progress: ProgressCallback | None = None,
+    inputs: dict[str, str] | None = None,
+) -> AddressingResult:
+    """Code every street and number every building.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        Road lines in any CRS (reprojected to the metric CRS), with a name column.
+    buildings : geopandas.GeoDataFrame
+        Building footprints, parcels or points, in any CRS.
+    zones : geopandas.GeoDataFrame, optional
+        Zone polygons (arrondissements) with the ``settings.zone_column`` number.
+    names : pandas.DataFrame, optional
+        Official street names (see :func:`parakou_geo.codes.read_names_csv`).
+    settings : AddressingSettings, optional
+        Defaults when omitted.
+    crs : str, optional
+        CRS of input layers that have none (e.g. ``"EPSG:4326"``).
+    run_date : datetime.date, optional
+        The ``created`` date of new addresses (default: today).
+    progress : callable, optional
+        Called with each step name of :data:`STEPS` as it starts.
+    inputs : dict, optional
+        Input file names and hashes, recorded in ``run_info``.
+
+    Returns
+    -------
+    AddressingResult
+        The register tables and what the run did.
+
+    Raises
+    ------
+    InputError
+        Listing every problem of every input layer, when any layer cannot be used.
+
+    Examples
+    --------
+    >>> from parakou_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> result = address(sample["roads"], sample["buildings"], zones=sample["zones"])
+    >>> result.register.addresses.label.str.contains(" Rue ").all()
+    True
+    """
+    s = settings or AddressingSettings()
+    step = progress or (lambda _name: None)
+    step("validate")
+    problems = check_layer(roads, "roads", settings=s, crs=crs)
+    problems += check_layer(buildings, "buildings", settings=s, crs=crs)
+    if zones is not None:
+        problems += check_layer(zones, "zones", settings=s, crs=crs)
+    if problems:
+        raise InputError(problems)
+    from parakou_geo._crs import resolve_metric_crs
+
+    roads_in = roads if roads.crs is not None else roads.set_crs(crs)
+    metric = resolve_metric_crs(s.crs, roads_in)
+    road_m, road_report = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
+    bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
+                                                   crs=crs)
+    zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
+        if zones is not None else None
+    centre = resolve_centre(road_m, s, metric)
+
+    step("streets")
+    net = build_streets(road_m, centre_xy=centre, settings=s)
+
+    step("codes")
+    zone = assign_zones(net.streets, zones_m, default_zone=s.default_zone)
+    codes = allocate_codes(net.streets, zone, centre_xy=centre, settings=s)
+    table = pd.DataFrame(net.streets.drop(columns="geometry"))
+    table["street_code"] = codes.to_numpy()
+    table["zone"] = zone.to_numpy()
+    if names is not None:
+        table = apply_official_names(table, names, net.segments)
+    else:
+        table["name_source"] = table["name"].notna().map({True: "input", False: None})
+
+    step("numbering")
+    index = StreetIndex(net.segments)
+    doors = gpd.GeoSeries(bld_m["door"].array, crs=metric)
+    numbers = number_doors(
+        doors, index, method=s.method, suffix_style=s.suffix_style,
+        max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)),
+    )
+
+    step("register")
+    run_day = run_date or dt.date.today()
+    register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day)
+    counts = {
+        "roads": len(road_m),
+        "segments": len(net.segments),
+        "streets": len(net.streets),
+        "buildings": bld_report.n_input,
+        "addresses": len(register.addresses),
+        "unaddressed": len(register.unaddressed),
+    }
+    reports = {"roads": road_report, "buildings": bld_report}
+    register.run_info = _run_info(s, metric, centre, counts, reports, inputs or {}, run_day)
+    return AddressingResult(register=register, network=net, reports=reports,
+                            metric_crs=metric, centre_xy=centre, counts=counts)
+
+
+def _labels(number: np.ndarray, suffix: np.ndarray, code: np.ndarray, prefix: str) -> list[str]:
+    latin = set(LATIN_SUFFIXES)
+    out = []
+    for n, sfx, c in zip(number, suffix, code, strict=True):
+        part = f" {sfx}" if sfx in latin else sfx
+        out.append(f"{n}{part} {prefix} {c}")
+    return out
+
+
+def _assemble(
+    bld: gpd.GeoDataFrame,
+    dropped: gpd.GeoDataFrame,
+    numbers: pd.DataFrame,
+    table: pd.DataFrame,
+    net: StreetNetwork,
+    index: StreetIndex,
+    s: AddressingSettings,
+    metric: CRS,
+    run_day: dt.date,
+) -> Register:
+    ok = numbers["street"].to_numpy() >= 0
+    st = numbers["street"].to_numpy()[ok]
+    code = table["street_code"].to_numpy(dtype=object)[st]
+    num = numbers["number"].to_numpy()[ok]
+    sfx = numbers["suffix"].to_numpy(dtype=object)[ok]
+    bid = bld["building_id"].to_numpy(dtype=object)[ok]
+    door = np.asarray(bld["door"].array)[ok]
+    xy = shapely.get_coordinates(door)
+    lon, lat = Transformer.from_crs(metric, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    data: dict[str, object] = {
+        "address_id": [address_uuid(b, c, int(n), x) for b, c, n, x in
+                       zip(bid, code, num, sfx, strict=True)],
+        "label": _labels(num, sfx, code, s.street_prefix),
+        "street_code": code,
+        "street_name": table["name"].to_numpy(dtype=object)[st],
+        "number": num,
+        "suffix": sfx,
+        "zone": table["zone"].to_numpy(dtype=object)[st],
+        "building_id": bid,
+        "side": numbers["side"].to_numpy(dtype=object)[ok],
+        "distance_m": numbers["distance_m"].to_numpy()[ok],
+        "distance_to_street_m": numbers["distance_to_street_m"].to_numpy()[ok],
+        "method": s.method,
+        "status": "proposed",
+        "x": np.round(xy[:, 0], 2),
+        "y": np.round(xy[:, 1], 2),
+        "lon": np.round(lon, 7),
+        "lat": np.round(lat, 7),
+        "street_x": numbers["street_x"].to_numpy()[ok],
+        "street_y": numbers["street_y"].to_numpy()[ok],
+        "created": run_day.isoformat(),
+        "source": s.source,
+    }
+    frame = pd.DataFrame(data, columns=list(ADDRESS_COLUMNS))
+    for col in s.passthrough_columns:
+        if col in bld.columns:
+            vals = bld[col].to_numpy(dtype=object)[ok]
+            frame[col] = [None if pd.isna(v) else str(v) for v in vals]
+    frame["geometry"] = door
+    addresses = gpd.GeoDataFrame(sort_addresses(frame), geometry="geometry", crs=metric)
+
+    # unaddressed: no street in reach, and features without a usable geometry
+    far = ~ok
+    far_doors = np.asarray(bld["door"].array)[far]
+    if len(far_doors):
+        _, dist = index.tree.query_nearest(far_doors, return_distance=True, all_matches=False)
+    else:
+        dist = np.zeros(0)
+    detail = [f"nearest street {d:.0f} m away (maximum {s.max_distance_m:g} m)" for d in dist]
+    unaddressed = gpd.GeoDataFrame(
+        {
+            "building_id": np.concatenate([bld["building_id"].to_numpy(dtype=object)[far],
+                                           dropped["building_id"].to_numpy(dtype=object)]),
+            "reason": [REASON_NO_STREET] * int(far.sum()) + [REASON_EMPTY] * len(dropped),
+            "detail": detail + ["the feature has no geometry or an empty one"] * len(dropped),
+            "distance_to_street_m": np.concatenate([np.round(dist, 1),
+                                                    np.full(len(dropped), np.nan)]),
+        },
+        geometry=gpd.GeoSeries(np.concatenate([far_doors, np.asarray(dropped.geometry.array)]),
+                               crs=metric).values,
+    )
+    unaddressed = unaddressed.sort_values(["reason", "building_id"], kind="stable") \
+        .reset_index(drop=True)
+
+    n_addr = addresses.groupby("street_code").size()
+    streets = gpd.GeoDataFrame(
+        {
+            "street_code": table["street_code"].to_numpy(dtype=object),
+            "street_name": table["name"].to_numpy(dtype=object),
+            "name_source": table["name_source"].to_numpy(dtype=object),
+            "zone": table["zone"].to_numpy(dtype=object),
+            "length_m": np.round(table["length_m"].to_numpy(), 1),
+            "n_segments": table["n_segments"].to_numpy(),
+            "n_addresses": n_addr.reindex(table["street_code"]).fillna(0).astype(int).to_numpy(),
+            "origin_x": np.round(table["origin_x"].to_numpy(), 2),
+            "origin_y": np.round(table["origin_y"].to_numpy(), 2),
+            "road_ids": table["road_ids"].to_numpy(dtype=object),
+        },
+        geometry=net.streets.geometry.values,
+        crs=metric,
+    )
+    zone_num = pd.to_numeric(streets["zone"], errors="coerce").fillna(np.inf)
+    streets = streets.iloc[np.lexsort((streets["street_code"].astype(str).to_numpy(),
+                                       zone_num.to_numpy()))].reset_index(drop=True)
+    return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
+                    run_info=pd.DataFrame({"key": [], "value": []}))
+
+
+def _run_info(
+    s: AddressingSettings,
+    metric: CRS,
+    centre: tuple[float, float],
+    counts: dict[str, int],
+    reports: dict[str, LayerReport],
+    inputs: dict[str, str],
+    run_day: dt.date,
+) -> pd.DataFrame:
+    rows: list[tuple[str, str]] = [
+        ("parakou_geo_version", _package_version()),
+        ("run_date", run_day.isoformat()),
+        ("run_time_utc", dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()),
+        ("metric_crs", metric.to_string()),
+        ("centre_xy", f"{centre[0]:.2f} {centre[1]:.2f}"),
+        ("settings", json.dumps(asdict(s), sort_keys=True, ensure_ascii=False)),
+    ]
+    rows += [(f"input_{k}", v) for k, v in sorted(inputs.items())]
+    rows += [(f"count_{k}", str(v)) for k, v in counts.items()]
+    for layer, rep in reports.items():
+        rows += [
+            (f"{layer}_repaired", str(rep.n_repaired)),
+            (f"{layer}_dropped_empty", str(rep.n_dropped_empty)),
+            (f"{layer}_excluded_class", str(rep.n_excluded_class)),
+        ]
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def file_fingerprint(path: str | os.PathLike[str]) -> str:
+    """Return ``"<path> sha256:<hex>"`` for the run record."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return f"{Path(path).resolve()} sha256:{h.hexdigest()}"
+
+
+def address_files(
+    roads: str | os.PathLike[str],
+    buildings: str | os.PathLike[str],
+    *,
+    zones: str | os.PathLike[str] | None = None,
+    names: str | os.PathLike[str] | None = None,
+    roads_layer: str | None = None,
+    buildings_layer: str | None = None,
+    zones_layer: str | None = None,
+    settings: AddressingSettings | None = None,
+    crs: str | None = None,
+    run_date: dt.date | None = None,
+    progress: ProgressCallback | None = None,
+) -> AddressingResult:
+    """Read the input files and run :func:`address`.
+
+    Parameters
+    ----------
+    roads, buildings : str or os.PathLike
+        GeoPackage, Shapefile, GeoJSON, GeoParquet or OSM PBF files.
+    zones : str or os.PathLike, optional
+        Zone polygons (arrondissements).
+    names : str or os.PathLike, optional
+        Official names CSV.
+    roads_layer, buildings_layer, zones_layer : str, optional
+        Layer names in multi-layer files.
+    settings, crs, run_date, progress
+        As in :func:`address`.
+
+    Returns
+    -------
+    AddressingResult
+        As :func:`address`.
+    """
+    problems: list[str] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for kind, path, layer in (("roads", roads, roads_layer),
+                              ("buildings", buildings, buildings_layer),
+                              ("zones", zones, zones_layer)):
+        if path is None:
+            continue
+        try:
+            layers[kind] = read_layer(path, layer=layer, kind=kind)  # type: ignore[arg-type]
+        except InputError as exc:
+            problems.append(str(exc))
+    names_df = None
+    if names is not None:
+        try:
+            names_df = read_names_csv(names)
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise InputError(problems)
+    inputs = {k: file_fingerprint(p) for k, p in
+              (("roads", roads), ("buildings", buildings), ("zones", zones), ("names", names))
+              if p is not None and Path(p).is_file()}
+    return address(
+        layers["roads"], layers["buildings"], zones=layers.get("zones"), names=names_df,
+        settings=settings, crs=crs, run_date=run_date, progress=progress, inputs=inputs,
+    )

@@ -1,0 +1,222 @@
+"""The address register: its tables, and writing them safely to a GeoPackage and a CSV.
+
+Layers of the register GeoPackage: ``addresses`` (points), ``streets`` (lines),
+``unaddressed`` (points, with the reason) and ``run_info`` (a plain table: settings, input files
+and their hashes, counts, version). Files are written to a temporary name first and moved into
+place only when complete, so a failed run never leaves a half-written register.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from parakou_geo._errors import OutputError
+
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "ADDRESS_NAMESPACE",
+    "Register",
+    "address_uuid",
+    "atomic_path",
+    "sort_addresses",
+    "write_addresses_csv",
+    "write_register",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: Namespace of the address UUIDs (UUID version 5), fixed for the life of the project.
+ADDRESS_NAMESPACE = uuid.UUID("3f1d2c8e-5b7a-4e39-9a41-6c0d8f2b7e15")
+
+#: Columns of the ``addresses`` layer and CSV, in order (geometry excluded).
+ADDRESS_COLUMNS: tuple[str, ...] = (
+    "address_id",
+    "label",
+    "street_code",
+    "street_name",
+    "number",
+    "suffix",
+    "zone",
+    "building_id",
+    "side",
+    "distance_m",
+    "distance_to_street_m",
+    "method",
+    "status",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "street_x",
+    "street_y",
+    "created",
+    "source",
+)
+
+
+def address_uuid(building_id: str, street_code: str, number: int, suffix: str) -> str:
+    """Return the stable id of an address: a UUID 5 of its building and label parts.
+
+    The same building numbered the same way always gets the same id, so re-running the same
+    input gives byte-identical files.
+
+    Examples
+    --------
+    >>> address_uuid("B1", "2.045", 12, "bis") == address_uuid("B1", "2.045", 12, "bis")
+    True
+    """
+    return str(uuid.uuid5(ADDRESS_NAMESPACE, f"{building_id}|{street_code}|{number}|{suffix}"))
+
+
+@dataclass
+class Register:
+    """The tables of an address register (all geometries in the metric CRS).
+
+    Attributes
+    ----------
+    addresses : geopandas.GeoDataFrame
+        One row per address, columns :data:`ADDRESS_COLUMNS` then pass-through parcel ids.
+    streets : geopandas.GeoDataFrame
+        One row per street: code, name, zone, length, origin, geometry.
+    unaddressed : geopandas.GeoDataFrame
+        Buildings without an address: ``building_id``, ``reason``, ``detail``.
+    run_info : pandas.DataFrame
+        ``key``/``value`` text rows describing the run.
+    """
+
+    addresses: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    unaddressed: gpd.GeoDataFrame
+    run_info: pd.DataFrame
+
+
+def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
+    """Sort addresses by zone, street code, side, number and suffix order (stable)."""
+    zone_num = pd.to_numeric(addresses["zone"], errors="coerce").fillna(np.inf)
+    order = np.lexsort(
+        (
+            addresses["building_id"].astype(str).to_numpy(),
+            addresses["distance_m"].to_numpy(),
+            addresses["number"].to_numpy(),
+            addresses["side"].astype(str).to_numpy(),
+            addresses["street_code"].astype(str).to_numpy(),
+            zone_num.to_numpy(),
+        )
+    )
+    return addresses.iloc[order].reset_index(drop=True)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only on success.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The final file.
+    overwrite : bool
+        Replace an existing file. Without it an existing file is an error.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` exists (and ``overwrite`` is false) or its folder does not exist.
+    """
+    final = Path(path)
+    if final.exists() and not overwrite:
+        raise OutputError(
+            f"{final} already exists; choose another output name or pass --overwrite "
+            "(a register is never replaced silently)"
+        )
+    if not final.parent.exists():
+        raise OutputError(f"folder {final.parent} does not exist; create it first")
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def write_addresses_csv(addresses: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write the address table (no geometry) as UTF-8 CSV, one line per address."""
+    table = pd.DataFrame(addresses.drop(columns=["geometry"], errors="ignore"))
+    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_register(
+    register: Register,
+    path: str | os.PathLike[str],
+    *,
+    csv_path: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write the register GeoPackage (and optionally the addresses CSV) atomically.
+
+    Parameters
+    ----------
+    register : Register
+        The tables to write.
+    path : str or os.PathLike
+        The ``.gpkg`` file.
+    csv_path : str or os.PathLike, optional
+        Also write the addresses as CSV here.
+    overwrite : bool
+        Replace existing files.
+    """
+    final = Path(path)
+    if final.suffix.lower() != ".gpkg":
+        raise OutputError(f"{final}: the register must be a GeoPackage file ending in .gpkg")
+    csv_final = Path(csv_path) if csv_path is not None else None
+    if csv_final is not None and csv_final.exists() and not overwrite:
+        raise OutputError(f"{csv_final} already exists; choose another name or pass --overwrite")
+    with atomic_path(final, overwrite=overwrite) as tmp:
+        _write_layers(register, tmp)
+        if csv_final is not None:
+            with atomic_path(csv_final, overwrite=overwrite) as tmp_csv:
+                write_addresses_csv(register.addresses, tmp_csv)
+    logger.info("wrote register %s (%d addresses)", final, len(register.addresses))
+
+
+def _write_layers(register: Register, tmp: Path) -> None:
+    try:
+        pyogrio.write_dataframe(
+            register.addresses, tmp, layer="addresses", driver="GPKG",
+            layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register"},
+        )
+        pyogrio.write_dataframe(
+            register.streets, tmp, layer="streets", driver="GPKG", append=False,
+            promote_to_multi=True,
+            layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
+        )
+        pyogrio.write_dataframe(
+            register.unaddressed, tmp, layer="unaddressed", driver="GPKG",
+            geometry_type="Point",
+            layer_options={"DESCRIPTION": "Buildings without an address, with the reason"},
+        )
+        pyogrio.write_dataframe(
+            register.run_info, tmp, layer="run_info", driver="GPKG",
+            layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise OutputError(f"cannot write the register: {exc}") from exc

@@ -1,0 +1,472 @@
+"""Validation and normalisation of the input layers, before any addressing work.
+
+:func:`check_layer` collects *every* problem of a layer (CRS, geometry types, ids...) so the
+pipeline can report all of them at once. The ``prepare_*`` functions then repair, clean,
+canonically order and reproject the layers to the metric CRS.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from parakou_geo._crs import check_coordinates_match_crs
+from parakou_geo._errors import InputError
+from parakou_geo.io import LayerKind
+from parakou_geo.settings import AddressingSettings
+
+__all__ = [
+    "LayerReport",
+    "check_layer",
+    "detect_id_column",
+    "prepare_buildings",
+    "prepare_roads",
+    "prepare_zones",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+_ALLOWED: dict[str, tuple[str, ...]] = {
+    "roads": ("LineString", "MultiLineString"),
+    "buildings": ("Polygon", "MultiPolygon", "Point"),
+    "zones": ("Polygon", "MultiPolygon"),
+}
+_ID_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "roads": ("road_id", "osm_id", "id", "fid"),
+    "buildings": ("building_id", "bld_id", "osm_way_id", "osm_id", "id", "fid"),
+}
+_EXPECTED_TEXT = {
+    "roads": "lines (LineString)",
+    "buildings": "polygons (building footprints or parcels) or points",
+    "zones": "polygons",
+}
+
+
+@dataclass
+class LayerReport:
+    """What validation did to one layer (counts for the run summary)."""
+
+    source: str
+    n_input: int = 0
+    n_repaired: int = 0
+    n_dropped_empty: int = 0
+    n_excluded_class: int = 0
+    n_parts_added: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_id_column(
+    gdf: gpd.GeoDataFrame, kind: LayerKind, explicit: str | None
+) -> str | None:
+    """Return the id column of a layer: the explicit one, else the first known name present."""
+    if explicit is not None:
+        return explicit
+    for name in _ID_CANDIDATES.get(kind, ()):
+        if name in gdf.columns:
+            return name
+    return None
+
+
+def check_layer(
+    gdf: gpd.GeoDataFrame,
+    kind: LayerKind,
+    *,
+    settings: AddressingSettings,
+    source: str | None = None,
+    crs: str | None = None,
+) -> list[str]:
+    """Return every problem that prevents using ``gdf`` as a ``kind`` layer.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer as read, in any CRS.
+    kind : {"roads", "buildings", "zones"}
+        What the layer is used for.
+    settings : AddressingSettings
+        Column names (ids, zone number).
+    source : str, optional
+        Name of the file and layer for the messages; defaults to ``gdf.attrs["source"]``.
+    crs : str, optional
+        CRS given by the user for a layer that has none.
+
+    Returns
+    -------
+    list of str
+        Problems, each naming the file, the features and the fix; empty when the layer is fine.
+    """
+    src = source or str(gdf.attrs.get("source", kind))
+    problems: list[str] = []
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        return [f"{src}: is not a layer with geometries; give a vector GIS layer"]
+    if len(gdf) == 0:
+        return [f"{src}: the layer is empty (0 features)"]
+    if gdf.crs is None and crs is None:
+        problems.append(
+            f"{src}: the layer has no coordinate reference system (CRS). Fix: give it with "
+            "--crs (e.g. --crs EPSG:4326 for longitude/latitude, --crs EPSG:32631 for UTM 31N), "
+            "in Python gdf.set_crs('EPSG:4326'), or in QGIS Layer ▸ Set CRS then save"
+        )
+    else:
+        checked = gdf if gdf.crs is not None else gdf.set_crs(crs)
+        problems += check_coordinates_match_crs(checked, src)
+
+    geoms = gdf.geometry.array
+    present = ~(shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms)))
+    type_names = pd.Series(gdf.geometry.geom_type, index=gdf.index)
+    allowed = _ALLOWED.get(kind, ())
+    if allowed:
+        wrong = present & ~type_names.isin(allowed).to_numpy()
+        if wrong.any():
+            counts = type_names[wrong].value_counts().sort_index()
+            found = ", ".join(f"{n} {t}" for t, n in counts.items())
+            examples = _feature_names(gdf, np.flatnonzero(wrong), kind, settings)
+            problems.append(
+                f"{src}: expected {_EXPECTED_TEXT[kind]} for {kind}, found {found} "
+                f"(e.g. {examples}). Fix: check that you gave the right file or layer for "
+                f"--{kind}" + (" (lines belong in --roads)" if kind == "buildings" else "")
+            )
+
+    id_column = detect_id_column(gdf, kind, _explicit_id(kind, settings))
+    if _explicit_id(kind, settings) is not None and id_column not in gdf.columns:
+        problems.append(
+            f"{src}: id column {id_column!r} not found; columns are: "
+            f"{', '.join(map(str, gdf.columns))}. Fix: name an existing column"
+        )
+    elif kind == "buildings" and id_column is not None:
+        ids = gdf[id_column]
+        if ids.isna().any():
+            rows = np.flatnonzero(ids.isna().to_numpy())
+            problems.append(
+                f"{src}: {len(rows)} feature(s) have no {id_column!r} (rows "
+                f"{_rows(rows)}). Fix: fill the ids, or name another id column"
+            )
+        dup = ids[ids.notna() & ids.duplicated(keep=False)]
+        if len(dup):
+            shown = ", ".join(map(str, sorted(dup.astype(str).unique())[:10]))
+            problems.append(
+                f"{src}: {dup.nunique()} {id_column!r} value(s) are used by more than one "
+                f"feature ({shown}). Fix: make the ids unique (QGIS: Field Calculator), or "
+                "name another id column"
+            )
+    if kind == "zones" and settings.zone_column not in gdf.columns:
+        problems.append(
+            f"{src}: zone number column {settings.zone_column!r} not found; columns are: "
+            f"{', '.join(map(str, gdf.columns))}. Fix: set zone_column (CLI --zone-column)"
+        )
+    if kind == "roads" and settings.road_id_column is None and id_column is None:
+        logger.info("%s: no road id column; roads are numbered in a stable spatial order", src)
+    return problems
+
+
+def _explicit_id(kind: LayerKind, settings: AddressingSettings) -> str | None:
+    if kind == "roads":
+        return settings.road_id_column
+    if kind == "buildings":
+        return settings.building_id_column
+    return None
+
+
+def _rows(rows: np.ndarray) -> str:
+    shown = ", ".join(str(int(r) + 1) for r in rows[:10])
+    return shown + (" ..." if len(rows) > 10 else "")
+
+
+def _feature_names(
+    gdf: gpd.GeoDataFrame, rows: np.ndarray, kind: LayerKind, settings: AddressingSettings
+) -> str:
+    id_column = detect_id_column(gdf, kind, _explicit_id(kind, settings))
+    if id_column is not None and id_column in gdf.columns:
+        vals = gdf[id_column].iloc[rows[:5]].astype(str).tolist()
+        return ", ".join(f"{id_column} {v}" for v in vals)
+    return "rows " + _rows(rows)
+
+
+def _with_crs(gdf: gpd.GeoDataFrame, crs: str | None) -> gpd.GeoDataFrame:
+    return gdf.set_crs(crs) if gdf.crs is None and crs is not None else gdf
+
+
+def _repair(geoms: np.ndarray, polygonal: bool) -> tuple[np.ndarray, int]:
+    """Repair invalid geometries, keeping only the parts of the layer's dimension."""
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    n = int(invalid.sum())
+    if n:
+        fixed = shapely.make_valid(geoms[invalid])
+        dim = 2 if polygonal else 1
+        parts, idx = shapely.get_parts(fixed, return_index=True)
+        keep = shapely.get_dimensions(parts) == dim
+        rebuilt = np.full(len(fixed), None, dtype=object)
+        if keep.any():
+            kept = pd.Series(parts[keep]).groupby(idx[keep]).agg(
+                lambda s: shapely.union_all(np.asarray(s))
+            )
+            rebuilt[kept.index.to_numpy()] = kept.to_numpy()
+        geoms = geoms.copy()
+        geoms[invalid] = rebuilt
+    return geoms, n
+
+
+def _geometry_keys(geoms: np.ndarray) -> np.ndarray:
+    """Stable sort keys of geometries, independent of vertex start and row order."""
+    norm = shapely.normalize(shapely.set_precision(geoms, 0.001))
+    return np.asarray(shapely.to_wkb(norm, hex=True), dtype=object)
+
+
+def prepare_roads(
+    gdf: gpd.GeoDataFrame,
+    *,
+    settings: AddressingSettings,
+    metric_crs: CRS,
+    crs: str | None = None,
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Clean roads and reproject them to the metric CRS.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Roads that passed :func:`check_layer`.
+    settings : AddressingSettings
+        Column names and excluded road classes.
+    metric_crs : pyproj.CRS
+        The metric CRS of the work (EPSG:32631 by default).
+    crs : str, optional
+        CRS of a layer that has none.
+
+    Returns
+    -------
+    roads : geopandas.GeoDataFrame
+        One LineString per row with ``road_id``, ``name`` (None when unnamed) and
+        ``road_class``, in ``metric_crs``, in canonical order (independent of input order).
+    report : LayerReport
+        Counts of repaired, dropped, excluded and exploded features.
+    """
+    source = str(gdf.attrs.get("source", "roads"))
+    report = LayerReport(source=source, n_input=len(gdf))
+    gdf = _with_crs(gdf, crs).to_crs(metric_crs)
+    id_col = detect_id_column(gdf, "roads", settings.road_id_column)
+    cls = settings.road_class_column
+    if cls in gdf.columns:
+        excluded = gdf[cls].astype("string").isin(settings.excluded_road_classes).fillna(False)
+        report.n_excluded_class = int(excluded.sum())
+        gdf = gdf[~excluded.to_numpy()]
+    geoms, report.n_repaired = _repair(np.asarray(gdf.geometry.array), polygonal=False)
+    parts, idx = shapely.get_parts(geoms, return_index=True)
+    parts = shapely.force_2d(parts)
+    keep = ~shapely.is_empty(parts) & (shapely.length(parts) > 0)
+    parts, idx = parts[keep], idx[keep]
+    report.n_parts_added = max(0, len(parts) - len(gdf))
+    present = np.zeros(len(gdf), dtype=bool)
+    present[idx] = True
+    report.n_dropped_empty = int((~present).sum())
+    if settings.road_name_column in gdf.columns:
+        names = _clean_text(gdf[settings.road_name_column])
+    else:
+        names = pd.Series([None] * len(gdf), dtype=object)
+    road_ids = gdf[id_col].astype(str).to_numpy() if id_col is not None else None
+    out = pd.DataFrame(
+        {
+            "name": names.to_numpy()[idx],
+            "road_class": (gdf[cls].astype(object).where(gdf[cls].notna(), None).to_numpy()[idx]
+                           if cls in gdf.columns else None),
+        }
+    )
+    keys = _geometry_keys(parts)
+    order = np.lexsort((keys,)) if road_ids is None else np.lexsort((keys, road_ids[idx]))
+    out = out.iloc[order].reset_index(drop=True)
+    parts = parts[order]
+    if road_ids is None:
+        out.insert(0, "road_id", [f"r{i + 1:06d}" for i in range(len(out))])
+    else:
+        out.insert(0, "road_id", road_ids[idx][order])
+    roads = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(parts, crs=metric_crs).values)
+    if len(roads) == 0:
+        raise InputError(
+            "no usable road remains after leaving out empty geometries and the excluded road "
+            f"classes ({', '.join(settings.excluded_road_classes)}); check the file or the "
+            "excluded_road_classes setting",
+            source=source,
+        )
+    return roads, report
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """Strip and collapse white space; empty strings become None."""
+    s = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    s = s.where(s.notna() & (s != ""), None)
+    return s.astype(object).where(s.notna(), None)
+
+
+def prepare_buildings(
+    gdf: gpd.GeoDataFrame,
+    *,
+    settings: AddressingSettings,
+    metric_crs: CRS,
+    crs: str | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, LayerReport]:
+    """Clean buildings, compute door points and reproject to the metric CRS.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Buildings or parcels (polygons or points) that passed :func:`check_layer`.
+    settings : AddressingSettings
+        Id and entrance columns.
+    metric_crs : pyproj.CRS
+        The metric CRS of the work.
+    crs : str, optional
+        CRS of a layer that has none.
+
+    Returns
+    -------
+    buildings : geopandas.GeoDataFrame
+        ``building_id`` (text), every input attribute, the footprint ``geometry`` and the door
+        point ``door`` (a second geometry column), in ``metric_crs`` and canonical order.
+    dropped : geopandas.GeoDataFrame
+        Features that cannot be addressed (null or empty geometry) with ``reason``.
+    report : LayerReport
+        Counts of repaired and dropped features.
+    """
+    source = str(gdf.attrs.get("source", "buildings"))
+    report = LayerReport(source=source, n_input=len(gdf))
+    gdf = _with_crs(gdf, crs)
+    geom_name = gdf.geometry.name
+    id_col = detect_id_column(gdf, "buildings", settings.building_id_column)
+    data = gdf.to_crs(metric_crs)
+    geoms, report.n_repaired = _repair(
+        np.asarray(data.geometry.array), polygonal=True
+    )
+    geoms = shapely.force_2d(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    report.n_dropped_empty = int(missing.sum())
+    attrs = pd.DataFrame(data.drop(columns=[geom_name])).reset_index(drop=True)
+    if id_col is not None:
+        ids = attrs[id_col].astype(str).to_numpy(dtype=object)
+        keys = ids
+    else:
+        keys = _geometry_keys(geoms)
+        ids = np.empty(len(attrs), dtype=object)
+    order = np.lexsort((keys,))
+    if id_col is None:
+        ids[order] = [f"b{i + 1:07d}" for i in range(len(order))]
+    if "building_id" in attrs.columns:
+        attrs = attrs.drop(columns="building_id")
+    attrs.insert(0, "building_id", ids)
+    door = _door_points(geoms, attrs, settings, gdf, metric_crs, source)
+    attrs = attrs.iloc[order].reset_index(drop=True)
+    geoms, door, missing = geoms[order], door[order], missing[order]
+    buildings = gpd.GeoDataFrame(
+        attrs[~missing].reset_index(drop=True),
+        geometry=gpd.GeoSeries(geoms[~missing], crs=metric_crs).values,
+    )
+    buildings["door"] = gpd.GeoSeries(door[~missing], crs=metric_crs).values
+    dropped = gpd.GeoDataFrame(
+        {"building_id": attrs["building_id"].to_numpy()[missing],
+         "reason": "empty_geometry"},
+        geometry=gpd.GeoSeries(np.full(int(missing.sum()), None, dtype=object),
+                               crs=metric_crs).values,
+    )
+    if id_col is not None and id_col != "building_id":
+        buildings.attrs["id_column"] = id_col
+    return buildings, dropped, report
+
+
+def _door_points(
+    geoms: np.ndarray,
+    attrs: pd.DataFrame,
+    settings: AddressingSettings,
+    original: gpd.GeoDataFrame,
+    metric_crs: CRS,
+    source: str,
+) -> np.ndarray:
+    door = shapely.point_on_surface(geoms)
+    col = settings.entrance_column
+    if col is None:
+        return np.asarray(door)
+    if col not in attrs.columns:
+        raise InputError(
+            f"entrance column {col!r} not found; columns are "
+            f"{', '.join(map(str, attrs.columns))}. Fix: name an existing column",
+            source=source,
+        )
+    values = attrs[col]
+    if isinstance(original[col].dtype, gpd.array.GeometryDtype):
+        ent = np.asarray(original[col].to_crs(metric_crs).array) if original[col].crs \
+            else np.asarray(gpd.GeoSeries(original[col].values, crs=original.crs)
+                            .to_crs(metric_crs).array)
+    else:
+        text = values.astype("string")
+        ent_raw = shapely.from_wkt(text.fillna("").to_numpy(dtype=object), on_invalid="ignore")
+        ent = np.asarray(gpd.GeoSeries(ent_raw, crs=original.crs).to_crs(metric_crs).array)
+    usable = ~(shapely.is_missing(ent) | shapely.is_empty(ent))
+    bad = usable & (shapely.get_type_id(ent) != 0)
+    if bad.any():
+        raise InputError(
+            f"entrance column {col!r} holds non-point values (rows {_rows(np.flatnonzero(bad))}); "
+            "give one entrance point per building (WKT 'POINT (x y)') or leave it empty",
+            source=source,
+        )
+    return np.where(usable, ent, door)
+
+
+def prepare_zones(
+    gdf: gpd.GeoDataFrame,
+    *,
+    settings: AddressingSettings,
+    metric_crs: CRS,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Return zones (arrondissements) with a text ``zone`` column, in the metric CRS.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Zone polygons with the ``settings.zone_column`` number column.
+    settings : AddressingSettings
+        Gives ``zone_column``.
+    metric_crs : pyproj.CRS
+        The metric CRS of the work.
+    crs : str, optional
+        CRS of a layer that has none.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``zone`` (text, e.g. ``"2"``) and polygon ``geometry``, sorted by zone.
+    """
+    source = str(gdf.attrs.get("source", "zones"))
+    data = _with_crs(gdf, crs).to_crs(metric_crs)
+    geoms, _ = _repair(np.asarray(data.geometry.array), polygonal=True)
+    raw = data[settings.zone_column]
+    as_text = raw.map(_zone_text)
+    bad = as_text.isna() | as_text.str.contains(".", regex=False).fillna(True)
+    if bad.any():
+        raise InputError(
+            f"zone column {settings.zone_column!r} has empty or dotted values in rows "
+            f"{_rows(np.flatnonzero(bad.to_numpy()))}; give each zone a number such as 1, 2, 3",
+            source=source,
+        )
+    zones = gpd.GeoDataFrame({"zone": as_text.to_numpy()}, geometry=gpd.GeoSeries(
+        geoms, crs=metric_crs).values)
+    zones = zones[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    zones = zones.dissolve(by="zone", as_index=False)
+    return zones.sort_values("zone", key=_zone_sort_key).reset_index(drop=True)
+
+
+def _zone_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _zone_sort_key(s: pd.Series) -> pd.Series:
+    return s.map(lambda z: f"0{int(z):012d}" if z.isdigit() else f"1{z}")
