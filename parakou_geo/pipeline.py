@@ -162,7 +162,7 @@ def address(
     >>> from parakou_geo.datasets import load_sample
     >>> sample = load_sample()
     >>> result = address(sample["roads"], sample["buildings"], zones=sample["zones"])
-    >>> result.register.addresses.label.str.contains(" Rue ").all()
+    >>> bool(result.register.addresses.label.str.contains(" Rue ").all())
     True
     """
     s = settings or AddressingSettings()
