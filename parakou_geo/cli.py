@@ -143,6 +143,7 @@ def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
             notes.append(f"{rep.n_dropped_empty} empty geometries dropped")
         if rep.n_excluded_class:
             notes.append(f"{rep.n_excluded_class} features of excluded road classes left out")
+        notes += rep.notes
         if notes:
             lines.append(f"  {layer}: " + "; ".join(notes))
     return "\n".join(lines)

@@ -104,20 +104,22 @@ def allocate_codes(
     -------
     pandas.Series
         ``street_code`` indexed like ``streets``. Numbers run 1, 2, 3... per zone, ordered by
-        distance band from the centre, then bearing clockwise from north; the number of digits
-        grows past ``code_digits`` only when a zone has more streets than it can hold.
+        distance band from the centre, then bearing clockwise from north, then distance. The
+        number of digits grows past ``code_digits`` only when a zone has more streets than it
+        can hold.
     """
     s = settings or AddressingSettings()
     cx, cy = centre_xy
     dx = streets["origin_x"].to_numpy() - cx
     dy = streets["origin_y"].to_numpy() - cy
-    band = np.floor(np.hypot(dx, dy) / s.code_band_m).astype(np.int64)
+    dist = np.round(np.hypot(dx, dy), 3)
+    band = np.floor(dist / s.code_band_m).astype(np.int64)
     bearing = np.round(np.degrees(np.arctan2(dx, dy)) % 360.0, 6)
     frame = pd.DataFrame(
         {"zone": zone.to_numpy(dtype=object), "band": band, "bearing": bearing,
-         "row": np.arange(len(streets))}
+         "dist": dist, "row": np.arange(len(streets))}
     )
-    frame = frame.sort_values(["zone", "band", "bearing", "row"], kind="stable")
+    frame = frame.sort_values(["zone", "band", "bearing", "dist", "row"], kind="stable")
     frame["n"] = frame.groupby("zone").cumcount() + 1
     counts = frame.groupby("zone")["n"].transform("max")
     width = np.maximum(s.code_digits, counts.astype(str).str.len())

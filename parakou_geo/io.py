@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -100,12 +103,30 @@ def read_layer(
     return gdf
 
 
+@contextmanager
+def _gdal_warnings_to_log(p: Path) -> Iterator[None]:
+    """Turn GDAL's Python warnings into log records naming the file."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        logger.warning("%s: %s", p, w.message)
+
+
+_T = TypeVar("_T")
+
+
+def _quiet(p: Path, func: Callable[[], _T]) -> _T:
+    with _gdal_warnings_to_log(p):
+        return func()
+
+
 def _read_ogr(p: Path, layer: str | None) -> gpd.GeoDataFrame:
     kwargs: dict[str, Any] = {"on_invalid": "fix"}
     if layer is not None:
         kwargs["layer"] = layer
     try:
-        return pyogrio.read_dataframe(p, **kwargs)
+        return _quiet(p, lambda: pyogrio.read_dataframe(p, **kwargs))
     except pyogrio.errors.DataLayerError as exc:
         raise InputError(f"cannot read layer {layer!r}: {exc}", source=str(p)) from exc
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError) as exc:
@@ -162,7 +183,7 @@ def _read_osm(p: Path, kind: LayerKind) -> gpd.GeoDataFrame:
 
 def _pick_layer(p: Path, kind: LayerKind) -> str | None:
     try:
-        layers = pyogrio.list_layers(p)
+        layers = _quiet(p, lambda: pyogrio.list_layers(p))
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(
             f"cannot be read as a GIS file ({_first_line(exc)}). The file may be corrupt, "

@@ -339,11 +339,23 @@ def prepare_buildings(
     geom_name = gdf.geometry.name
     id_col = detect_id_column(gdf, "buildings", settings.building_id_column)
     data = gdf.to_crs(metric_crs)
-    geoms, report.n_repaired = _repair(
-        np.asarray(data.geometry.array), polygonal=True
-    )
+    original = np.asarray(data.geometry.array)
+    geoms, report.n_repaired = _repair(original, polygonal=True)
     geoms = shapely.force_2d(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    # a degenerate footprint (e.g. a ring of two points) still locates a building: keep the
+    # centre of its coordinates as a point rather than losing the building
+    lost = np.flatnonzero(missing & ~(shapely.is_missing(original) | shapely.is_empty(original)))
+    if len(lost):
+        xy, which = shapely.get_coordinates(original[lost], return_index=True)
+        geoms = geoms.copy()
+        geoms[lost[np.unique(which)]] = shapely.centroid(
+            shapely.multipoints(xy, indices=which))
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        report.notes.append(
+            f"{len(lost)} degenerate footprint(s) could not be repaired into polygons; "
+            "each is kept as a point at the centre of its vertices"
+        )
     report.n_dropped_empty = int(missing.sum())
     attrs = pd.DataFrame(data.drop(columns=[geom_name])).reset_index(drop=True)
     if id_col is not None:

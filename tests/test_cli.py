@@ -1,0 +1,163 @@
+"""The command line: demo, address, and bad input giving one clear message and no output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from conftest import lines, lonlat, squares
+
+from parakou_geo.cli import main
+from parakou_geo.datasets import sample_path
+
+
+def _write_inputs(tmp: Path) -> tuple[Path, Path]:
+    roads = lines([(0, 0), (300, 0)], [(300, 0), (300, 200)], names=["Rue A", None])
+    bld = squares([(50, 10), (120, -12), (310, 100)])
+    rp, bp = tmp / "roads.gpkg", tmp / "buildings.gpkg"
+    roads.to_file(rp, layer="roads")
+    bld.to_file(bp, layer="buildings")
+    return rp, bp
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["-q", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_address_command_writes_register_and_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rp, bp = _write_inputs(tmp_path)
+    out = tmp_path / "register.gpkg"
+    toml = tmp_path / "settings.toml"
+    lon, lat = lonlat((-1000, 0))  # centre west of the streets: origins at their west end
+    toml.write_text(f"[addressing]\ncentre = [{lon}, {lat}]\n", encoding="utf-8")
+    code, stdout, err = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
+                              "--settings", str(toml), "-o", str(out)], capsys)
+    assert code == 0, err
+    assert "addresses:        3" in stdout
+    csv = pd.read_csv(tmp_path / "register_addresses.csv", dtype=str)
+    # Rue A (0,0)→(300,0) is nearer the centre: code 1.001. (50, 10) north = left → 51;
+    # (120, -12) south = right → 120. The unnamed street runs north from (300, 0):
+    # (310, 100) is east of it = right side at 100 m → 100.
+    assert sorted(csv["label"]) == ["100 Rue 1.002", "120 Rue 1.001", "51 Rue 1.001"]
+    import pyogrio
+
+    layers = {str(n) for n, _ in pyogrio.list_layers(out)}
+    assert layers == {"addresses", "streets", "unaddressed", "run_info"}
+    # the register is never replaced silently
+    code, _, err = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
+                         "-o", str(out)], capsys)
+    assert code == 2
+    assert "already exists" in err
+    assert "--overwrite" in err
+
+
+def test_demo_runs_on_the_embedded_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = _cli(["demo", "-o", str(tmp_path / "demo")], capsys)
+    assert code == 0, err
+    assert "SYNTHETIC" in stdout
+    csv = pd.read_csv(tmp_path / "demo" / "addresses.csv", dtype=str)
+    buildings = gpd.read_file(sample_path(), layer="buildings")
+    un = gpd.read_file(tmp_path / "demo" / "register.gpkg", layer="unaddressed")
+    assert len(csv) + len(un) == len(buildings)
+    assert csv["street_name"].str.contains("Rue des Manguiers").any()  # official name applied
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str, str]]:
+    rp, bp = _write_inputs(tmp)
+    cases: dict[str, tuple[list[str], str, str]] = {}
+    # 1. no CRS: a shapefile without .prj
+    nocrs = tmp / "nocrs.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "crs was not provided": on purpose
+        squares([(50, 10)]).rename(columns={"building_id": "bid"}).set_crs(
+            None, allow_override=True).to_file(nocrs)
+    nocrs.with_suffix(".prj").unlink(missing_ok=True)
+    cases["no_crs"] = (["--roads", str(rp), "--buildings", str(nocrs)], "nocrs.shp",
+                       "--crs")
+    # 2. lines given as buildings
+    cases["lines_as_buildings"] = (["--roads", str(rp), "--buildings", str(rp)], "roads.gpkg",
+                                   "lines belong in --roads")
+    # 3. corrupt file
+    corrupt = tmp / "corrupt.gpkg"
+    corrupt.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
+    cases["corrupt"] = (["--roads", str(corrupt), "--buildings", str(bp)], "corrupt.gpkg",
+                        "QGIS")
+    # 4. empty layer
+    empty = tmp / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    cases["empty"] = (["--roads", str(empty), "--buildings", str(bp)], "empty.geojson",
+                      "0 features")
+    # 5. longitude/latitude stored in a layer declared as UTM
+    latlon = tmp / "latlon.gpkg"
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.LineString([(2.62, 9.33),
+                                                                    (2.63, 9.34)])],
+                     crs=32631).to_file(latlon)
+    cases["latlon_in_utm"] = (["--roads", str(latlon), "--buildings", str(bp)], "latlon.gpkg",
+                              "EPSG:4326")
+    # 6. missing file
+    cases["missing"] = (["--roads", str(tmp / "nope.gpkg"), "--buildings", str(bp)],
+                        "nope.gpkg", "Check the path")
+    return cases
+
+
+@pytest.mark.parametrize("case", ["no_crs", "lines_as_buildings", "corrupt", "empty",
+                                  "latlon_in_utm", "missing"])
+def test_bad_input_gives_one_clear_message_and_no_output(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args, file_name, fix = _bad_inputs(tmp_path)[case]
+    out = tmp_path / "out" / "register.gpkg"
+    out.parent.mkdir()
+    code, _, err = _cli(["address", *args, "-o", str(out)], capsys)
+    assert code == 2
+    assert err.startswith("parakou-geo: error:")
+    assert "Traceback" not in err
+    assert file_name in err
+    assert fix in err
+    assert list(out.parent.iterdir()) == []
+
+
+def test_every_problem_of_every_layer_is_reported_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = _bad_inputs(tmp_path)
+    nocrs = cases["no_crs"][0][3]
+    latlon = cases["latlon_in_utm"][0][1]
+    code, _, err = _cli(["address", "--roads", latlon, "--buildings", nocrs,
+                         "-o", str(tmp_path / "r.gpkg")], capsys)
+    assert code == 2
+    assert "2 problems found" in err
+    assert "latlon.gpkg" in err
+    assert "nocrs.shp" in err
+
+
+def test_no_crs_is_accepted_when_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    args, _, _ = _bad_inputs(tmp_path)["no_crs"]
+    code, stdout, err = _cli(["address", *args, "--crs", "EPSG:32631",
+                              "-o", str(tmp_path / "r.gpkg")], capsys)
+    assert code == 0, err
+    assert "addresses:        1" in stdout
+
+
+def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "parakou_geo.cli", "address", "--roads", "x.gpkg",
+         "--buildings", "y.gpkg", "-o", str(tmp_path / "r.gpkg")],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 2
+    assert "file not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
