@@ -1,30 +1,21 @@
-"""Command line: ``parakou-geo address``, ``parakou-geo demo``.
-
-The only module that prints or exits. Errors are one clear message (exit code 2 for bad input,
-3 for an internal error), never a traceback unless ``--debug`` is given.
-"""
+"""``parakou-geo address`` and ``parakou-geo demo``: build a new register."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from parakou_geo._errors import ParakouGeoError
 from parakou_geo.pipeline import STEPS, AddressingResult, address_files
 from parakou_geo.register import write_register
 from parakou_geo.settings import AddressingSettings, load_settings
 
-__all__ = ["build_parser", "main"]
-
-EXIT_INPUT = 2
-EXIT_INTERNAL = 3
+__all__ = ["add_parsers", "add_settings_options", "settings_from_args", "step_progress"]
 
 _STEP_TEXT = {
     "validate": "reading and checking inputs",
@@ -35,16 +26,8 @@ _STEP_TEXT = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``parakou-geo``."""
-    parser = argparse.ArgumentParser(
-        prog="parakou-geo",
-        description="Street addressing and address register for the Commune of Parakou.",
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``address`` and ``demo``."""
     addr = sub.add_parser(
         "address", help="code streets and number buildings into a new register",
         description="Code every street and number every building; write a register "
@@ -61,20 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     addr.add_argument("--zone-column", help="zone number column (default arr_num)")
     addr.add_argument("--names", type=Path, help="official names CSV (street_code or "
                       "road_id, name)")
-    _add_common(addr)
+    add_settings_options(addr)
     addr.add_argument("-o", "--output", required=True, type=Path, help="register .gpkg")
     addr.add_argument("--csv", type=Path, help="addresses CSV (default: beside the register)")
     addr.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    addr.set_defaults(func=_run_address)
 
     demo = sub.add_parser("demo", help="run the whole addressing job on the embedded "
                           "(synthetic) sample")
     demo.add_argument("-o", "--output-dir", type=Path, default=Path("parakou_demo_output"),
                       help="folder for the demo outputs (default ./parakou_demo_output)")
-    _add_common(demo)
-    return parser
+    add_settings_options(demo)
+    demo.set_defaults(func=_run_demo)
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
+def add_settings_options(p: argparse.ArgumentParser) -> None:
+    """Add the options that override addressing settings."""
     p.add_argument("--settings", type=Path, help="TOML settings file ([addressing] table)")
     p.add_argument("--method", choices=["metric", "sequential", "decametric"],
                    help="door numbering method (default metric)")
@@ -90,7 +75,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="creation date written on new addresses (default today)")
 
 
-def _settings(args: argparse.Namespace) -> AddressingSettings:
+def settings_from_args(args: argparse.Namespace) -> AddressingSettings:
+    """Return the settings file's values (or the defaults) overridden by the options."""
     s = load_settings(args.settings) if args.settings else AddressingSettings()
     changes: dict[str, Any] = {}
     for opt, key in (("method", "method"), ("suffix_style", "suffix_style"),
@@ -102,7 +88,8 @@ def _settings(args: argparse.Namespace) -> AddressingSettings:
     return s.replace(**changes) if changes else s
 
 
-def _progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[], None]]:
+def step_progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """Return a step callback showing a progress bar on stderr, and its closing function."""
     if quiet:
         return (lambda _s: None), (lambda: None)
     bar = tqdm(total=len(STEPS), desc="parakou-geo", unit="step", file=sys.stderr,
@@ -150,10 +137,10 @@ def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
 
 
 def _run_address(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from_args(args)
     output: Path = args.output
     csv = args.csv or output.with_name(output.stem + "_addresses.csv")
-    step, close = _progress(args.quiet)
+    step, close = step_progress(args.quiet)
     result = address_files(
         args.roads, args.buildings, zones=args.zones, names=args.names,
         roads_layer=args.roads_layer, buildings_layer=args.buildings_layer,
@@ -171,8 +158,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     out: Path = args.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    settings = _settings(args)
-    step, close = _progress(args.quiet)
+    settings = settings_from_args(args)
+    step, close = step_progress(args.quiet)
     sample = sample_path()
     result = address_files(
         sample, sample, zones=sample, names=sample_names_path(), roads_layer="roads",
@@ -186,34 +173,3 @@ def _run_demo(args: argparse.Namespace) -> int:
     print("Demo on the embedded SYNTHETIC Parakou-like sample (not real data).")
     print(_summary(result, register, csv))
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    runners = {"address": _run_address, "demo": _run_demo}
-    try:
-        return runners[args.command](args)
-    except ParakouGeoError as exc:
-        if args.debug:
-            raise
-        print(f"parakou-geo: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("parakou-geo: interrupted; no output was written", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if args.debug:
-            raise
-        print(
-            f"parakou-geo: internal error: {type(exc).__name__}: {exc}\n"
-            "Nothing was written. Rerun with --debug for details and report it.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
