@@ -26,7 +26,7 @@ __all__ = ["LayerKind", "read_layer"]
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-LayerKind = Literal["roads", "buildings", "zones", "any"]
+LayerKind = Literal["roads", "buildings", "zones", "quartiers", "any"]
 
 _OSM_SUFFIXES = (".pbf", ".osm")
 _PARQUET_SUFFIXES = (".parquet", ".geoparquet")
@@ -34,6 +34,7 @@ _KIND_TYPES: dict[str, tuple[str, ...]] = {
     "roads": ("LineString", "MultiLineString", "LineString Z", "MultiLineString Z"),
     "buildings": ("Polygon", "MultiPolygon", "Point", "Polygon Z", "MultiPolygon Z", "Point Z"),
     "zones": ("Polygon", "MultiPolygon", "Polygon Z", "MultiPolygon Z"),
+    "quartiers": ("Polygon", "MultiPolygon", "Polygon Z", "MultiPolygon Z"),
 }
 
 
@@ -53,7 +54,7 @@ def read_layer(
     layer : str, optional
         Layer name for multi-layer files. When omitted, the only layer, or the only layer of the
         right geometry type for ``kind``, is read.
-    kind : {"roads", "buildings", "zones", "any"}
+    kind : {"roads", "buildings", "zones", "quartiers", "any"}
         What the layer is for. For OSM extracts it selects ``highway`` lines (roads) or
         ``building`` polygons (buildings).
 

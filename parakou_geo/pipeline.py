@@ -33,6 +33,7 @@ from parakou_geo.validate import (
     LayerReport,
     check_layer,
     prepare_buildings,
+    prepare_quartiers,
     prepare_roads,
     prepare_zones,
 )
@@ -117,6 +118,7 @@ def address(
     buildings: gpd.GeoDataFrame,
     *,
     zones: gpd.GeoDataFrame | None = None,
+    quartiers: gpd.GeoDataFrame | None = None,
     names: pd.DataFrame | None = None,
     settings: AddressingSettings | None = None,
     crs: str | None = None,
@@ -134,6 +136,8 @@ def address(
         Building footprints, parcels or points, in any CRS.
     zones : geopandas.GeoDataFrame, optional
         Zone polygons (arrondissements) with the ``settings.zone_column`` number.
+    quartiers : geopandas.GeoDataFrame, optional
+        Quartier polygons with the ``settings.quartier_column`` name; fills ``quartier``.
     names : pandas.DataFrame, optional
         Official street names (see :func:`parakou_geo.codes.read_names_csv`).
     settings : AddressingSettings, optional
@@ -172,6 +176,8 @@ def address(
     problems += check_layer(buildings, "buildings", settings=s, crs=crs)
     if zones is not None:
         problems += check_layer(zones, "zones", settings=s, crs=crs)
+    if quartiers is not None:
+        problems += check_layer(quartiers, "quartiers", settings=s, crs=crs)
     if problems:
         raise InputError(problems)
     from parakou_geo._crs import resolve_metric_crs
@@ -183,6 +189,8 @@ def address(
                                                    crs=crs)
     zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
         if zones is not None else None
+    quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
+        if quartiers is not None else None
     centre = resolve_centre(road_m, s, metric)
 
     step("streets")
@@ -209,7 +217,8 @@ def address(
 
     step("register")
     run_day = run_date or dt.date.today()
-    register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day)
+    register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day,
+                         quartiers_m)
     counts = {
         "roads": len(road_m),
         "segments": len(net.segments),
@@ -243,6 +252,7 @@ def _assemble(
     s: AddressingSettings,
     metric: CRS,
     run_day: dt.date,
+    quartiers: gpd.GeoDataFrame | None,
 ) -> Register:
     ok = numbers["street"].to_numpy() >= 0
     st = numbers["street"].to_numpy()[ok]
@@ -262,6 +272,7 @@ def _assemble(
         "number": num,
         "suffix": sfx,
         "zone": table["zone"].to_numpy(dtype=object)[st],
+        "quartier": _quartier_of(door, quartiers),
         "building_id": bid,
         "side": numbers["side"].to_numpy(dtype=object)[ok],
         "distance_m": numbers["distance_m"].to_numpy()[ok],
@@ -332,6 +343,19 @@ def _assemble(
                     run_info=pd.DataFrame({"key": [], "value": []}))
 
 
+def _quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Quartier name of each point (None outside every quartier or without a layer)."""
+    out = np.full(len(points), None, dtype=object)
+    if quartiers is None or len(points) == 0:
+        return out
+    pi, qi = shapely.STRtree(np.asarray(quartiers.geometry.array)).query(
+        points, predicate="intersects")
+    order = np.lexsort((qi, pi))  # a point on a shared border takes the first quartier
+    first = np.r_[True, pi[order][1:] != pi[order][:-1]]
+    out[pi[order][first]] = quartiers["quartier"].to_numpy(dtype=object)[qi[order][first]]
+    return out
+
+
 def _run_info(
     s: AddressingSettings,
     metric: CRS,
@@ -374,10 +398,12 @@ def address_files(
     buildings: str | os.PathLike[str],
     *,
     zones: str | os.PathLike[str] | None = None,
+    quartiers: str | os.PathLike[str] | None = None,
     names: str | os.PathLike[str] | None = None,
     roads_layer: str | None = None,
     buildings_layer: str | None = None,
     zones_layer: str | None = None,
+    quartiers_layer: str | None = None,
     settings: AddressingSettings | None = None,
     crs: str | None = None,
     run_date: dt.date | None = None,
@@ -391,9 +417,11 @@ def address_files(
         GeoPackage, Shapefile, GeoJSON, GeoParquet or OSM PBF files.
     zones : str or os.PathLike, optional
         Zone polygons (arrondissements).
+    quartiers : str or os.PathLike, optional
+        Quartier polygons.
     names : str or os.PathLike, optional
         Official names CSV.
-    roads_layer, buildings_layer, zones_layer : str, optional
+    roads_layer, buildings_layer, zones_layer, quartiers_layer : str, optional
         Layer names in multi-layer files.
     settings, crs, run_date, progress
         As in :func:`address`.
@@ -407,7 +435,8 @@ def address_files(
     layers: dict[str, gpd.GeoDataFrame] = {}
     for kind, path, layer in (("roads", roads, roads_layer),
                               ("buildings", buildings, buildings_layer),
-                              ("zones", zones, zones_layer)):
+                              ("zones", zones, zones_layer),
+                              ("quartiers", quartiers, quartiers_layer)):
         if path is None:
             continue
         try:
@@ -423,9 +452,11 @@ def address_files(
     if problems:
         raise InputError(problems)
     inputs = {k: file_fingerprint(p) for k, p in
-              (("roads", roads), ("buildings", buildings), ("zones", zones), ("names", names))
+              (("roads", roads), ("buildings", buildings), ("zones", zones),
+               ("quartiers", quartiers), ("names", names))
               if p is not None and Path(p).is_file()}
     return address(
-        layers["roads"], layers["buildings"], zones=layers.get("zones"), names=names_df,
+        layers["roads"], layers["buildings"], zones=layers.get("zones"),
+        quartiers=layers.get("quartiers"), names=names_df,
         settings=settings, crs=crs, run_date=run_date, progress=progress, inputs=inputs,
     )

@@ -50,6 +50,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "number",
     "suffix",
     "zone",
+    "quartier",
     "building_id",
     "side",
     "distance_m",

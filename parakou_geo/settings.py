@@ -88,6 +88,8 @@ class AddressingSettings:
         Segment ends closer than this (metres) are one junction.
     zone_column : str
         Column of the zones layer holding the zone number (arrondissement ``arr_num``).
+    quartier_column : str
+        Column of the quartiers layer holding the quartier name.
     default_zone : str
         Zone used when no zones layer is given.
     code_digits : int
@@ -119,6 +121,7 @@ class AddressingSettings:
     stroke_max_deflection_deg: float = 45.0
     snap_tolerance_m: float = 0.5
     zone_column: str = "arr_num"
+    quartier_column: str = "quartier"
     default_zone: str = "1"
     code_digits: int = 3
     code_band_m: float = 500.0

@@ -26,6 +26,7 @@ __all__ = [
     "check_layer",
     "detect_id_column",
     "prepare_buildings",
+    "prepare_quartiers",
     "prepare_roads",
     "prepare_zones",
 ]
@@ -37,6 +38,7 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "roads": ("LineString", "MultiLineString"),
     "buildings": ("Polygon", "MultiPolygon", "Point"),
     "zones": ("Polygon", "MultiPolygon"),
+    "quartiers": ("Polygon", "MultiPolygon"),
 }
 _ID_CANDIDATES: dict[str, tuple[str, ...]] = {
     "roads": ("road_id", "osm_id", "id", "fid"),
@@ -46,6 +48,7 @@ _EXPECTED_TEXT = {
     "roads": "lines (LineString)",
     "buildings": "polygons (building footprints or parcels) or points",
     "zones": "polygons",
+    "quartiers": "polygons",
 }
 
 
@@ -160,6 +163,12 @@ def check_layer(
         problems.append(
             f"{src}: zone number column {settings.zone_column!r} not found; columns are: "
             f"{', '.join(map(str, gdf.columns))}. Fix: set zone_column (CLI --zone-column)"
+        )
+    if kind == "quartiers" and settings.quartier_column not in gdf.columns:
+        problems.append(
+            f"{src}: quartier name column {settings.quartier_column!r} not found; columns "
+            f"are: {', '.join(map(str, gdf.columns))}. Fix: set quartier_column "
+            "(CLI --quartier-column)"
         )
     if kind == "roads" and settings.road_id_column is None and id_column is None:
         logger.info("%s: no road id column; roads are numbered in a stable spatial order", src)
@@ -469,6 +478,36 @@ def prepare_zones(
     zones = zones[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     zones = zones.dissolve(by="zone", as_index=False)
     return zones.sort_values("zone", key=_zone_sort_key).reset_index(drop=True)
+
+
+def prepare_quartiers(
+    gdf: gpd.GeoDataFrame,
+    *,
+    settings: AddressingSettings,
+    metric_crs: CRS,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Return quartiers with a text ``quartier`` column, in the metric CRS, sorted by name.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Quartier polygons with the ``settings.quartier_column`` name column.
+    settings : AddressingSettings
+        Gives ``quartier_column``.
+    metric_crs : pyproj.CRS
+        The metric CRS of the work.
+    crs : str, optional
+        CRS of a layer that has none.
+    """
+    data = _with_crs(gdf, crs).to_crs(metric_crs)
+    geoms, _ = _repair(np.asarray(data.geometry.array), polygonal=True)
+    names = _clean_text(data[settings.quartier_column]).to_numpy(dtype=object)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & pd.notna(names)
+    out = gpd.GeoDataFrame({"quartier": names[keep]},
+                           geometry=gpd.GeoSeries(geoms[keep], crs=metric_crs).values)
+    out = out.dissolve(by="quartier", as_index=False)
+    return out.sort_values("quartier").reset_index(drop=True)
 
 
 def _zone_text(value: object) -> str | None:

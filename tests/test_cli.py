@@ -72,6 +72,9 @@ def test_demo_runs_on_the_embedded_sample(
     un = gpd.read_file(tmp_path / "demo" / "register.gpkg", layer="unaddressed")
     assert len(csv) + len(un) == len(buildings)
     assert csv["street_name"].str.contains("Rue des Manguiers").any()  # official name applied
+    # every sample address lies in one of the 9 synthetic quartiers
+    assert csv["quartier"].notna().all()
+    assert csv["quartier"].nunique() == 9
 
 
 def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str, str]]:

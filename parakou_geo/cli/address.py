@@ -42,6 +42,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     addr.add_argument("--zones", type=Path, help="zone polygons (arrondissements)")
     addr.add_argument("--zones-layer", help="layer of the zones file")
     addr.add_argument("--zone-column", help="zone number column (default arr_num)")
+    addr.add_argument("--quartiers", type=Path, help="quartier polygons")
+    addr.add_argument("--quartiers-layer", help="layer of the quartiers file")
+    addr.add_argument("--quartier-column", help="quartier name column (default quartier)")
     addr.add_argument("--names", type=Path, help="official names CSV (street_code or "
                       "road_id, name)")
     add_settings_options(addr)
@@ -81,7 +84,8 @@ def settings_from_args(args: argparse.Namespace) -> AddressingSettings:
     changes: dict[str, Any] = {}
     for opt, key in (("method", "method"), ("suffix_style", "suffix_style"),
                      ("max_distance", "max_distance_m"), ("metric_crs", "crs"),
-                     ("zone_column", "zone_column")):
+                     ("zone_column", "zone_column"),
+                     ("quartier_column", "quartier_column")):
         value = getattr(args, opt, None)
         if value is not None:
             changes[key] = value
@@ -142,10 +146,10 @@ def _run_address(args: argparse.Namespace) -> int:
     csv = args.csv or output.with_name(output.stem + "_addresses.csv")
     step, close = step_progress(args.quiet)
     result = address_files(
-        args.roads, args.buildings, zones=args.zones, names=args.names,
-        roads_layer=args.roads_layer, buildings_layer=args.buildings_layer,
-        zones_layer=args.zones_layer, settings=settings, crs=args.crs, run_date=args.date,
-        progress=step,
+        args.roads, args.buildings, zones=args.zones, quartiers=args.quartiers,
+        names=args.names, roads_layer=args.roads_layer, buildings_layer=args.buildings_layer,
+        zones_layer=args.zones_layer, quartiers_layer=args.quartiers_layer, settings=settings,
+        crs=args.crs, run_date=args.date, progress=step,
     )
     write_register(result.register, output, csv_path=csv, overwrite=args.overwrite)
     close()
@@ -162,8 +166,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     step, close = step_progress(args.quiet)
     sample = sample_path()
     result = address_files(
-        sample, sample, zones=sample, names=sample_names_path(), roads_layer="roads",
-        buildings_layer="buildings", zones_layer="zones", settings=settings, crs=args.crs,
+        sample, sample, zones=sample, quartiers=sample, names=sample_names_path(),
+        roads_layer="roads", buildings_layer="buildings", zones_layer="zones",
+        quartiers_layer="quartiers", settings=settings, crs=args.crs,
         run_date=args.date, progress=step,
     )
     register = out / "register.gpkg"
