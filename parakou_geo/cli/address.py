@@ -97,7 +97,7 @@ def step_progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[], None
     if quiet:
         return (lambda _s: None), (lambda: None)
     bar = tqdm(total=len(STEPS), desc="parakou-geo", unit="step", file=sys.stderr,
-               bar_format="{desc}{n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}")
+               bar_format="{desc} {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}")
     seen: list[str] = []
 
     def step(name: str) -> None:
