@@ -30,11 +30,14 @@ logger.addHandler(logging.NullHandler())
 LATIN_SUFFIXES: tuple[str, ...] = (
     "bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "nonies", "decies",
 )
-_SIDE_STEP_M = 0.5
 
 
 class StreetIndex:
     """A prepared spatial index of oriented street segments, built once and reused.
+
+    The index holds every straight piece (two consecutive vertices) of every segment, so the
+    foot point, the distance along the street and the side of a door come from a closed-form
+    projection in numpy rather than from per-geometry linear referencing.
 
     Parameters
     ----------
@@ -47,14 +50,36 @@ class StreetIndex:
         require_metric(segments, "segments")
         self.crs = segments.crs
         self.geoms = np.asarray(segments.geometry.array)
-        self.street = segments["street"].to_numpy()
-        self.offset = segments["offset_m"].to_numpy(dtype=float)
-        self.tree = shapely.STRtree(self.geoms)
+        coords, owner = shapely.get_coordinates(self.geoms, return_index=True)
+        start = np.flatnonzero(owner[1:] == owner[:-1])
+        a, b = coords[start], coords[start + 1]
+        length = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+        # distance along its segment at each piece's start
+        first = np.r_[True, owner[start][1:] != owner[start][:-1]]
+        run = np.cumsum(length)
+        base = np.where(first, run - length, 0.0)
+        base = np.maximum.accumulate(np.where(first, base, -np.inf))
+        along0 = run - length - base
+        keep = length > 0
+        self.ax, self.ay = a[keep, 0], a[keep, 1]
+        self.dx, self.dy = (b - a)[keep, 0], (b - a)[keep, 1]
+        self.length = length[keep]
+        seg = owner[start][keep]
+        self.street = segments["street"].to_numpy()[seg]
+        self.along0 = segments["offset_m"].to_numpy(dtype=float)[seg] + along0[keep]
+        self.pieces = shapely.linestrings(
+            np.stack([a[keep], b[keep]], axis=1))
+        self.tree = shapely.STRtree(self.pieces)
 
     def nearest(
-        self, points: np.ndarray, *, max_distance_m: float, threads: int | None = None
+        self,
+        points: np.ndarray,
+        *,
+        max_distance_m: float,
+        threads: int | None = None,
+        xy: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Find the nearest segment of each point within ``max_distance_m``.
+        """Find the nearest straight street piece of each point within ``max_distance_m``.
 
         Points are sorted along a space-filling curve for cache locality and split across
         threads (shapely releases the GIL).
@@ -67,19 +92,21 @@ class StreetIndex:
             Search radius in metres.
         threads : int, optional
             Worker threads; default: the number of CPUs (at most 8).
+        xy : numpy.ndarray, optional
+            The points' ``(n, 2)`` coordinates, when already at hand.
 
         Returns
         -------
-        point_index, segment_index, distance_m : numpy.ndarray
-            One row per point that has a segment in reach.
+        point_index, piece_index, distance_m : numpy.ndarray
+            One row per point that has a street in reach, sorted by point.
         """
         n = len(points)
         if n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        order = _curve_order(points)
+        order = _curve_order(shapely.get_coordinates(points) if xy is None else xy)
         workers = threads or min(8, os.cpu_count() or 1)
-        chunks = np.array_split(order, max(1, min(workers, n // 20_000 + 1)))
+        chunks = np.array_split(order, max(1, min(4 * workers, n // 20_000 + 1)))
 
         def query(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             (pi, si), dist = self.tree.query_nearest(
@@ -91,7 +118,7 @@ class StreetIndex:
         if len(chunks) == 1:
             results = [query(chunks[0])]
         else:
-            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
                 results = list(pool.map(query, chunks))
         pi = np.concatenate([r[0] for r in results])
         si = np.concatenate([r[1] for r in results])
@@ -99,10 +126,36 @@ class StreetIndex:
         back = np.argsort(pi, kind="stable")
         return pi[back], si[back], dist[back]
 
+    def project(
+        self, xy: np.ndarray, piece: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Project points on their pieces.
 
-def _curve_order(points: np.ndarray) -> np.ndarray:
-    """Order points along a Z-order (Morton) curve on a 2^16 grid."""
-    xy = shapely.get_coordinates(points)
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            ``(n, 2)`` point coordinates (metres).
+        piece : numpy.ndarray of int
+            The piece of each point (from :meth:`nearest`).
+
+        Returns
+        -------
+        along_m, foot_x, foot_y, cross : numpy.ndarray
+            Distance along the street from its origin, the foot point, and the signed
+            cross product (positive: the point is left of the direction of progression).
+        """
+        ax, ay = self.ax[piece], self.ay[piece]
+        dx, dy = self.dx[piece], self.dy[piece]
+        length = self.length[piece]
+        px, py = xy[:, 0] - ax, xy[:, 1] - ay
+        t = np.clip((px * dx + py * dy) / (length * length), 0.0, 1.0)
+        along = self.along0[piece] + t * length
+        cross = dx * py - dy * px
+        return along, ax + t * dx, ay + t * dy, cross
+
+
+def _curve_order(xy: np.ndarray) -> np.ndarray:
+    """Order ``(n, 2)`` coordinates along a Z-order (Morton) curve on a 2^16 grid."""
     lo = xy.min(axis=0)
     span = np.maximum(xy.max(axis=0) - lo, 1e-9)
     q = ((xy - lo) / span * 65535).astype(np.uint64)
@@ -206,22 +259,12 @@ def number_doors(
         )
     pts = np.asarray(doors.array)
     n = len(pts)
-    pi, si, dist = index.nearest(pts, max_distance_m=max_distance_m, threads=threads)
-    seg = index.geoms[si]
-    p = pts[pi]
-    d_local = shapely.line_locate_point(seg, p)
-    seg_len = shapely.length(seg)
-    proj = shapely.get_coordinates(shapely.line_interpolate_point(seg, d_local))
-    a = shapely.get_coordinates(
-        shapely.line_interpolate_point(seg, np.maximum(d_local - _SIDE_STEP_M, 0.0)))
-    b = shapely.get_coordinates(
-        shapely.line_interpolate_point(seg, np.minimum(d_local + _SIDE_STEP_M, seg_len)))
-    pxy = shapely.get_coordinates(p)
-    cross = (b[:, 0] - a[:, 0]) * (pxy[:, 1] - a[:, 1]) \
-        - (b[:, 1] - a[:, 1]) * (pxy[:, 0] - a[:, 0])
+    xy = shapely.get_coordinates(pts)
+    pi, piece, dist = index.nearest(pts, max_distance_m=max_distance_m, threads=threads, xy=xy)
+    along, foot_x, foot_y, cross = index.project(xy[pi], piece)
     left = cross > 0
-    along = np.round(index.offset[si] + d_local, 3)
-    street = index.street[si]
+    along = np.round(along, 3)
+    street = index.street[piece]
     tb = np.arange(n) if tiebreak is None else np.asarray(tiebreak)
 
     if method == "sequential":
@@ -243,16 +286,26 @@ def number_doors(
     rank[order] = rank_sorted
     suffix = np.full(len(order), "", dtype=object)
     if len(rank):
-        styles = dict.fromkeys(np.unique(street), suffix_style)
+        letters = np.zeros(len(rank), dtype=bool)
         if suffix_style == "latin":
-            too_many = pd.Series(rank).groupby(street).max()
-            for st in too_many.index[too_many.to_numpy() > len(LATIN_SUFFIXES)]:
-                styles[st] = "letters"
+            top = np.zeros(int(street.max()) + 1, dtype=np.int64)
+            np.maximum.at(top, street, rank)
+            crowded = top > len(LATIN_SUFFIXES)
+            for st in np.flatnonzero(crowded):
                 logger.warning(
                     "street row %d needs more than %d suffixes on one number; "
                     "it uses letters A, B, C... instead", st, len(LATIN_SUFFIXES))
-        has = np.flatnonzero(rank > 0)
-        suffix[has] = [suffix_for(int(rank[i]), styles[street[i]]) for i in has]
+            letters = crowded[street]
+        else:
+            letters[:] = True
+        high = int(rank.max())
+        table = {
+            "latin": np.array([suffix_for(r, "latin") if r <= len(LATIN_SUFFIXES) else ""
+                               for r in range(high + 1)], dtype=object),
+            "letters": np.array([suffix_for(r, "letters") for r in range(high + 1)],
+                                dtype=object),
+        }
+        suffix = np.where(letters, table["letters"][rank], table["latin"][rank])
 
     def full(values: np.ndarray, fill: object, dtype: object) -> np.ndarray:
         arr: np.ndarray = np.full(n, fill, dtype=dtype)  # type: ignore[call-overload]
@@ -264,11 +317,12 @@ def number_doors(
             "street": full(street, -1, np.int64),
             "distance_to_street_m": full(np.round(dist, 3), np.nan, float),
             "distance_m": full(along, np.nan, float),
-            "side": full(np.where(left, "left", "right"), None, object),
+            "side": pd.Series(full(np.where(left, "left", "right"), None, object),
+                              index=doors.index, dtype=object),
             "number": full(number, 0, np.int64),
-            "suffix": full(suffix, "", object),
-            "street_x": full(np.round(proj[:, 0], 3), np.nan, float),
-            "street_y": full(np.round(proj[:, 1], 3), np.nan, float),
+            "suffix": pd.Series(full(suffix, "", object), index=doors.index, dtype=object),
+            "street_x": full(np.round(foot_x, 3), np.nan, float),
+            "street_y": full(np.round(foot_y, 3), np.nan, float),
         },
         index=doors.index,
     )
