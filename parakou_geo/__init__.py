@@ -15,6 +15,8 @@ from parakou_geo._errors import (
     InputError,
     OutputError,
     ParakouGeoError,
+    RegisterError,
+    RegisterLockedError,
     SettingsError,
 )
 from parakou_geo.io import read_layer
@@ -30,6 +32,8 @@ __all__ = [
     "OutputError",
     "ParakouGeoError",
     "Register",
+    "RegisterError",
+    "RegisterLockedError",
     "SettingsError",
     "address",
     "address_files",

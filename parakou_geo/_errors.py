@@ -14,6 +14,8 @@ __all__ = [
     "InputError",
     "OutputError",
     "ParakouGeoError",
+    "RegisterError",
+    "RegisterLockedError",
     "SettingsError",
 ]
 
@@ -57,3 +59,11 @@ class CRSError(InputError):
 
 class OutputError(ParakouGeoError, OSError):
     """An output file cannot be written (exists, locked, or the folder is missing)."""
+
+
+class RegisterError(ParakouGeoError, ValueError):
+    """A register file cannot be used (not a register, unknown version, bad operation)."""
+
+
+class RegisterLockedError(RegisterError):
+    """Another process is changing the register."""

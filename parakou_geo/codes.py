@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -86,6 +87,7 @@ def allocate_codes(
     *,
     centre_xy: tuple[float, float],
     settings: AddressingSettings | None = None,
+    first_number: Mapping[str, int] | None = None,
 ) -> pd.Series:
     """Give every street a code ``<zone>.<nnn>`` in spiral order from the centre.
 
@@ -99,6 +101,9 @@ def allocate_codes(
         The reference centre in the same CRS.
     settings : AddressingSettings, optional
         ``code_band_m`` (ring width) and ``code_digits``.
+    first_number : mapping of str to int, optional
+        First street number to use in each zone (default 1): register updates continue after
+        the highest number ever used, so codes are never reused.
 
     Returns
     -------
@@ -120,7 +125,8 @@ def allocate_codes(
          "dist": dist, "row": np.arange(len(streets))}
     )
     frame = frame.sort_values(["zone", "band", "bearing", "dist", "row"], kind="stable")
-    frame["n"] = frame.groupby("zone").cumcount() + 1
+    start = frame["zone"].map(lambda z: (first_number or {}).get(z, 1))
+    frame["n"] = frame.groupby("zone").cumcount() + start.to_numpy(dtype=np.int64)
     counts = frame.groupby("zone")["n"].transform("max")
     width = np.maximum(s.code_digits, counts.astype(str).str.len())
     for z, w in frame.groupby("zone")["n"].max().items():

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -38,7 +39,17 @@ from parakou_geo.validate import (
     prepare_zones,
 )
 
-__all__ = ["STEPS", "AddressingResult", "ProgressCallback", "address", "address_files"]
+__all__ = [
+    "STEPS",
+    "AddressingResult",
+    "ProgressCallback",
+    "address",
+    "address_files",
+    "make_labels",
+    "quartier_of",
+    "resolve_centre",
+    "roads_fingerprint",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -219,6 +230,8 @@ def address(
     run_day = run_date or dt.date.today()
     register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day,
                          quartiers_m)
+    register.zones = zones_m
+    register.quartiers = quartiers_m
     counts = {
         "roads": len(road_m),
         "segments": len(net.segments),
@@ -229,11 +242,26 @@ def address(
     }
     reports = {"roads": road_report, "buildings": bld_report}
     register.run_info = _run_info(s, metric, centre, counts, reports, inputs or {}, run_day)
+    info = dict(zip(register.run_info["key"], register.run_info["value"], strict=True))
+    register.meta = {
+        "register_id": str(uuid.uuid4()),
+        "run_id": str(uuid.uuid4()),
+        "created": run_day.isoformat(),
+        "run_time_utc": info["run_time_utc"],
+        "settings": info["settings"],
+        "metric_crs": metric.to_string(),
+        "centre_xy": info["centre_xy"],
+        "roads_fingerprint": roads_fingerprint(road_m),
+        "parakou_geo_version": info["parakou_geo_version"],
+    }
     return AddressingResult(register=register, network=net, reports=reports,
                             metric_crs=metric, centre_xy=centre, counts=counts)
 
 
-def _labels(number: np.ndarray, suffix: np.ndarray, code: np.ndarray, prefix: str) -> list[str]:
+def make_labels(
+    number: np.ndarray, suffix: np.ndarray, code: np.ndarray, prefix: str
+) -> list[str]:
+    """Return address labels such as ``12 bis Rue 2.045`` or ``12A Rue 2.045``."""
     latin = set(LATIN_SUFFIXES)
     out = []
     for n, sfx, c in zip(number, suffix, code, strict=True):
@@ -266,19 +294,20 @@ def _assemble(
     data: dict[str, object] = {
         "address_id": [address_uuid(b, c, int(n), x) for b, c, n, x in
                        zip(bid, code, num, sfx, strict=True)],
-        "label": _labels(num, sfx, code, s.street_prefix),
+        "label": make_labels(num, sfx, code, s.street_prefix),
         "street_code": code,
         "street_name": table["name"].to_numpy(dtype=object)[st],
         "number": num,
         "suffix": sfx,
         "zone": table["zone"].to_numpy(dtype=object)[st],
-        "quartier": _quartier_of(door, quartiers),
+        "quartier": quartier_of(door, quartiers),
         "building_id": bid,
         "side": numbers["side"].to_numpy(dtype=object)[ok],
         "distance_m": numbers["distance_m"].to_numpy()[ok],
         "distance_to_street_m": numbers["distance_to_street_m"].to_numpy()[ok],
         "method": s.method,
         "status": "proposed",
+        "official": False,
         "x": np.round(xy[:, 0], 2),
         "y": np.round(xy[:, 1], 2),
         "lon": np.round(lon, 7),
@@ -286,6 +315,8 @@ def _assemble(
         "street_x": numbers["street_x"].to_numpy()[ok],
         "street_y": numbers["street_y"].to_numpy()[ok],
         "created": run_day.isoformat(),
+        "updated": run_day.isoformat(),
+        "retired": None,
         "source": s.source,
     }
     frame = pd.DataFrame(data, columns=list(ADDRESS_COLUMNS))
@@ -306,10 +337,13 @@ def _assemble(
     detail = [f"nearest street {d:.0f} m away (maximum {s.max_distance_m:g} m)" for d in dist]
     unaddressed = gpd.GeoDataFrame(
         {
-            "building_id": np.concatenate([bld["building_id"].to_numpy(dtype=object)[far],
-                                           dropped["building_id"].to_numpy(dtype=object)]),
-            "reason": [REASON_NO_STREET] * int(far.sum()) + [REASON_EMPTY] * len(dropped),
-            "detail": detail + ["the feature has no geometry or an empty one"] * len(dropped),
+            "building_id": pd.Series(np.concatenate(
+                [bld["building_id"].to_numpy(dtype=object)[far],
+                 dropped["building_id"].to_numpy(dtype=object)]), dtype=object),
+            "reason": pd.Series([REASON_NO_STREET] * int(far.sum())
+                                + [REASON_EMPTY] * len(dropped), dtype=object),
+            "detail": pd.Series(detail + ["the feature has no geometry or an empty one"]
+                                * len(dropped), dtype=object),
             "distance_to_street_m": np.concatenate([np.round(dist, 1),
                                                     np.full(len(dropped), np.nan)]),
         },
@@ -332,6 +366,9 @@ def _assemble(
             "origin_x": np.round(table["origin_x"].to_numpy(), 2),
             "origin_y": np.round(table["origin_y"].to_numpy(), 2),
             "road_ids": table["road_ids"].to_numpy(dtype=object),
+            "status": "current",
+            "locked": False,
+            "street_type": None,
         },
         geometry=net.streets.geometry.values,
         crs=metric,
@@ -339,11 +376,25 @@ def _assemble(
     zone_num = pd.to_numeric(streets["zone"], errors="coerce").fillna(np.inf)
     streets = streets.iloc[np.lexsort((streets["street_code"].astype(str).to_numpy(),
                                        zone_num.to_numpy()))].reset_index(drop=True)
+    code_of = table["street_code"].to_numpy(dtype=object)
+    segments = gpd.GeoDataFrame(
+        {
+            "street_code": code_of[net.segments["street"].to_numpy()],
+            "offset_m": np.round(net.segments["offset_m"].to_numpy(), 3),
+            "road_id": net.segments["road_id"].to_numpy(dtype=object),
+        },
+        geometry=net.segments.geometry.values, crs=metric,
+    )
+    footprints = gpd.GeoDataFrame(
+        {"building_id": bld["building_id"].to_numpy(dtype=object)},
+        geometry=bld.geometry.values, crs=metric,
+    )
     return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
-                    run_info=pd.DataFrame({"key": [], "value": []}))
+                    run_info=pd.DataFrame({"key": [], "value": []}), segments=segments,
+                    buildings=footprints)
 
 
-def _quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None) -> np.ndarray:
+def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None) -> np.ndarray:
     """Quartier name of each point (None outside every quartier or without a layer)."""
     out = np.full(len(points), None, dtype=object)
     if quartiers is None or len(points) == 0:
@@ -382,6 +433,21 @@ def _run_info(
             (f"{layer}_excluded_class", str(rep.n_excluded_class)),
         ]
     return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def roads_fingerprint(roads: gpd.GeoDataFrame) -> str:
+    """Return a hash of prepared roads (ids, names, classes, geometry), order-independent.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        Roads as returned by :func:`parakou_geo.validate.prepare_roads` (canonical order).
+    """
+    h = hashlib.sha256()
+    for col in ("road_id", "name", "road_class"):
+        h.update("\x1f".join(map(str, roads[col].tolist())).encode())
+    h.update(b"".join(shapely.to_wkb(np.asarray(roads.geometry.array), output_dimension=2)))
+    return h.hexdigest()
 
 
 def file_fingerprint(path: str | os.PathLike[str]) -> str:

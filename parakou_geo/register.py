@@ -8,6 +8,7 @@ place only when complete, so a failed run never leaves a half-written register.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -25,8 +26,10 @@ import pyogrio
 from parakou_geo._errors import OutputError
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "ADDRESS_COLUMNS",
     "ADDRESS_NAMESPACE",
+    "STATUSES",
     "Register",
     "address_uuid",
     "atomic_path",
@@ -57,6 +60,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "distance_to_street_m",
     "method",
     "status",
+    "official",
     "x",
     "y",
     "lon",
@@ -64,8 +68,15 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "street_x",
     "street_y",
     "created",
+    "updated",
+    "retired",
     "source",
 )
+
+#: Lifecycle statuses of an address (ISO 19160-1).
+STATUSES: tuple[str, ...] = ("proposed", "current", "retired", "rejected")
+#: Statuses of addresses that hold their number on a door today.
+ACTIVE_STATUSES: tuple[str, ...] = ("proposed", "current")
 
 
 def address_uuid(building_id: str, street_code: str, number: int, suffix: str) -> str:
@@ -96,12 +107,27 @@ class Register:
         Buildings without an address: ``building_id``, ``reason``, ``detail``.
     run_info : pandas.DataFrame
         ``key``/``value`` text rows describing the run.
+    segments : geopandas.GeoDataFrame
+        The oriented street segments (``street_code``, ``offset_m``, ``road_id``) that door
+        numbers are measured on; kept so updates measure new doors the same way.
+    buildings : geopandas.GeoDataFrame
+        Building footprints (or points) with ``building_id``, for matching in updates.
+    meta : dict of str to str
+        Settings, reference centre and input fingerprints, stored in the ``meta`` table.
+    zones, quartiers : geopandas.GeoDataFrame or None
+        The zone and quartier polygons used, kept so updates code and place new objects the
+        same way.
     """
 
     addresses: gpd.GeoDataFrame
     streets: gpd.GeoDataFrame
     unaddressed: gpd.GeoDataFrame
     run_info: pd.DataFrame
+    segments: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None
+    meta: dict[str, str] | None = None
+    zones: gpd.GeoDataFrame | None = None
+    quartiers: gpd.GeoDataFrame | None = None
 
 
 def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
@@ -200,6 +226,9 @@ def write_register(
 
 
 def _write_layers(register: Register, tmp: Path) -> None:
+    from parakou_geo._gpkg import SCHEMA_VERSION, connect, create_support_tables
+    from parakou_geo._styles import write_styles
+
     try:
         pyogrio.write_dataframe(
             register.addresses, tmp, layer="addresses", driver="GPKG",
@@ -219,5 +248,33 @@ def _write_layers(register: Register, tmp: Path) -> None:
             register.run_info, tmp, layer="run_info", driver="GPKG",
             layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
         )
+        if register.segments is not None:
+            pyogrio.write_dataframe(
+                register.segments, tmp, layer="segments", driver="GPKG",
+                layer_options={"DESCRIPTION": "Oriented street segments door numbers are "
+                               "measured on"},
+            )
+        for name, frame in (("zones", register.zones), ("quartiers", register.quartiers)):
+            if frame is not None:
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                        promote_to_multi=True)
+        if register.buildings is not None:
+            pyogrio.write_dataframe(
+                register.buildings, tmp, layer="buildings", driver="GPKG",
+                promote_to_multi=True,
+                layer_options={"DESCRIPTION": "Building footprints of the addressed buildings"},
+            )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise OutputError(f"cannot write the register: {exc}") from exc
+    meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
+    create_support_tables(tmp, meta)
+    with contextlib.closing(connect(tmp)) as con:
+        con.execute("BEGIN")
+        write_styles(con)
+        run_id = meta.get("run_id", "")
+        con.execute(
+            "INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, 'address', ?)",
+            (run_id, meta.get("run_time_utc", ""),
+             f"{len(register.addresses)} addresses, {len(register.streets)} streets"),
+        )
+        con.execute("COMMIT")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -67,11 +68,15 @@ def name_key(name: object) -> str | None:
     return " ".join(text.casefold().split()) or None
 
 
+OriginHint = Callable[[np.ndarray], np.ndarray]
+
+
 def build_streets(
     roads: gpd.GeoDataFrame,
     *,
     centre_xy: tuple[float, float],
     settings: AddressingSettings | None = None,
+    origin_hint: OriginHint | None = None,
 ) -> StreetNetwork:
     """Group road segments into oriented streets.
 
@@ -84,6 +89,11 @@ def build_streets(
         Reference centre (metres, same CRS); each street's origin is its end nearest to it.
     settings : AddressingSettings, optional
         ``snap_tolerance_m`` and ``stroke_max_deflection_deg``.
+    origin_hint : callable, optional
+        Given the streets' unoriented geometries (one per street, metric CRS), returns an
+        ``(n, 2)`` array of reference points: each street's origin is its end nearest its own
+        reference point instead of ``centre_xy`` (used by register updates to keep an existing
+        street's origin).
 
     Returns
     -------
@@ -119,7 +129,16 @@ def build_streets(
     node = cluster_points(np.concatenate([start_xy, end_xy]), s.snap_tolerance_m)
     u, v = node[:n], node[n:]
     street = _group(pieces, piece_keys, u, v, s.stroke_max_deflection_deg)
-    seg = _orient(pieces, street, u, v, np.concatenate([start_xy, end_xy]), node, centre_xy)
+    n_streets = int(street.max()) + 1 if n else 0
+    reference = np.tile(np.asarray(centre_xy, dtype=float), (n_streets, 1))
+    if origin_hint is not None and n_streets:
+        by_street = np.argsort(street, kind="stable")
+        unoriented = shapely.line_merge(
+            shapely.multilinestrings(pieces[by_street], indices=street[by_street]))
+        reference = np.asarray(origin_hint(np.asarray(unoriented)), dtype=float)
+        if reference.shape != (n_streets, 2):
+            raise ValueError(f"origin_hint must return {n_streets} (x, y) points")
+    seg = _orient(pieces, street, u, v, np.concatenate([start_xy, end_xy]), node, reference)
     segments = gpd.GeoDataFrame(
         {
             "street": street,
@@ -222,7 +241,7 @@ def _orient(
     v: np.ndarray,
     end_xy: np.ndarray,
     node: np.ndarray,
-    centre_xy: tuple[float, float],
+    reference: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Orient pieces away from each street's origin; return geometry, offset and origins."""
     n = len(pieces)
@@ -238,8 +257,9 @@ def _orient(
     local_node = np.zeros(n_local, dtype=np.int64)
     local_node[local] = np.concatenate([u, v])
     degree = np.bincount(local, minlength=n_local)
-    cx, cy = centre_xy
-    dist_c = np.round(np.hypot(node_xy[local_node, 0] - cx, node_xy[local_node, 1] - cy), 6)
+    ref = reference[local_street]
+    dist_c = np.round(np.hypot(node_xy[local_node, 0] - ref[:, 0],
+                               node_xy[local_node, 1] - ref[:, 1]), 6)
     order = np.lexsort((local_node, dist_c, degree != 1, local_street))
     first = np.r_[True, local_street[order][1:] != local_street[order][:-1]]
     origins = order[first]  # one per street, in street order

@@ -52,7 +52,8 @@ def test_address_command_writes_register_and_csv(
     import pyogrio
 
     layers = {str(n) for n, _ in pyogrio.list_layers(out)}
-    assert layers == {"addresses", "streets", "unaddressed", "run_info"}
+    assert layers == {"addresses", "streets", "unaddressed", "run_info", "segments",
+                      "buildings", "meta", "history", "street_names", "runs"}
     # the register is never replaced silently
     code, _, err = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
                          "-o", str(out)], capsys)

@@ -1,0 +1,196 @@
+"""Register maintenance commands.
+
+``update``, ``validate``, ``reject``, ``lock``, ``unlock``, ``renumber``, ``move``,
+``names``, ``history`` and ``diff``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from parakou_geo._gpkg import RegisterError
+from parakou_geo.cli.address import step_progress
+from parakou_geo.history import changes_between, diff_registers, read_history
+from parakou_geo.lifecycle import (
+    lock_street,
+    move_address,
+    reject_addresses,
+    renumber_street,
+    unlock_street,
+    validate_addresses,
+)
+from parakou_geo.names import import_names, read_official_names
+from parakou_geo.register import atomic_path
+from parakou_geo.update import update_register_files
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the register-maintenance commands."""
+    up = sub.add_parser("update", help="update a register from new road and building data "
+                        "(existing numbers never change)")
+    up.add_argument("register", type=Path)
+    up.add_argument("--roads", required=True, type=Path)
+    up.add_argument("--roads-layer")
+    up.add_argument("--buildings", required=True, type=Path)
+    up.add_argument("--buildings-layer")
+    up.add_argument("--crs", help="CRS of input layers that have none")
+    up.add_argument("--changes", type=Path, help="changes CSV (default: beside the register)")
+    up.add_argument("--reason", help="recorded in the history")
+    up.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    up.set_defaults(func=_update)
+
+    va = sub.add_parser("validate", help="make proposed addresses current")
+    _selection(va)
+    va.add_argument("--official", action="store_true", help="also mark them official")
+    va.add_argument("--reason", required=True)
+    va.set_defaults(func=_validate)
+
+    rj = sub.add_parser("reject", help="reject proposed addresses")
+    rj.add_argument("register", type=Path)
+    rj.add_argument("address_id", nargs="+")
+    rj.add_argument("--reason", required=True)
+    rj.set_defaults(func=_reject)
+
+    for name, helptext in (("lock", "lock a street against automatic changes"),
+                           ("unlock", "unlock a street")):
+        lk = sub.add_parser(name, help=helptext)
+        lk.add_argument("register", type=Path)
+        lk.add_argument("street_code")
+        lk.add_argument("--reason", required=True)
+        lk.set_defaults(func=_lock if name == "lock" else _unlock)
+
+    rn = sub.add_parser("renumber", help="renumber one street (explicit, logged)")
+    rn.add_argument("register", type=Path)
+    rn.add_argument("street_code")
+    rn.add_argument("--reason", required=True)
+    rn.set_defaults(func=_renumber)
+
+    mv = sub.add_parser("move", help="move an address to another street, keeping its id")
+    mv.add_argument("register", type=Path)
+    mv.add_argument("address_id")
+    mv.add_argument("--to", required=True, dest="to_street", metavar="STREET_CODE")
+    mv.add_argument("--reason", required=True)
+    mv.set_defaults(func=_move)
+
+    nm = sub.add_parser("names", help="import official street names (validated first)")
+    nm.add_argument("register", type=Path)
+    nm.add_argument("names_csv", type=Path)
+    nm.add_argument("--reason")
+    nm.set_defaults(func=_names)
+
+    hi = sub.add_parser("history", help="show the register's history as CSV")
+    hi.add_argument("register", type=Path)
+    hi.add_argument("--since", type=dt.date.fromisoformat)
+    hi.add_argument("--until", type=dt.date.fromisoformat)
+    hi.add_argument("--id", dest="object_id")
+    hi.add_argument("-o", "--output", type=Path, help="write to a CSV file")
+    hi.set_defaults(func=_history)
+
+    df = sub.add_parser("diff", help="differences between two registers, or two dates")
+    df.add_argument("register", type=Path)
+    df.add_argument("other", type=Path, nargs="?", help="a second register file")
+    df.add_argument("--since", type=dt.date.fromisoformat)
+    df.add_argument("--until", type=dt.date.fromisoformat)
+    df.add_argument("-o", "--output", type=Path, help="write to a CSV file")
+    df.set_defaults(func=_diff)
+
+
+def _selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("register", type=Path)
+    p.add_argument("--street", help="a whole street (code)")
+    p.add_argument("--zone", help="a whole zone")
+    p.add_argument("--address", action="append", dest="address_ids", metavar="ID",
+                   help="one address id (repeat for more)")
+
+
+def _update(args: argparse.Namespace) -> int:
+    changes = args.changes or args.register.with_name(args.register.stem + "_changes.csv")
+    step, close = step_progress(args.quiet)
+    report = update_register_files(
+        args.register, args.roads, args.buildings, roads_layer=args.roads_layer,
+        buildings_layer=args.buildings_layer, crs=args.crs, run_date=args.date,
+        changes_csv=changes, reason=args.reason, progress=step)
+    close()
+    print(f"Register updated: {args.register}\nChanges CSV:      {changes}")
+    print(report.summary())
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    n = validate_addresses(args.register, address_ids=args.address_ids,
+                           street_code=args.street, zone=args.zone, official=args.official,
+                           reason=args.reason)
+    print(f"{n} address(es) validated")
+    return 0
+
+
+def _reject(args: argparse.Namespace) -> int:
+    n = reject_addresses(args.register, args.address_id, reason=args.reason)
+    print(f"{n} address(es) rejected")
+    return 0
+
+
+def _lock(args: argparse.Namespace) -> int:
+    lock_street(args.register, args.street_code, reason=args.reason)
+    print(f"street {args.street_code} locked")
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    unlock_street(args.register, args.street_code, reason=args.reason)
+    print(f"street {args.street_code} unlocked")
+    return 0
+
+
+def _renumber(args: argparse.Namespace) -> int:
+    changed = renumber_street(args.register, args.street_code, reason=args.reason)
+    print(f"{len(changed)} label(s) changed on {args.street_code}")
+    for old, new in zip(changed["old_label"], changed["new_label"], strict=True):
+        print(f"  {old} → {new}")
+    return 0
+
+
+def _move(args: argparse.Namespace) -> int:
+    label = move_address(args.register, args.address_id, to_street=args.to_street,
+                         reason=args.reason)
+    print(f"address {args.address_id} is now {label}")
+    return 0
+
+
+def _names(args: argparse.Namespace) -> int:
+    n = import_names(args.register, read_official_names(args.names_csv), reason=args.reason)
+    print(f"{n} street(s) named")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    table = read_history(args.register, since=args.since, until=args.until,
+                         object_id=args.object_id)
+    _emit(table, args.output)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    if args.other is not None:
+        table = diff_registers(args.register, args.other)
+    elif args.since is not None and args.until is not None:
+        table = changes_between(args.register, args.since, args.until)
+    else:
+        raise RegisterError("give a second register file, or --since and --until dates")
+    _emit(table, args.output)
+    return 0
+
+
+def _emit(table: pd.DataFrame, output: Path | None) -> None:
+    if output is None:
+        print(table.to_csv(index=False, lineterminator="\n"), end="")
+    else:
+        with atomic_path(output, overwrite=True) as tmp:
+            table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+        print(f"{len(table)} row(s) written to {output}")

@@ -1,0 +1,381 @@
+"""Explicit, logged operations on a register: lifecycle, locks, renumbering, moves.
+
+Each operation runs in a register transaction (a locked working copy that replaces the file
+only when complete) and writes one history row per changed field, with the reason given.
+Address ids never change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import sqlite3
+import uuid
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from parakou_geo._gpkg import RegisterError, append_history, connect, read_meta, transaction
+from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, suffix_for
+from parakou_geo.pipeline import make_labels
+from parakou_geo.update import load_settings_of
+
+__all__ = [
+    "lock_street",
+    "move_address",
+    "reject_addresses",
+    "renumber_street",
+    "unlock_street",
+    "validate_addresses",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _select(
+    con: sqlite3.Connection,
+    *,
+    address_ids: Sequence[str] | None,
+    street_code: str | None,
+    zone: str | None,
+) -> pd.DataFrame:
+    clauses, params = [], []
+    if address_ids:
+        clauses.append(f"address_id IN ({', '.join('?' * len(address_ids))})")
+        params += list(address_ids)
+    if street_code:
+        clauses.append("street_code = ?")
+        params.append(street_code)
+    if zone:
+        clauses.append("zone = ?")
+        params.append(zone)
+    if not clauses:
+        raise RegisterError("say which addresses: address ids, a street code or a zone")
+    return pd.read_sql_query(
+        f"SELECT address_id, label, status, street_code, official FROM addresses WHERE "
+        f"{' AND '.join(clauses)}", con, params=params)
+
+
+def _check_found(found: pd.DataFrame, address_ids: Sequence[str] | None, what: str) -> None:
+    if address_ids:
+        missing = sorted(set(address_ids) - set(found["address_id"]))
+        if missing:
+            raise RegisterError(f"unknown address id(s): {', '.join(missing)}")
+    if found.empty:
+        raise RegisterError(f"no address matches {what}")
+
+
+def validate_addresses(
+    path: str | os.PathLike[str],
+    *,
+    address_ids: Sequence[str] | None = None,
+    street_code: str | None = None,
+    zone: str | None = None,
+    official: bool = False,
+    reason: str,
+    run_date: dt.date | None = None,
+) -> int:
+    """Move proposed addresses to ``current`` (and optionally mark them official).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The register GeoPackage.
+    address_ids, street_code, zone
+        Which addresses: a list of ids, a whole street, a whole zone (combined with AND).
+    official : bool
+        Also set the official flag (e.g. after a council decision).
+    reason : str
+        Recorded in the history.
+    run_date : datetime.date, optional
+        The ``updated`` date (default today).
+
+    Returns
+    -------
+    int
+        How many addresses changed.
+    """
+    day = (run_date or dt.date.today()).isoformat()
+    run_id = str(uuid.uuid4())
+    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+        found = _select(con, address_ids=address_ids, street_code=street_code, zone=zone)
+        _check_found(found, address_ids, "the selection")
+        bad = found[found["status"].isin(["retired", "rejected"])]
+        if len(bad):
+            raise RegisterError(
+                f"{len(bad)} selected address(es) are retired or rejected and cannot become "
+                f"current (e.g. {bad['label'].iloc[0]}, {bad['status'].iloc[0]})")
+        con.execute("BEGIN")
+        rows: list[tuple[object, ...]] = []
+        now = _now()
+        for a, st, off in zip(found["address_id"], found["status"], found["official"],
+                              strict=True):
+            if st != "current":
+                rows.append((now, run_id, "validate", "address", a, "status", st, "current",
+                             reason))
+            if official and not off:
+                rows.append((now, run_id, "validate", "address", a, "official", "0", "1",
+                             reason))
+        con.executemany(
+            "UPDATE addresses SET status = 'current', official = MAX(official, ?), updated = ? "
+            "WHERE address_id = ?", [(int(official), day, a) for a in found["address_id"]])
+        append_history(con, rows)
+        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                    (run_id, now, "validate", f"{len(found)} addresses"))
+        con.execute("COMMIT")
+    return len({r[4] for r in rows})
+
+
+def reject_addresses(
+    path: str | os.PathLike[str],
+    address_ids: Sequence[str],
+    *,
+    reason: str,
+    run_date: dt.date | None = None,
+) -> int:
+    """Reject proposed addresses (e.g. a building that is not a dwelling). Numbers stay taken.
+
+    Returns
+    -------
+    int
+        How many addresses were rejected.
+    """
+    if not reason.strip():
+        raise RegisterError("a rejection needs a reason")
+    day = (run_date or dt.date.today()).isoformat()
+    run_id = str(uuid.uuid4())
+    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+        found = _select(con, address_ids=address_ids, street_code=None, zone=None)
+        _check_found(found, address_ids, "the ids")
+        bad = found[found["status"] != "proposed"]
+        if len(bad):
+            raise RegisterError(
+                f"only proposed addresses can be rejected; {bad['label'].iloc[0]} is "
+                f"{bad['status'].iloc[0]} (retire a current address by removing its building)")
+        con.execute("BEGIN")
+        con.executemany("UPDATE addresses SET status = 'rejected', updated = ? WHERE "
+                        "address_id = ?", [(day, a) for a in found["address_id"]])
+        now = _now()
+        append_history(con, [(now, run_id, "reject", "address", a, "status", "proposed",
+                              "rejected", reason) for a in found["address_id"]])
+        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                    (run_id, now, "reject", f"{len(found)} addresses"))
+        con.execute("COMMIT")
+    return len(found)
+
+
+def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reason: str) -> None:
+    run_id = str(uuid.uuid4())
+    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+        row = con.execute("SELECT locked FROM streets WHERE street_code = ? AND status = "
+                          "'current'", (street_code,)).fetchone()
+        if row is None:
+            raise RegisterError(f"no current street with code {street_code!r}")
+        if bool(row[0]) == locked:
+            return
+        con.execute("BEGIN")
+        con.execute("UPDATE streets SET locked = ? WHERE street_code = ?",
+                    (int(locked), street_code))
+        now = _now()
+        op = "lock" if locked else "unlock"
+        append_history(con, [(now, run_id, op, "street", street_code, "locked",
+                              str(int(not locked)), str(int(locked)), reason)])
+        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                    (run_id, now, op, street_code))
+        con.execute("COMMIT")
+
+
+def lock_street(path: str | os.PathLike[str], street_code: str, *, reason: str) -> None:
+    """Lock a street: updates neither add nor retire its addresses; renumbering is refused."""
+    _set_lock(path, street_code, True, reason)
+
+
+def unlock_street(path: str | os.PathLike[str], street_code: str, *, reason: str) -> None:
+    """Unlock a street locked with :func:`lock_street`."""
+    _set_lock(path, street_code, False, reason)
+
+
+def _street(con: sqlite3.Connection, code: str) -> tuple[str | None, str, bool]:
+    row = con.execute("SELECT street_name, zone, locked FROM streets WHERE street_code = ? "
+                      "AND status = 'current'", (code,)).fetchone()
+    if row is None:
+        raise RegisterError(f"no current street with code {code!r}")
+    return row[0], str(row[1]), bool(row[2])
+
+
+def _parity_number(distance_m: float, left: bool, method: str) -> int:
+    x = distance_m / 10.0 if method == "decametric" else distance_m
+    p = 1 if left else 0
+    return max(2 * int(np.floor((x - p) / 2.0 + 0.5)) + p, 2 - p)
+
+
+def renumber_street(
+    path: str | os.PathLike[str],
+    street_code: str,
+    *,
+    reason: str,
+    run_date: dt.date | None = None,
+) -> pd.DataFrame:
+    """Renumber every active address of one street from scratch, keeping their ids.
+
+    Numbers and suffixes of the street's retired and rejected addresses stay taken, so they are
+    never given again. The street must not be locked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``address_id``, ``old_label``, ``new_label`` of the addresses whose label changed.
+    """
+    if not reason.strip():
+        raise RegisterError("renumbering a street needs a reason")
+    meta = read_meta(path)
+    s = load_settings_of(meta)
+    day = (run_date or dt.date.today()).isoformat()
+    run_id = str(uuid.uuid4())
+    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+        _, _, locked = _street(con, street_code)
+        if locked:
+            raise RegisterError(f"street {street_code} is locked; unlock it first")
+        rows = pd.read_sql_query(
+            "SELECT address_id, label, number, suffix, side, distance_m, building_id, status "
+            "FROM addresses WHERE street_code = ?", con, params=(street_code,))
+        live = rows[rows["status"].isin(["proposed", "current"])].sort_values(
+            ["side", "distance_m", "building_id"], kind="stable")
+        taken = set(zip(rows.loc[~rows.index.isin(live.index), "number"].astype(int),
+                        rows.loc[~rows.index.isin(live.index), "suffix"].fillna(""),
+                        strict=True))
+        style = "letters" if rows["suffix"].fillna("").str.fullmatch(r"[A-Z]+").any() \
+            or s.suffix_style == "letters" else "latin"
+        counters = {"left": 0, "right": 0}
+        out = []
+        for a_id, old_label, side, dist, old_num, old_sfx in zip(
+            live["address_id"], live["label"], live["side"], live["distance_m"],
+            live["number"], live["suffix"], strict=True,
+        ):
+            left = side == "left"
+            if s.method == "sequential":
+                counters[str(side)] += 1
+                number = 2 * counters[str(side)] - (1 if left else 0)
+            else:
+                number = _parity_number(float(dist), left, s.method)
+            limit = len(LATIN_SUFFIXES) if style == "latin" else 26 * 27
+            for rank in range(limit + 1):
+                sfx = suffix_for(rank, style)  # type: ignore[arg-type]
+                if (number, sfx) not in taken:
+                    break
+            else:
+                raise RegisterError(f"no free suffix for number {number} on {street_code}")
+            taken.add((number, sfx))
+            label = make_labels(np.array([number]), np.array([sfx], dtype=object),
+                                np.array([street_code], dtype=object), s.street_prefix)[0]
+            out.append((a_id, old_label, label, number, sfx, int(old_num),
+                        "" if pd.isna(old_sfx) else str(old_sfx)))
+        changed = [o for o in out if o[1] != o[2]]
+        now = _now()
+        con.execute("BEGIN")
+        con.executemany("UPDATE addresses SET number = ?, suffix = ?, label = ?, updated = ? "
+                        "WHERE address_id = ?",
+                        [(o[3], o[4], o[2], day, o[0]) for o in changed])
+        history: list[tuple[object, ...]] = []
+        for a, old_label, new_label, number, sfx, old_number, old_sfx in changed:
+            history.append((now, run_id, "renumber", "address", a, "label", old_label,
+                            new_label, reason))
+            if number != old_number:
+                history.append((now, run_id, "renumber", "address", a, "number", old_number,
+                                number, reason))
+            if sfx != old_sfx:
+                history.append((now, run_id, "renumber", "address", a, "suffix", old_sfx, sfx,
+                                reason))
+        append_history(con, history)
+        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                    (run_id, now, "renumber", f"{street_code}: {len(changed)} changed"))
+        con.execute("COMMIT")
+    logger.info("renumbered %s: %d labels changed", street_code, len(changed))
+    return pd.DataFrame([(o[0], o[1], o[2]) for o in changed],
+                        columns=["address_id", "old_label", "new_label"])
+
+
+def move_address(
+    path: str | os.PathLike[str],
+    address_id: str,
+    *,
+    to_street: str,
+    reason: str,
+    run_date: dt.date | None = None,
+) -> str:
+    """Give an address a number on another street, keeping its id.
+
+    The door point is measured on the target street's segments (distance from its origin and
+    side); the number follows the street's method, with the next free suffix.
+
+    Returns
+    -------
+    str
+        The new label.
+    """
+    meta = read_meta(path)
+    s = load_settings_of(meta)
+    day = (run_date or dt.date.today()).isoformat()
+    run_id = str(uuid.uuid4())
+    with transaction(path) as tmp:
+        with contextlib.closing(connect(tmp)) as con:
+            rec = con.execute("SELECT label, status, street_code, number, suffix, x, y FROM "
+                              "addresses WHERE address_id = ?", (address_id,)).fetchone()
+            if rec is None:
+                raise RegisterError(f"unknown address id {address_id!r}")
+            if rec[1] not in ("proposed", "current"):
+                raise RegisterError(f"address {rec[0]} is {rec[1]}; only active addresses move")
+            name, zone, locked = _street(con, to_street)
+            if locked:
+                raise RegisterError(f"street {to_street} is locked; unlock it first")
+            taken = {(int(n), sfx or "") for n, sfx in con.execute(
+                "SELECT number, suffix FROM addresses WHERE street_code = ?", (to_street,))}
+        seg = pyogrio.read_dataframe(tmp, layer="segments")
+        seg = gpd.GeoDataFrame(seg[seg["street_code"] == to_street].assign(street=0),
+                               geometry="geometry")
+        index = StreetIndex(seg)
+        xy = np.array([[float(rec[5]), float(rec[6])]])
+        cand = np.arange(len(index.street))
+        along, fx, fy, cross = index.project(np.repeat(xy, len(cand), axis=0), cand)
+        best = int(np.argmin(np.hypot(fx - xy[0, 0], fy - xy[0, 1])))
+        left = bool(cross[best] > 0)
+        distance = float(np.round(along[best], 3))
+        number = _parity_number(distance, left, s.method)
+        style = "letters" if s.suffix_style == "letters" else "latin"
+        sfx = next(suffix_for(r, style) for r in range(27 * 26)  # type: ignore[arg-type]
+                   if (number, suffix_for(r, style)) not in taken)  # type: ignore[arg-type]
+        label = make_labels(np.array([number]), np.array([sfx], dtype=object),
+                            np.array([to_street], dtype=object), s.street_prefix)[0]
+        now = _now()
+        with contextlib.closing(connect(tmp)) as con:
+            con.execute("BEGIN")
+            con.execute(
+                "UPDATE addresses SET street_code = ?, street_name = ?, zone = ?, number = ?, "
+                "suffix = ?, label = ?, side = ?, distance_m = ?, street_x = ?, street_y = ?, "
+                "updated = ? WHERE address_id = ?",
+                (to_street, name, zone, number, sfx, label, "left" if left else "right",
+                 distance, round(float(fx[best]), 3), round(float(fy[best]), 3), day,
+                 address_id))
+            append_history(con, [
+                (now, run_id, "move", "address", address_id, "street_code", rec[2], to_street,
+                 reason),
+                (now, run_id, "move", "address", address_id, "label", rec[0], label, reason),
+            ])
+            con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES "
+                        "(?, ?, ?, ?)", (run_id, now, "move", f"{rec[0]} → {label}"))
+            con.execute("UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a "
+                        "WHERE a.street_code = streets.street_code AND a.status IN "
+                        "('proposed', 'current'))")
+            con.execute("COMMIT")
+    return label
+

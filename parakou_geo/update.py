@@ -1,0 +1,688 @@
+"""Updating a register from new survey data, without ever renumbering an existing address.
+
+Existing addresses keep their id, street code, number, suffix and label. New buildings get
+numbers by their street's method (a taken number gets the next free suffix); buildings that
+disappeared are retired (kept, with a date; their numbers are never reused). Buildings are
+matched by id, or by footprint overlap when the input has no ids. Streets are matched by
+overlap: an edited street keeps its code and origin; a new street gets the next free code of its
+zone. The whole update happens on a copy that replaces the register only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS, Transformer
+
+from parakou_geo._errors import InputError
+from parakou_geo._gpkg import RegisterError, append_history, connect, read_meta, transaction
+from parakou_geo.codes import allocate_codes, assign_zones
+from parakou_geo.io import read_layer
+from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors, suffix_for
+from parakou_geo.pipeline import make_labels, quartier_of, roads_fingerprint
+from parakou_geo.register import ACTIVE_STATUSES, ADDRESS_COLUMNS, address_uuid, atomic_path
+from parakou_geo.settings import AddressingSettings
+from parakou_geo.streets import build_streets
+from parakou_geo.validate import check_layer, detect_id_column, prepare_buildings, prepare_roads
+
+__all__ = ["UpdateReport", "load_settings_of", "update_register", "update_register_files"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: Columns of the changes table (and CSV) an update produces.
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "change", "object_type", "object_id", "building_id", "street_code", "label", "detail",
+)
+_STREET_BUFFER_M = 5.0
+_MIN_STREET_OVERLAP = 0.5
+_MIN_FOOTPRINT_IOU = 0.5
+_POINT_MATCH_M = 2.0
+
+
+@dataclass
+class UpdateReport:
+    """What an update did.
+
+    Attributes
+    ----------
+    run_id : str
+        Id of the update in the register's ``runs`` and ``history`` tables.
+    changes : pandas.DataFrame
+        One row per change (columns :data:`CHANGE_COLUMNS`).
+    match_method : str
+        ``"building id"`` or ``"footprint overlap"``: how buildings were recognised.
+    roads_changed : bool
+        Whether the road network differed from the register's.
+    counts : dict of str to int
+        Numbers of added, retired, unchanged addresses and added/retired streets.
+    """
+
+    run_id: str
+    changes: pd.DataFrame
+    match_method: str
+    roads_changed: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """Return a short human-readable summary."""
+        c = self.counts
+        return (
+            f"buildings matched by {self.match_method}; roads "
+            f"{'changed' if self.roads_changed else 'unchanged'}\n"
+            f"  addresses kept:     {c.get('kept', 0)}\n"
+            f"  addresses added:    {c.get('added', 0)}\n"
+            f"  addresses retired:  {c.get('retired', 0)}\n"
+            f"  streets added:      {c.get('streets_added', 0)}\n"
+            f"  streets retired:    {c.get('streets_retired', 0)}\n"
+            f"  unaddressed:        {c.get('unaddressed', 0)}"
+        )
+
+
+def load_settings_of(meta: dict[str, str]) -> AddressingSettings:
+    """Return the settings a register was built with (from its ``meta`` table)."""
+    try:
+        return AddressingSettings().replace(**json.loads(meta["settings"]))
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise RegisterError(f"the register's stored settings cannot be read ({exc})") from exc
+
+
+def _centre(meta: dict[str, str]) -> tuple[float, float]:
+    x, y = (float(v) for v in meta["centre_xy"].split())
+    return x, y
+
+
+@dataclass
+class _Old:
+    addresses: pd.DataFrame
+    streets: gpd.GeoDataFrame
+    segments: gpd.GeoDataFrame
+    footprints: gpd.GeoDataFrame | None
+    zones: gpd.GeoDataFrame | None
+    quartiers: gpd.GeoDataFrame | None
+
+
+def _read(path: Path, layer: str, **kwargs: object) -> gpd.GeoDataFrame:
+    return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, **kwargs)
+
+
+def _load(path: Path, *, need_footprints: bool) -> _Old:
+    layers = {str(n) for n, _ in pyogrio.list_layers(path)}
+    cols = ["address_id", "street_code", "number", "suffix", "side", "distance_m",
+            "building_id", "status", "label"]
+    addresses = pd.DataFrame(_read(path, "addresses", columns=cols, read_geometry=False))
+    return _Old(
+        addresses=addresses,
+        streets=_read(path, "streets"),
+        segments=_read(path, "segments"),
+        footprints=_read(path, "buildings") if need_footprints else None,
+        zones=_read(path, "zones") if "zones" in layers else None,
+        quartiers=_read(path, "quartiers") if "quartiers" in layers else None,
+    )
+
+
+def update_register(
+    path: str | os.PathLike[str],
+    roads: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    crs: str | None = None,
+    run_date: dt.date | None = None,
+    changes_csv: str | os.PathLike[str] | None = None,
+    reason: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> UpdateReport:
+    """Update a register from a new survey of roads and buildings.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The register GeoPackage (changed in place, atomically).
+    roads, buildings : geopandas.GeoDataFrame
+        The complete new road and building layers, in any CRS (reprojected to the register's
+        metric CRS). Buildings absent from ``buildings`` are retired.
+    crs : str, optional
+        CRS of input layers that have none.
+    run_date : datetime.date, optional
+        Date written on new and retired addresses (default: today).
+    changes_csv : str or os.PathLike, optional
+        Also write the changes table here (UTF-8 CSV).
+    reason : str, optional
+        Recorded in the history with every change.
+    progress : callable, optional
+        Called with a step name as each step starts.
+
+    Returns
+    -------
+    UpdateReport
+        The changes made.
+
+    Raises
+    ------
+    InputError
+        Every problem of the input layers, before anything is changed.
+    RegisterError
+        The file is not a register of this version, or is being updated by another process.
+    """
+    p = Path(path)
+    step = progress or (lambda _n: None)
+    step("validate")
+    meta = read_meta(p)
+    s = load_settings_of(meta)
+    problems = check_layer(roads, "roads", settings=s, crs=crs)
+    problems += check_layer(buildings, "buildings", settings=s, crs=crs)
+    if problems:
+        raise InputError(problems)
+    metric = CRS.from_user_input(meta["metric_crs"])
+    centre = _centre(meta)
+    day = (run_date or dt.date.today()).isoformat()
+    run_id = str(uuid.uuid4())
+    with transaction(p) as tmp:
+        id_col = detect_id_column(buildings, "buildings", s.building_id_column)
+        old = _load(tmp, need_footprints=id_col is None)
+        step("streets")
+        road_m, _ = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
+        fingerprint = roads_fingerprint(road_m)
+        roads_changed = fingerprint != meta.get("roads_fingerprint")
+        if roads_changed:
+            streets, segments, street_changes = _rebuild_streets(road_m, old, s, centre, day)
+        else:
+            streets, segments, street_changes = old.streets, old.segments, []
+        step("buildings")
+        active = old.addresses[old.addresses["status"].isin(ACTIVE_STATUSES)]
+        cand, dropped, gone_ids, method = _match_buildings(
+            buildings, id_col, active, old.footprints, s, metric, crs)
+        step("numbering")
+        new_rows, unaddressed = _number_new(cand, streets, segments, old, s, metric, day)
+        step("register")
+        locked = set(streets.loc[streets["locked"].astype(bool), "street_code"])
+        gone = active[active["building_id"].isin(gone_ids)]
+        deferred = gone[gone["street_code"].isin(locked)]
+        retire = gone[~gone["street_code"].isin(locked)]
+        changes = _changes(new_rows, retire, deferred, street_changes, unaddressed)
+        history = _history(new_rows, retire, street_changes, run_id, reason)
+        _write(tmp, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
+               cand, history, run_id, day, fingerprint, method)
+    counts = {
+        "kept": len(active) - len(retire),
+        "added": len(new_rows),
+        "retired": len(retire),
+        "retirement_deferred": len(deferred),
+        "streets_added": sum(1 for c in street_changes if c[0] == "street_added"),
+        "streets_retired": sum(1 for c in street_changes if c[0] == "street_retired"),
+        "unaddressed": len(unaddressed) + len(dropped),
+    }
+    table = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
+    if changes_csv is not None:
+        with atomic_path(changes_csv, overwrite=True) as out:
+            table.to_csv(out, index=False, lineterminator="\n", encoding="utf-8")
+    logger.info("register %s updated: %s", p, counts)
+    return UpdateReport(run_id=run_id, changes=table, match_method=method,
+                        roads_changed=roads_changed, counts=counts)
+
+
+def _rebuild_streets(
+    road_m: gpd.GeoDataFrame, old: _Old, s: AddressingSettings, centre: tuple[float, float],
+    day: str,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, list[tuple[str, ...]]]:
+    """Build streets from new roads; matched ones keep their code, name, lock and origin."""
+    old_streets = old.streets.reset_index(drop=True)
+    current = np.flatnonzero(old_streets["status"].to_numpy() == "current")
+    old_geoms = np.asarray(old_streets.geometry.array)[current]
+    matched: dict[str, np.ndarray] = {}
+
+    def hint(geoms: np.ndarray) -> np.ndarray:
+        match = _match_lines(geoms, old_geoms)
+        matched["rows"] = np.where(match >= 0, current[np.maximum(match, 0)], -1)
+        ref = np.tile(np.asarray(centre, dtype=float), (len(geoms), 1))
+        hit = match >= 0
+        ref[hit, 0] = old_streets["origin_x"].to_numpy()[matched["rows"][hit]]
+        ref[hit, 1] = old_streets["origin_y"].to_numpy()[matched["rows"][hit]]
+        return ref
+
+    net = build_streets(road_m, centre_xy=centre, settings=s, origin_hint=hint)
+    rows = matched.get("rows", np.full(len(net.streets), -1))
+    is_old = rows >= 0
+    # keep the measuring origin: shift offsets by where the old origin falls on the new line
+    seg = net.segments.copy()
+    shift = np.zeros(len(net.streets))
+    if is_old.any():
+        index = StreetIndex(seg)
+        ox = old_streets["origin_x"].to_numpy()[np.maximum(rows, 0)][index.street]
+        oy = old_streets["origin_y"].to_numpy()[np.maximum(rows, 0)][index.street]
+        along, fx, fy, _ = index.project(np.column_stack([ox, oy]), np.arange(len(index.street)))
+        gap = np.hypot(fx - ox, fy - oy)
+        best = pd.DataFrame({"street": index.street, "gap": gap, "along": along}) \
+            .sort_values(["street", "gap", "along"]).drop_duplicates("street")
+        shift[best["street"].to_numpy()] = best["along"].to_numpy()
+        shift[~is_old] = 0.0
+    seg["offset_m"] = seg["offset_m"].to_numpy() - shift[seg["street"].to_numpy()]
+
+    zone = assign_zones(net.streets, old.zones, default_zone=s.default_zone)
+    codes = np.full(len(net.streets), None, dtype=object)
+    codes[is_old] = old_streets["street_code"].to_numpy(dtype=object)[rows[is_old]]
+    new_idx = np.flatnonzero(~is_old)
+    if len(new_idx):
+        used = old_streets["street_code"].astype(str).str.split(".", n=1, expand=True)
+        top = used.assign(n=pd.to_numeric(used[1])).groupby(0)["n"].max()
+        first = {str(z): int(n) + 1 for z, n in top.items()}
+        sub = net.streets.iloc[new_idx]
+        codes[new_idx] = allocate_codes(sub, zone.iloc[new_idx], centre_xy=centre, settings=s,
+                                        first_number=first).to_numpy()
+    keep_cols = ["street_name", "name_source", "locked", "street_type"]
+    carried = old_streets[keep_cols].to_numpy(dtype=object)[np.maximum(rows, 0)]
+    streets = gpd.GeoDataFrame(
+        {
+            "street_code": codes,
+            "street_name": np.where(is_old, carried[:, 0], net.streets["name"].to_numpy(
+                dtype=object)),
+            "name_source": np.where(is_old, carried[:, 1], net.streets["name"].notna().map(
+                {True: "input", False: None}).to_numpy(dtype=object)),
+            "zone": np.where(is_old, np.array([str(c).split(".")[0] for c in codes],
+                                              dtype=object), zone.to_numpy(dtype=object)),
+            "length_m": np.round(net.streets["length_m"].to_numpy(), 1),
+            "n_segments": net.streets["n_segments"].to_numpy(),
+            "n_addresses": 0,
+            "origin_x": np.where(is_old, old_streets["origin_x"].to_numpy()[np.maximum(rows, 0)],
+                                 np.round(net.streets["origin_x"].to_numpy(), 2)),
+            "origin_y": np.where(is_old, old_streets["origin_y"].to_numpy()[np.maximum(rows, 0)],
+                                 np.round(net.streets["origin_y"].to_numpy(), 2)),
+            "road_ids": net.streets["road_ids"].to_numpy(dtype=object),
+            "status": "current",
+            "locked": np.where(is_old, carried[:, 2], False).astype(bool),
+            "street_type": np.where(is_old, carried[:, 3], None),
+        },
+        geometry=net.streets.geometry.values, crs=old.streets.crs,
+    )
+    gone = np.setdiff1d(current, rows[is_old])
+    retired = old_streets.iloc[gone].copy()
+    retired["status"] = "retired"
+    streets = gpd.GeoDataFrame(pd.concat([streets, retired.drop(columns=[], errors="ignore")],
+                                         ignore_index=True), crs=old.streets.crs)
+    segments = gpd.GeoDataFrame(
+        {"street_code": codes[seg["street"].to_numpy()], "offset_m": np.round(
+            seg["offset_m"].to_numpy(), 3), "road_id": seg["road_id"].to_numpy(dtype=object)},
+        geometry=seg.geometry.values, crs=old.streets.crs,
+    )
+    changes: list[tuple[str, ...]] = [
+        ("street_added", "street", str(c), "", str(c), "", "new street") for c in codes[new_idx]
+    ]
+    changes += [
+        ("street_retired", "street", str(c), "", str(c), "", "no longer in the road data")
+        for c in retired["street_code"]
+    ]
+    return streets, segments, changes
+
+
+def _match_lines(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """For each new line, the old line it continues (by shared length), or -1 (one-to-one)."""
+    out = np.full(len(new), -1, dtype=np.int64)
+    if len(new) == 0 or len(old) == 0:
+        return out
+    buffered = shapely.buffer(old, _STREET_BUFFER_M)
+    ni, oi = shapely.STRtree(buffered).query(new, predicate="intersects")
+    shared = shapely.length(shapely.intersection(new[ni], buffered[oi]))
+    need = _MIN_STREET_OVERLAP * np.minimum(shapely.length(new[ni]), shapely.length(old[oi]))
+    ok = shared >= need
+    ni, oi, shared = ni[ok], oi[ok], shared[ok]
+    used_old: set[int] = set()
+    for k in np.lexsort((oi, ni, -np.round(shared, 3))):
+        a, b = int(ni[k]), int(oi[k])
+        if out[a] < 0 and b not in used_old:
+            out[a] = b
+            used_old.add(b)
+    return out
+
+
+def _match_buildings(
+    buildings: gpd.GeoDataFrame,
+    id_col: str | None,
+    active: pd.DataFrame,
+    footprints: gpd.GeoDataFrame | None,
+    s: AddressingSettings,
+    metric: CRS,
+    crs: str | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, set[str], str]:
+    """Return the buildings to number, the unusable ones, the ids gone, and the method."""
+    active_ids = set(active["building_id"].astype(str))
+    if id_col is not None:
+        ids = buildings[id_col].astype(str)
+        gone = active_ids - set(ids)
+        cand_raw = buildings[~ids.isin(active_ids).to_numpy()]
+        cand, dropped, _ = prepare_buildings(cand_raw, settings=s, metric_crs=metric, crs=crs)
+        return cand, dropped, gone, "building id"
+    bld, dropped, _ = prepare_buildings(buildings, settings=s, metric_crs=metric, crs=crs)
+    assert footprints is not None
+    fp = footprints[footprints["building_id"].astype(str).isin(active_ids)]
+    new_g = np.asarray(bld.geometry.array)
+    old_g = np.asarray(fp.geometry.array)
+    old_ids = fp["building_id"].astype(str).to_numpy()
+    match = np.full(len(new_g), None, dtype=object)
+    if len(new_g) and len(old_g):
+        ni, oi = shapely.STRtree(old_g).query(new_g, predicate="dwithin",
+                                              distance=_POINT_MATCH_M)
+        inter = shapely.area(shapely.intersection(new_g[ni], old_g[oi]))
+        union = shapely.area(shapely.union(new_g[ni], old_g[oi]))
+        iou = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+        points = (shapely.get_type_id(new_g[ni]) == 0) | (shapely.get_type_id(old_g[oi]) == 0)
+        score = np.where(points, 1.0 - shapely.distance(new_g[ni], old_g[oi]) / 10.0, iou)
+        ok = np.where(points, True, iou >= _MIN_FOOTPRINT_IOU)
+        ni, oi, score = ni[ok], oi[ok], score[ok]
+        taken: set[int] = set()
+        for k in np.lexsort((oi, ni, -np.round(score, 6))):
+            a, b = int(ni[k]), int(oi[k])
+            if match[a] is None and b not in taken:
+                match[a] = old_ids[b]
+                taken.add(b)
+    matched = pd.notna(match)
+    gone = active_ids - set(match[matched])
+    cand = bld[~matched].copy()
+    cand["building_id"] = _fresh_ids(len(cand), set(old_ids) | active_ids)
+    return cand.reset_index(drop=True), dropped, gone, "footprint overlap"
+
+
+def _text(values: object) -> np.ndarray:
+    """Sort keys as plain strings, missing values as ''."""
+    return np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                     for v in values], dtype=str)  # type: ignore[attr-defined]
+
+
+def _fresh_ids(n: int, used: set[str]) -> list[str]:
+    top = max((int(i[1:]) for i in used if i[:1] == "b" and i[1:].isdigit()), default=0)
+    return [f"b{top + k + 1:07d}" for k in range(n)]
+
+
+def _number_new(
+    cand: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    segments: gpd.GeoDataFrame,
+    old: _Old,
+    s: AddressingSettings,
+    metric: CRS,
+    day: str,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Give numbers to the new buildings without touching any existing number."""
+    current = streets[streets["status"] == "current"]
+    codes = current["street_code"].astype(str).to_numpy()
+    seg = segments[segments["street_code"].isin(codes)].copy()
+    code_pos = {c: i for i, c in enumerate(codes)}
+    seg["street"] = seg["street_code"].map(code_pos).to_numpy(dtype=np.int64)
+    index = StreetIndex(gpd.GeoDataFrame(seg, geometry=seg.geometry.name, crs=metric))
+    doors = gpd.GeoSeries(cand["door"].array, crs=metric)
+    num = number_doors(doors, index, method=s.method, suffix_style=s.suffix_style,
+                       max_distance_m=s.max_distance_m, tiebreak=np.arange(len(cand)))
+    ok = num["street"].to_numpy() >= 0
+    code = codes[np.maximum(num["street"].to_numpy(), 0)].astype(object)
+    code[~ok] = None
+    locked = set(current.loc[current["locked"].astype(bool), "street_code"])
+    on_locked = np.array([c in locked for c in code], dtype=bool)
+
+    addrs = old.addresses
+    taken = set(zip(addrs["street_code"].astype(str), addrs["number"].astype(int),
+                    addrs["suffix"].fillna("").astype(str), strict=True))
+    letters_streets = set(addrs.loc[addrs["suffix"].fillna("").str.fullmatch(r"[A-Z]+"),
+                                    "street_code"])
+    order = np.lexsort((_text(cand["building_id"]), num["distance_m"].to_numpy(),
+                        _text(num["side"]), _text(code)))
+    number = num["number"].to_numpy().copy()
+    suffix = np.full(len(cand), "", dtype=object)
+    full = np.zeros(len(cand), dtype=bool)
+    if s.method == "sequential":
+        number = _sequential_numbers(num, code, addrs)
+    for i in order:
+        if not ok[i] or on_locked[i]:
+            continue
+        style = "letters" if (code[i] in letters_streets or s.suffix_style == "letters") \
+            else "latin"
+        limit = len(LATIN_SUFFIXES) if style == "latin" else 26 * 27
+        for rank in range(limit + 1):
+            sfx = suffix_for(rank, style)  # type: ignore[arg-type]
+            if (code[i], int(number[i]), sfx) not in taken:
+                suffix[i] = sfx
+                taken.add((code[i], int(number[i]), sfx))
+                break
+        else:
+            full[i] = True
+    addressed = ok & ~on_locked & ~full
+    rows = _new_address_rows(cand, num, code, number, suffix, addressed, current, old, s,
+                             metric, day)
+    reasons = np.where(~ok, "no_street_in_reach",
+                       np.where(on_locked, "street_locked", "no_free_suffix"))
+    detail = np.where(~ok, f"no street within {s.max_distance_m:g} m",
+                      np.where(on_locked, "the street is locked against automatic changes",
+                               "every suffix of this number is taken"))
+    miss = ~addressed
+    unaddressed = gpd.GeoDataFrame(
+        {"building_id": cand["building_id"].to_numpy(dtype=object)[miss],
+         "reason": reasons[miss], "detail": detail[miss],
+         "distance_to_street_m": num["distance_to_street_m"].to_numpy()[miss]},
+        geometry=gpd.GeoSeries(np.asarray(cand["door"].array)[miss], crs=metric).values,
+    )
+    return rows, unaddressed
+
+
+def _sequential_numbers(num: pd.DataFrame, code: np.ndarray, addrs: pd.DataFrame) -> np.ndarray:
+    """Sequential streets: a new door takes the number of the door before it on its side."""
+    out = num["number"].to_numpy().copy()
+    live = addrs[addrs["status"].isin(ACTIVE_STATUSES)]
+    by_side = {k: g.sort_values("distance_m") for k, g in live.groupby(["street_code", "side"])}
+    for i, (c, side, d) in enumerate(zip(code, num["side"], num["distance_m"], strict=True)):
+        if c is None:
+            continue
+        g = by_side.get((c, side))
+        if g is None or g.empty:
+            out[i] = 1 if side == "left" else 2
+            continue
+        before = g[g["distance_m"] <= d]
+        out[i] = int((before if len(before) else g).iloc[-1 if len(before) else 0]["number"])
+    return out
+
+
+def _new_address_rows(
+    cand: gpd.GeoDataFrame,
+    num: pd.DataFrame,
+    code: np.ndarray,
+    number: np.ndarray,
+    suffix: np.ndarray,
+    addressed: np.ndarray,
+    streets: gpd.GeoDataFrame,
+    old: _Old,
+    s: AddressingSettings,
+    metric: CRS,
+    day: str,
+) -> gpd.GeoDataFrame:
+    k = np.flatnonzero(addressed)
+    st = streets.set_index("street_code")
+    c = code[k].astype(object)
+    door = np.asarray(cand["door"].array)[k]
+    xy = shapely.get_coordinates(door)
+    lon, lat = Transformer.from_crs(metric, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    bid = cand["building_id"].to_numpy(dtype=object)[k]
+    frame = pd.DataFrame(
+        {
+            "address_id": [address_uuid(b, cc, int(n), x) for b, cc, n, x in
+                           zip(bid, c, number[k], suffix[k], strict=True)],
+            "label": make_labels(number[k], suffix[k], c, s.street_prefix),
+            "street_code": c,
+            "street_name": st["street_name"].reindex(c).to_numpy(dtype=object),
+            "number": number[k].astype(np.int64),
+            "suffix": suffix[k],
+            "zone": st["zone"].reindex(c).to_numpy(dtype=object),
+            "quartier": quartier_of(door, old.quartiers),
+            "building_id": bid,
+            "side": num["side"].to_numpy(dtype=object)[k],
+            "distance_m": num["distance_m"].to_numpy()[k],
+            "distance_to_street_m": num["distance_to_street_m"].to_numpy()[k],
+            "method": s.method,
+            "status": "proposed",
+            "official": False,
+            "x": np.round(xy[:, 0], 2),
+            "y": np.round(xy[:, 1], 2),
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "street_x": num["street_x"].to_numpy()[k],
+            "street_y": num["street_y"].to_numpy()[k],
+            "created": day,
+            "updated": day,
+            "retired": None,
+            "source": s.source,
+        },
+        columns=list(ADDRESS_COLUMNS),
+    )
+    for col in s.passthrough_columns:
+        if col in cand.columns:
+            frame[col] = [None if pd.isna(v) else str(v) for v in
+                          cand[col].to_numpy(dtype=object)[k]]
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(door, crs=metric).values)
+
+
+def _changes(
+    new_rows: gpd.GeoDataFrame,
+    retire: pd.DataFrame,
+    deferred: pd.DataFrame,
+    street_changes: list[tuple[str, ...]],
+    unaddressed: gpd.GeoDataFrame,
+) -> list[tuple[str, ...]]:
+    out = list(street_changes)
+    out += [("address_added", "address", a, b, c, lab, "new building")
+            for a, b, c, lab in zip(new_rows["address_id"], new_rows["building_id"],
+                                    new_rows["street_code"], new_rows["label"], strict=True)]
+    out += [("address_retired", "address", a, b, c, lab, "building no longer in the data")
+            for a, b, c, lab in zip(retire["address_id"], retire["building_id"],
+                                    retire["street_code"], retire["label"], strict=True)]
+    out += [("retirement_deferred", "address", a, b, c, lab,
+             "building gone but its street is locked: review by hand")
+            for a, b, c, lab in zip(deferred["address_id"], deferred["building_id"],
+                                    deferred["street_code"], deferred["label"], strict=True)]
+    out += [("unaddressed", "building", b, b, "", "", f"{r}: {d}")
+            for b, r, d in zip(unaddressed["building_id"], unaddressed["reason"],
+                               unaddressed["detail"], strict=True)]
+    return [tuple("" if v is None else str(v) for v in row) for row in out]
+
+
+def _history(
+    new_rows: gpd.GeoDataFrame,
+    retire: pd.DataFrame,
+    street_changes: list[tuple[str, ...]],
+    run_id: str,
+    reason: str | None,
+) -> list[tuple[object, ...]]:
+    """History rows in :data:`parakou_geo._gpkg.HISTORY_COLUMNS` order."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    rows: list[tuple[object, ...]] = []
+    for change, _, code, *_rest in street_changes:
+        old, new = (None, "current") if change == "street_added" else ("current", "retired")
+        rows.append((now, run_id, "update", "street", code, "status", old, new,
+                     reason or change.replace("_", " ")))
+    rows += [(now, run_id, "update", "address", a, "status", None, "proposed",
+              reason or f"new building {b}: {lab}")
+             for a, b, lab in zip(new_rows["address_id"], new_rows["building_id"],
+                                  new_rows["label"], strict=True)]
+    rows += [(now, run_id, "update", "address", a, "status", st, "retired",
+              reason or f"building {b} no longer in the data")
+             for a, b, st in zip(retire["address_id"], retire["building_id"],
+                                 retire["status"], strict=True)]
+    return rows
+
+
+def _write(
+    tmp: Path,
+    new_rows: gpd.GeoDataFrame,
+    retire: pd.DataFrame,
+    unaddressed: gpd.GeoDataFrame,
+    dropped: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    segments: gpd.GeoDataFrame,
+    roads_changed: bool,
+    cand: gpd.GeoDataFrame,
+    history: list[tuple[object, ...]],
+    run_id: str,
+    day: str,
+    fingerprint: str,
+    method: str,
+) -> None:
+    """Apply the update to the working copy: attributes with SQLite, new features with GDAL."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    with contextlib.closing(connect(tmp)) as con:
+        con.execute("BEGIN")
+        con.executemany(
+            "UPDATE addresses SET status = 'retired', retired = ?, updated = ? "
+            "WHERE address_id = ?",
+            [(day, day, a) for a in retire["address_id"]])
+        con.execute("DELETE FROM unaddressed")
+        if roads_changed:
+            con.execute("DELETE FROM streets")
+            con.execute("DELETE FROM segments")
+        append_history(con, history)
+        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                    (run_id, now, "update", json.dumps(
+                        {"added": len(new_rows), "retired": len(retire), "match": method})))
+        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('roads_fingerprint', ?)",
+                    (fingerprint,))
+        con.execute("COMMIT")
+    if roads_changed:
+        pyogrio.write_dataframe(streets, tmp, layer="streets", driver="GPKG", append=True,
+                                promote_to_multi=True)
+        pyogrio.write_dataframe(segments, tmp, layer="segments", driver="GPKG", append=True)
+    if len(new_rows):
+        pyogrio.write_dataframe(new_rows, tmp, layer="addresses", driver="GPKG", append=True)
+        footprints = cand[cand["building_id"].isin(new_rows["building_id"])]
+        pyogrio.write_dataframe(
+            gpd.GeoDataFrame({"building_id": footprints["building_id"].to_numpy(dtype=object)},
+                             geometry=footprints.geometry.values, crs=new_rows.crs),
+            tmp, layer="buildings", driver="GPKG", append=True, promote_to_multi=True)
+    all_unaddressed = pd.concat([unaddressed, dropped.assign(
+        detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
+        ignore_index=True)
+    if len(all_unaddressed):
+        pyogrio.write_dataframe(
+            gpd.GeoDataFrame(all_unaddressed, geometry="geometry", crs=unaddressed.crs),
+            tmp, layer="unaddressed", driver="GPKG", append=True, geometry_type="Point")
+    with contextlib.closing(connect(tmp)) as con:
+        con.execute("BEGIN")
+        con.execute(
+            "UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a WHERE "
+            "a.street_code = streets.street_code AND a.status IN ('proposed', 'current'))")
+        con.execute("COMMIT")
+
+
+def update_register_files(
+    path: str | os.PathLike[str],
+    roads: str | os.PathLike[str],
+    buildings: str | os.PathLike[str],
+    *,
+    roads_layer: str | None = None,
+    buildings_layer: str | None = None,
+    crs: str | None = None,
+    run_date: dt.date | None = None,
+    changes_csv: str | os.PathLike[str] | None = None,
+    reason: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> UpdateReport:
+    """Read the new road and building files and run :func:`update_register`."""
+    problems: list[str] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for kind, file, layer in (("roads", roads, roads_layer),
+                              ("buildings", buildings, buildings_layer)):
+        try:
+            layers[kind] = read_layer(file, layer=layer, kind=kind)  # type: ignore[arg-type]
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise InputError(problems)
+    return update_register(path, layers["roads"], layers["buildings"], crs=crs,
+                           run_date=run_date, changes_csv=changes_csv, reason=reason,
+                           progress=progress)
