@@ -9,6 +9,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# the reference BAL validator (npm), used by the BAL export test
+if command -v npm >/dev/null 2>&1; then
+    npm install --prefix .tools --no-audit --no-fund --silent @ban-team/validateur-bal fs-extra
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy"

@@ -1,0 +1,139 @@
+"""Private: read a register (file or object), check it, and select addresses by filters."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from parakou_geo._crs import require_metric
+from parakou_geo._errors import InputError
+from parakou_geo.pipeline import AddressingResult
+from parakou_geo.register import Register
+
+__all__ = ["STATUSES", "RegisterSource", "load_register", "select_addresses", "text"]
+
+#: Lifecycle statuses of an address.
+STATUSES: tuple[str, ...] = ("proposed", "current", "retired", "rejected")
+
+RegisterSource = Register | AddressingResult | str | os.PathLike[str]
+
+_ADDRESS_NEEDS = ("label", "street_code", "street_name", "number", "suffix", "zone",
+                  "quartier", "building_id", "status")
+_STREET_NEEDS = ("street_code", "street_name", "zone", "length_m")
+
+
+def load_register(source: RegisterSource) -> Register:
+    """Return the register held by ``source`` (a GeoPackage path, Register or result).
+
+    Raises
+    ------
+    InputError
+        When the file is missing, is not a register, or lacks required columns.
+    """
+    if isinstance(source, AddressingResult):
+        register = source.register
+    elif isinstance(source, Register):
+        register = source
+    elif isinstance(source, str | os.PathLike):
+        register = _read(Path(source))
+    else:
+        raise InputError(
+            f"register: expected a register .gpkg path, a Register or an AddressingResult, "
+            f"got {type(source).__name__}"
+        )
+    _check(register)
+    return register
+
+
+def _read(path: Path) -> Register:
+    if not path.is_file():
+        raise InputError(
+            f"register file {path} does not exist; build one with `parakou-geo address` "
+            "(or `parakou-geo demo`)"
+        )
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise InputError(f"{path} cannot be read as a GeoPackage ({exc})") from exc
+    missing = [name for name in ("addresses", "streets") if name not in layers]
+    if missing:
+        raise InputError(
+            f"{path} is not a parakou_geo register: layer(s) {', '.join(missing)} missing "
+            f"(found: {', '.join(sorted(layers)) or 'none'})"
+        )
+    addresses = pyogrio.read_dataframe(path, layer="addresses")
+    streets = pyogrio.read_dataframe(path, layer="streets")
+    unaddressed = (pyogrio.read_dataframe(path, layer="unaddressed")
+                   if "unaddressed" in layers else gpd.GeoDataFrame(geometry=[],
+                                                                    crs=addresses.crs))
+    run_info = (pd.DataFrame(pyogrio.read_dataframe(path, layer="run_info"))
+                if "run_info" in layers else pd.DataFrame({"key": [], "value": []}))
+    return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
+                    run_info=run_info)
+
+
+def _check(register: Register) -> None:
+    problems = [f"addresses layer lacks column {c!r}" for c in _ADDRESS_NEEDS
+                if c not in register.addresses.columns]
+    problems += [f"streets layer lacks column {c!r}" for c in _STREET_NEEDS
+                 if c not in register.streets.columns]
+    if problems:
+        raise InputError([*problems, "rebuild the register with the current parakou_geo"],
+                         source="register")
+    require_metric(register.addresses, "register.addresses")
+    require_metric(register.streets, "register.streets")
+
+
+def text(series: pd.Series) -> pd.Series:
+    """Return ``series`` as text with missing values as empty strings (ids keep '007')."""
+    out = series.astype(object).where(series.notna(), "")
+    return out.map(str).astype(object)
+
+
+def select_addresses(
+    register: Register,
+    *,
+    zones: Iterable[str | int] | None = None,
+    quartiers: Iterable[str] | None = None,
+    statuses: Iterable[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Return a copy of the register's addresses kept by the filters (all when ``None``).
+
+    Raises
+    ------
+    InputError
+        Listing every filter value that matches nothing, with the values that exist.
+    """
+    addr = register.addresses
+    zone_text = text(addr["zone"])
+    quartier_text = text(addr["quartier"])
+    keep = pd.Series(True, index=addr.index)
+    problems: list[str] = []
+    if zones is not None:
+        wanted = [str(z) for z in zones]
+        bad = [z for z in wanted if z not in set(zone_text)]
+        if bad:
+            problems.append(f"zone(s) {', '.join(bad)} not in the register; it has zones "
+                            f"{', '.join(sorted(set(zone_text)))}")
+        keep &= zone_text.isin(wanted)
+    if quartiers is not None:
+        wanted_q = [str(q) for q in quartiers]
+        bad = [q for q in wanted_q if q not in set(quartier_text)]
+        if bad:
+            problems.append(f"quartier(s) {', '.join(bad)} not in the register; it has "
+                            f"{', '.join(sorted(q for q in set(quartier_text) if q))}")
+        keep &= quartier_text.isin(wanted_q)
+    if statuses is not None:
+        wanted_s = [str(s) for s in statuses]
+        bad = [s for s in wanted_s if s not in STATUSES]
+        if bad:
+            problems.append(f"status(es) {', '.join(bad)} unknown; use {', '.join(STATUSES)}")
+        keep &= text(addr["status"]).isin(wanted_s)
+    if problems:
+        raise InputError(problems, source="filters")
+    return addr.loc[keep.to_numpy()].copy()

@@ -1,0 +1,199 @@
+"""Private: injection-safe CSV and XLSX writing for Excel users.
+
+A text cell that a spreadsheet would run as a formula (first character ``=``, ``+``, ``-``,
+``@``, tab or carriage return) is neutralised:
+
+- in CSV, by a leading apostrophe (the OWASP recommendation): Excel shows ``'=SOMME(A1)``
+  as text, the original text is intact after the apostrophe;
+- in XLSX, by storing the cell as a string with the *quote prefix* style: Excel shows the
+  exact text, never evaluates it, and keeps it as text when the cell is edited.
+
+Files are written atomically: a failure never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from parakou_geo._errors import OutputError
+from parakou_geo.register import atomic_path
+
+__all__ = ["FORMULA_STARTS", "neutralise", "safe_sheet_title", "write_csv", "write_xlsx"]
+
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+_MAX_WIDTH = 60
+_BAD_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
+
+
+def neutralise(value: str) -> str:
+    r"""Return ``value`` with a leading apostrophe when a spreadsheet would run it.
+
+    Examples
+    --------
+    >>> neutralise('=HYPERLINK("http://x","y")')
+    '\'=HYPERLINK("http://x","y")'
+    >>> neutralise("Rue 2.045")
+    'Rue 2.045'
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _is_text(series: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series))
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _number_text(value: object, decimal: str) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float | np.floating):
+        return repr(float(value)).replace(".", decimal)
+    return str(value)
+
+
+def write_csv(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    separator: str = ";",
+    decimal: str = ",",
+    overwrite: bool = False,
+) -> Path:
+    """Write ``table`` as UTF-8 CSV with a BOM (Excel detects the encoding), text neutralised.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns already renamed to their headers; text columns are neutralised.
+    path : str or os.PathLike
+        The CSV file.
+    separator : str
+        Field separator (``";"`` for French Excel).
+    decimal : str
+        Decimal mark of floating-point numbers (``","`` for French Excel).
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    final = Path(path)
+    columns = [str(c) for c in table.columns]
+    data: list[list[str]] = []
+    for c in table.columns:
+        s = table[c]
+        if _is_text(s):
+            data.append([neutralise(_cell_text(v)) for v in s.tolist()])
+        else:
+            data.append([_number_text(v, decimal) for v in s.tolist()])
+    headers = [neutralise(c) for c in columns]
+    with atomic_path(final, overwrite=overwrite) as tmp, \
+            tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=separator, lineterminator="\r\n",
+                            quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(headers)
+        writer.writerows(zip(*data, strict=True) if data else [])
+    return final
+
+
+def safe_sheet_title(title: str, taken: set[str]) -> str:
+    r"""Return a valid, unique Excel sheet title (31 characters, no ``[]:*?/\\``)."""
+    base = title.translate(_BAD_TITLE).strip("'")[:31] or "Sheet"
+    out, i = base, 2
+    while out.lower() in {t.lower() for t in taken}:
+        suffix = f" ({i})"
+        out = base[: 31 - len(suffix)] + suffix
+        i += 1
+    return out
+
+
+def write_xlsx(
+    sheets: Sequence[tuple[str, pd.DataFrame]],
+    path: str | os.PathLike[str],
+    *,
+    text_columns: Sequence[str] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Write one sheet per table: bold frozen header, auto-filter, column widths.
+
+    Parameters
+    ----------
+    sheets : sequence of (str, pandas.DataFrame)
+        Sheet titles and tables (columns already renamed to their headers).
+    path : str or os.PathLike
+        The ``.xlsx`` file.
+    text_columns : sequence of str
+        Headers of columns always stored as text (identifiers: ``007`` stays ``007``).
+        Every non-numeric column is text anyway.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    final = Path(path)
+    if final.suffix.lower() != ".xlsx":
+        raise OutputError(f"{final}: a spreadsheet file must end in .xlsx")
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    taken: set[str] = set()
+    bold = Font(bold=True)
+    forced = set(text_columns)
+    for title, table in sheets:
+        name = safe_sheet_title(title, taken)
+        taken.add(name)
+        ws = wb.create_sheet(name)
+        cols = [str(c) for c in table.columns]
+        ws.append(cols)
+        for cell in ws[1]:
+            cell.font = bold
+        as_text = [c in forced or _is_text(table[c]) for c in table.columns]
+        columns = [table[c].tolist() for c in table.columns]
+        widths = [len(c) for c in cols]
+        for r, row in enumerate(zip(*columns, strict=True) if columns else [], start=2):
+            for j, value in enumerate(row):
+                cell = ws.cell(row=r, column=j + 1)
+                if as_text[j]:
+                    s = _cell_text(value)
+                    if not s:
+                        continue
+                    cell.value = s
+                    cell.data_type = "s"  # never a formula, whatever the first character
+                    cell.number_format = "@"
+                    if s.startswith(FORMULA_STARTS):
+                        cell.quotePrefix = True
+                    widths[j] = max(widths[j], len(s))
+                elif value is not None and not pd.isna(value):
+                    cell.value = value.item() if isinstance(value, np.generic) else value
+                    widths[j] = max(widths[j], len(str(cell.value)))
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(cols)))}{max(1, len(table) + 1)}"
+        for j, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, w + 2)
+    with atomic_path(final, overwrite=overwrite) as tmp:
+        try:
+            wb.save(tmp)
+        except OSError as exc:
+            raise OutputError(f"cannot write {final}: {exc}") from exc
+    return final

@@ -1,0 +1,205 @@
+"""Tax-service address lists: CSV/XLSX shape, filters, identifiers as text, injection safety."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openlocationcode import openlocationcode as olc
+from test_exports_helpers import CALC, HYPERLINK, make_register, write_test_register
+
+from parakou_geo import InputError, OutputError
+from parakou_geo.exports import ExportSettings, tax_table, write_tax_csv, write_tax_xlsx
+from parakou_geo.exports._spreadsheet import neutralise
+
+FR_HEADERS = ["Adresse", "Code de la rue", "Nom de la rue", "Numéro", "Suffixe", "Quartier",
+              "Arrondissement", "Identifiant du bâtiment", "nup", "rfu_id",
+              "Surface bâtie (m²)", "Longitude", "Latitude", "Plus Code", "Plus Code court",
+              "Statut"]
+
+
+def test_table_columns_order_and_values() -> None:
+    t = tax_table(make_register())
+    assert list(t.columns[:8]) == ["label", "street_code", "street_name", "number", "suffix",
+                                   "quartier", "zone", "building_id"]
+    assert list(t.columns[8:10]) == ["nup", "rfu_id"]
+    # sorted by zone, street code, number
+    assert t["label"].tolist() == ["25 Rue 1.001", "30 Rue 1.001", "12 bis Rue 1.002",
+                                   "91 Rue 1.003", "50 Rue 2.001"]
+    assert t["building_id"].iloc[0] == "007"
+    assert t["nup"].iloc[0] == "000123456"
+    assert t["rfu_id"].iloc[1] == "RFU-1-0042"
+
+
+def test_plus_codes_are_the_official_encoding() -> None:
+    t = tax_table(make_register())
+    for code, short, lon, lat in zip(t["plus_code"], t["plus_code_short"], t["lon"], t["lat"],
+                                     strict=True):
+        assert code == olc.encode(lat, lon, 10)
+        area = olc.decode(code)
+        assert area.latitudeLo <= lat <= area.latitudeHi
+        assert area.longitudeLo <= lon <= area.longitudeHi
+        # the short form is the last 6 characters + locality, and recovers the full code
+        assert short == f"{code[4:]} Parakou"
+        assert olc.recoverNearest(code[4:], 9.339005, 2.629183) == code
+
+
+def test_filters_by_zone_quartier_status() -> None:
+    reg = make_register()
+    assert tax_table(reg, zones=[2])["label"].tolist() == ["50 Rue 2.001"]
+    assert tax_table(reg, quartiers=["Zongo"])["label"].tolist() == ["12 bis Rue 1.002",
+                                                                      "91 Rue 1.003"]
+    assert tax_table(reg, statuses=["current"])["label"].tolist() == ["30 Rue 1.001"]
+    assert len(tax_table(reg, zones=["1"], statuses=["proposed", "current"])) == 3
+
+
+def test_bad_filters_are_all_reported() -> None:
+    with pytest.raises(InputError, match=r"(?s)3 problems.*zone\(s\) 9.*quartier\(s\) Nowhere.*"
+                                         r"status\(es\) live") as info:
+        tax_table(make_register(), zones=[9], quartiers=["Nowhere"], statuses=["live"])
+    assert "Banikanni" in str(info.value)
+
+
+def test_footprint_area_from_buildings() -> None:
+    import geopandas as gpd
+    import shapely
+    from conftest import shift
+
+    b = gpd.GeoDataFrame({"building_id": ["007", "B2"]},
+                         geometry=[shapely.box(*shift((20, 5)), *shift((30, 15))),
+                                   shapely.box(*shift((25, -15)), *shift((35, -5)))], crs=32631)
+    t = tax_table(make_register(), buildings=b)
+    assert t["area_m2"].tolist()[:2] == [100.0, 100.0]
+    assert t["area_m2"].isna().sum() == 3
+    with pytest.raises(InputError, match="geographic"):
+        tax_table(make_register(), buildings=b.to_crs(4326))
+
+
+def test_csv_is_excel_french(tmp_path: Path) -> None:
+    path = write_tax_csv(write_test_register(tmp_path), tmp_path / "taxe.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    assert b"\r\n" in raw
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert rows[0] == FR_HEADERS
+    assert len(rows) == 6
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["Identifiant du bâtiment"] == "007"
+    assert first["nup"] == "000123456"
+    assert first["Statut"] == "proposée"
+    assert "," in first["Longitude"]  # French decimal comma
+    assert float(first["Longitude"].replace(",", ".")) == pytest.approx(2.62, abs=0.02)
+
+
+def test_csv_neutralises_formulas_keeping_the_text(tmp_path: Path) -> None:
+    path = write_tax_csv(make_register(), tmp_path / "taxe.csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    names = [r["Nom de la rue"] for r in rows]
+    assert "'" + HYPERLINK in names
+    assert "'" + CALC in names
+    # no cell of the file starts with a formula character
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_neutralise_each_formula_start(text: str) -> None:
+    assert neutralise(text) == "'" + text
+
+
+def test_csv_separator_and_english_are_settings(tmp_path: Path) -> None:
+    s = ExportSettings(language="en", csv_separator=",", csv_decimal=".")
+    path = write_tax_csv(make_register(), tmp_path / "tax.csv", settings=s)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=","))
+    assert rows[0][:3] == ["Address", "Street code", "Street name"]
+    assert rows[1][-1] == "proposed"
+
+
+def test_xlsx_sheets_headers_panes_filters_and_text_ids(tmp_path: Path) -> None:
+    path = write_tax_xlsx(make_register(), tmp_path / "taxe.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Résumé", "Arrondissement 1", "Arrondissement 2"]
+    summary = wb["Résumé"]
+    assert [c.value for c in summary[1]] == ["Arrondissement", "Nombre d'adresses", "Feuille"]
+    assert [c.value for c in summary["B"]][1:] == [4, 1, 5]
+    for name, n_rows, longest in (("Arrondissement 1", 4, "12 bis Rue 1.002"),
+                                  ("Arrondissement 2", 1, "50 Rue 2.001")):
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == FR_HEADERS
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref == f"A1:P{n_rows + 1}"
+        assert ws.max_row == n_rows + 1
+        assert ws.column_dimensions["A"].width == len(longest) + 2
+    ws = wb["Arrondissement 1"]
+    bld = ws.cell(row=2, column=8)
+    assert bld.value == "007"
+    assert bld.data_type == "s"
+    assert ws.cell(row=2, column=9).value == "000123456"
+    assert isinstance(ws.cell(row=2, column=4).value, int)  # numbers stay numbers
+
+
+def test_xlsx_formula_names_are_plain_text(tmp_path: Path) -> None:
+    path = write_tax_xlsx(make_register(), tmp_path / "taxe.xlsx")
+    ws = openpyxl.load_workbook(path)["Arrondissement 1"]
+    cells = {c.value: c for c in ws["C"][1:]}
+    for text in (HYPERLINK, CALC):
+        cell = cells[text]  # the exact visible text, no apostrophe added
+        assert cell.data_type != "f"
+        assert cell.data_type == "s"
+        assert cell.quotePrefix
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+
+def test_existing_output_is_not_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "taxe.xlsx"
+    target.write_text("keep")
+    with pytest.raises(OutputError, match="already exists"):
+        write_tax_xlsx(make_register(), target)
+    assert target.read_text() == "keep"
+    write_tax_xlsx(make_register(), target, overwrite=True)
+    assert openpyxl.load_workbook(target).sheetnames[0] == "Résumé"
+
+
+def test_missing_register_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"does not exist; build one with `parakou-geo"):
+        tax_table(tmp_path / "nope.gpkg")
+
+
+def test_geographic_register_is_rejected() -> None:
+    reg = make_register()
+    reg.addresses = reg.addresses.to_crs(4326)
+    with pytest.raises(InputError, match="geographic"):
+        tax_table(reg)
+
+
+@pytest.mark.realdata
+def test_exported_plus_codes_match_the_published_vectors() -> None:
+    import pandas as pd
+    from conftest import shared_file
+
+    path = shared_file("olc_test_data", "encoding.csv")
+    with path.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    vectors = [r for r in rows if r[5] and int(r[4]) == 10]
+    assert len(vectors) > 20
+    reg = make_register()
+    one = reg.addresses.iloc[[0]]
+    addr = pd.concat([one] * len(vectors), ignore_index=True)
+    addr["lat"] = [float(r[0]) for r in vectors]
+    addr["lon"] = [float(r[1]) for r in vectors]
+    addr["building_id"] = [f"V{i:03d}" for i in range(len(vectors))]
+    reg.addresses = addr
+    table = tax_table(reg).sort_values("building_id")
+    mismatch = 0
+    for got, r in zip(table["plus_code"], vectors, strict=True):
+        if got != r[5]:
+            # the vectors allow float rounding at cell edges: the integer path is exact
+            assert olc.encodeIntegers(int(r[2]), int(r[3]), 10) == r[5]
+            mismatch += 1
+    assert mismatch <= 0.05 * len(vectors)
