@@ -8,7 +8,17 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+# XStatic-Bootstrap (offline maps) is only published as an sdist whose setup.py needs
+# pkg_resources, which setuptools 81 removed: build it with an older setuptools
+constraint="$(mktemp)"
+printf 'setuptools<81\n' > "$constraint"
+.venv/bin/python -m pip install --quiet --build-constraint "$constraint" -e '.[dev]'
+rm -f "$constraint"
+# browser tests run Debian's Chromium (never a downloaded browser)
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 # the reference BAL validator (npm), used by the BAL export test
 if command -v npm >/dev/null 2>&1; then
     npm install --prefix .tools --no-audit --no-fund --silent @ban-team/validateur-bal fs-extra

@@ -1,0 +1,274 @@
+/* parakou_geo map runtime: decodes compact layers, popups, search, legend, fullscreen, measure.
+   User text is always shown with textContent, never parsed as HTML. */
+(function () {
+  "use strict";
+  if (window.ParakouMaps) { return; }
+
+  function esc(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function norm(s) {
+    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+  }
+  function decode(g) {
+    var c = g.c, n = c.length / 2, lon = new Float64Array(n), lat = new Float64Array(n);
+    var x = 0, y = 0;
+    for (var i = 0; i < n; i++) { x += c[2 * i]; y += c[2 * i + 1]; lon[i] = x / g.scale; lat[i] = y / g.scale; }
+    return [lon, lat];
+  }
+  function ring(lon, lat, a, b) {
+    var r = new Array(b - a);
+    for (var k = a; k < b; k++) { r[k - a] = [lat[k], lon[k]]; }
+    return r;
+  }
+  function build(o, d, a, b, lon, lat) {
+    var out = [];
+    for (var j = a; j < b; j++) {
+      var s = o[d][j], e = o[d][j + 1];
+      out.push(d === 0 ? ring(lon, lat, s, e) : build(o, d - 1, s, e, lon, lat));
+    }
+    return out;
+  }
+  function value(spec, col, i) {
+    var v = spec.props[col] ? spec.props[col][i] : null;
+    if (v === null || v === undefined) { return null; }
+    if (spec.cats && spec.cats[col]) { return v < 0 ? null : spec.cats[col][v]; }
+    return v;
+  }
+  function colourOf(spec, i) {
+    var st = spec.style;
+    if (st.by) {
+      var v = value(spec, st.by, i);
+      if (v !== null && st.colours && st.colours[v]) { return st.colours[v]; }
+    }
+    return st.color;
+  }
+  function popupNode(spec, i) {
+    var box = el("div", "pk-popup");
+    if (spec.popup.title) { box.appendChild(el("div", "pk-popup-title", value(spec, spec.popup.title, i))); }
+    var table = el("table");
+    spec.popup.fields.forEach(function (f) {
+      var v = value(spec, f[1], i);
+      if (v === null || v === "") { return; }
+      var tr = el("tr");
+      tr.appendChild(el("th", null, f[0]));
+      tr.appendChild(el("td", null, v));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  }
+  function tooltipText(spec, i) {
+    var parts = [];
+    spec.tooltip.forEach(function (col) { var v = value(spec, col, i); if (v !== null && v !== "") { parts.push(String(v)); } });
+    return parts.join(" — ");
+  }
+
+  function addLayer(state, spec, group) {
+    var map = state.map, xy = decode(spec.geom), lon = xy[0], lat = xy[1], st = spec.style;
+    var inner = L.featureGroup(), feats = [];
+    var o = spec.geom.o, kind = spec.geom.kind;
+    if (kind === "point") {
+      for (var i = 0; i < lon.length; i++) {
+        var col = colourOf(spec, i), ll = [lat[i], lon[i]];
+        if (spec.ring_m) {
+          inner.addLayer(L.circle(ll, { radius: spec.ring_m, color: col, weight: 1, opacity: 0.6,
+            fillColor: col, fillOpacity: 0.08, interactive: false }));
+        }
+        var m = L.circleMarker(ll, { radius: st.radius, color: st.stroke || col, weight: st.weight,
+          fillColor: col, fillOpacity: st.fillOpacity, opacity: st.opacity, pkIndex: i });
+        feats.push(m);
+      }
+    } else {
+      var d = o.length - 1, top = o[d];
+      for (var g = 0; g < top.length - 1; g++) {
+        var geo = d === 0 ? ring(lon, lat, top[g], top[g + 1]) : build(o, d - 1, top[g], top[g + 1], lon, lat);
+        var c = colourOf(spec, g);
+        var opts = { color: c, weight: st.weight, opacity: st.opacity, fillColor: st.fillColor || c,
+          fillOpacity: st.fillOpacity, fill: st.fill !== false && kind === "polygon",
+          dashArray: st.dashArray || null, pkIndex: g };
+        var f = kind === "line" ? L.polyline(geo, opts) : L.polygon(geo, opts);
+        if (spec.tooltip.length) {
+          (function (idx) { f.bindTooltip(function () { return el("span", null, tooltipText(spec, idx)); }, { sticky: true }); })(g);
+        }
+        feats.push(f);
+      }
+    }
+    feats.forEach(function (f) { inner.addLayer(f); });
+    if (spec.popup) {
+      inner.on("click", function (e) {
+        var idx = e.layer.options.pkIndex;
+        if (idx === undefined) { return; }
+        L.popup({ maxWidth: 320 }).setLatLng(e.latlng).setContent(popupNode(spec, idx)).openOn(map);
+      });
+    }
+    if (kind === "point" && st.lod) {
+      var radiusFor = function (z) { return z >= 17 ? st.radius : (z >= 15 ? Math.max(1.5, st.radius - 1) : 1); };
+      var current = radiusFor(map.getZoom());
+      var apply = function () {
+        var r = radiusFor(map.getZoom());
+        if (r === current) { return; }
+        current = r;
+        for (var q = 0; q < feats.length; q++) { feats[q].setRadius(r); }
+      };
+      feats.forEach(function (f) { f.options.radius = current; });
+      map.on("zoomend", apply);
+    }
+    inner.addTo(group);
+    var entry = { spec: spec, group: group, inner: inner, features: feats, lon: lon, lat: lat };
+    state.layers[spec.id] = entry;
+    return entry;
+  }
+
+  function go(state, entry, i) {
+    var map = state.map, f = entry.features[i], ll;
+    if (!map.hasLayer(entry.group)) { map.addLayer(entry.group); }
+    if (entry.spec.geom.kind === "point") {
+      ll = f.getLatLng();
+      map.setView(ll, Math.max(map.getZoom(), 18));
+    } else {
+      var b = f.getBounds();
+      map.fitBounds(b, { maxZoom: 18 });
+      ll = b.getCenter();
+    }
+    if (entry.spec.popup) {
+      L.popup({ maxWidth: 320 }).setLatLng(ll).setContent(popupNode(entry.spec, i)).openOn(map);
+    }
+  }
+
+  function search(state, query, limit) {
+    var q = norm(query), hits = [];
+    if (!q) { return hits; }
+    Object.keys(state.layers).forEach(function (id) {
+      var entry = state.layers[id], spec = entry.spec;
+      if (!spec.search || !spec.search.length) { return; }
+      if (!entry.index) {
+        entry.index = [];
+        for (var i = 0; i < entry.features.length; i++) {
+          entry.index.push(spec.search.map(function (col) { var v = value(spec, col, i); return v === null ? "" : norm(v); }));
+        }
+      }
+      for (var j = 0; j < entry.index.length; j++) {
+        var best = 9, keys = entry.index[j];
+        for (var k = 0; k < keys.length; k++) {
+          var key = keys[k];
+          if (!key) { continue; }
+          var s = key === q ? 0 : (key.indexOf(q) === 0 ? 1 : (key.indexOf(q) > 0 ? 2 : 9));
+          if (s < best) { best = s; }
+        }
+        if (best < 9) { hits.push({ score: best, entry: entry, i: j }); }
+      }
+    });
+    hits.sort(function (a, b) { return a.score - b.score; });
+    return hits.slice(0, limit);
+  }
+
+  function controls(state, spec) {
+    var map = state.map, w = spec.words;
+    if (spec.search) {
+      var S = L.Control.extend({ options: { position: "topright" }, onAdd: function () {
+        var box = el("div", "pk-search leaflet-bar"), input = el("input"), list = el("ul", "pk-results");
+        input.type = "search"; input.placeholder = w.search; input.setAttribute("aria-label", w.search);
+        box.appendChild(input); box.appendChild(list);
+        L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+        var timer = null, hits = [];
+        function show() {
+          hits = search(state, input.value, 8);
+          list.textContent = "";
+          if (!input.value.trim()) { return; }
+          if (!hits.length) { list.appendChild(el("li", "pk-none", w.no_result)); return; }
+          hits.forEach(function (h) {
+            var li = el("li", "pk-hit"), sp = h.entry.spec;
+            li.textContent = String(value(sp, sp.popup.title, h.i)) + " · " + sp.name;
+            li.addEventListener("click", function () { go(state, h.entry, h.i); list.textContent = ""; });
+            list.appendChild(li);
+          });
+        }
+        input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(show, 150); });
+        input.addEventListener("keydown", function (e) {
+          if (e.key === "Enter") { clearTimeout(timer); show(); if (hits.length) { go(state, hits[0].entry, hits[0].i); list.textContent = ""; } }
+        });
+        return box;
+      } });
+      new S().addTo(map);
+    }
+    var Btn = L.Control.extend({ options: { position: "topleft" }, onAdd: function () {
+      var bar = el("div", "leaflet-bar pk-tools");
+      var fs = el("a", "pk-btn pk-fullscreen"); fs.href = "#"; fs.title = w.fullscreen; fs.setAttribute("role", "button");
+      fs.appendChild(el("i", "fa-solid fa-expand"));
+      L.DomEvent.on(fs, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        if (document.fullscreenElement) { document.exitFullscreen(); } else if (map.getContainer().requestFullscreen) { map.getContainer().requestFullscreen(); }
+      });
+      var ms = el("a", "pk-btn pk-measure"); ms.href = "#"; ms.title = w.measure; ms.setAttribute("role", "button");
+      ms.appendChild(el("i", "fa-solid fa-ruler"));
+      var on = false, pts = [], line = null, label = el("div", "pk-measure-result");
+      function total() { var t = 0; for (var i = 1; i < pts.length; i++) { t += map.distance(pts[i - 1], pts[i]); } return t; }
+      function fmt(m) { return m >= 1000 ? (m / 1000).toFixed(2) + " km" : Math.round(m) + " m"; }
+      function click(e) { pts.push(e.latlng); if (!line) { line = L.polyline(pts, { color: "#000", dashArray: "6 4", weight: 2, interactive: false }).addTo(map); } else { line.setLatLngs(pts); } label.textContent = w.distance + " : " + fmt(total()); }
+      function stop() { on = false; ms.classList.remove("pk-active"); map.off("click", click); map.off("dblclick", stop); map.doubleClickZoom.enable(); map.getContainer().style.cursor = ""; }
+      L.DomEvent.on(ms, "click", function (e) {
+        L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
+        if (on) { stop(); if (line) { map.removeLayer(line); line = null; } pts = []; label.textContent = ""; return; }
+        on = true; ms.classList.add("pk-active"); pts = []; map.doubleClickZoom.disable();
+        map.getContainer().style.cursor = "crosshair"; map.on("click", click); map.on("dblclick", stop);
+      });
+      bar.appendChild(fs); bar.appendChild(ms); bar.appendChild(label);
+      state.measure = { distance: total };
+      return bar;
+    } });
+    new Btn().addTo(map);
+    if (spec.legend && spec.legend.length) {
+      var Leg = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () {
+        var box = el("div", "pk-legend");
+        box.appendChild(el("div", "pk-legend-head", w.legend));
+        spec.legend.forEach(function (sec) {
+          if (sec.title) { box.appendChild(el("div", "pk-legend-title", sec.title)); }
+          sec.items.forEach(function (it) {
+            var row = el("div", "pk-legend-row"), sw = el("span", "pk-swatch pk-" + (it.shape || "box"));
+            sw.style.backgroundColor = it.shape === "line" ? "transparent" : it.colour;
+            sw.style.borderColor = it.colour;
+            row.appendChild(sw); row.appendChild(el("span", null, it.label)); box.appendChild(row);
+          });
+        });
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      } });
+      new Leg().addTo(map);
+    }
+    if (map.attributionControl) {
+      (spec.attribution || []).forEach(function (a) { map.attributionControl.addAttribution(esc(a)); });
+    }
+  }
+
+  window.ParakouMaps = {
+    maps: {},
+    last: null,
+    esc: esc,
+    init: function (map, groups, spec) {
+      var state = { map: map, layers: {}, spec: spec };
+      spec.layers.forEach(function (ls) { addLayer(state, ls, groups[ls.group]); });
+      controls(state, spec);
+      state.counts = function () {
+        var out = {};
+        Object.keys(state.layers).forEach(function (id) {
+          out[id] = state.layers[id].features.filter(function (f) { return !!f._map; }).length;
+        });
+        return out;
+      };
+      state.search = function (q) { return search(state, q, 8).map(function (h) { return [h.entry.spec.id, h.i]; }); };
+      state.go = function (id, i) { go(state, state.layers[id], i); };
+      if (spec.bounds) { map.fitBounds(spec.bounds, { animate: false }); }
+      this.maps[map._container.id] = state;
+      this.last = state;
+      return state;
+    }
+  };
+})();
