@@ -242,6 +242,7 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[Path]:
             yield tmp
             pause = os.environ.get("PARAKOU_GEO_PAUSE_BEFORE_COMMIT")
             if pause:  # lets tests kill a process in the middle of an update
+                logger.warning("test hook: pausing %s s before replacing %s", pause, final)
                 time.sleep(float(pause))
             with contextlib.closing(connect(tmp)) as con:
                 if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":

@@ -1,0 +1,153 @@
+"""Explicit operations: validate, reject, lock, renumber, move; history and diffs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from parakou_geo import RegisterError, address, write_register
+from parakou_geo.datasets import load_sample
+from parakou_geo.history import changes_between, diff_registers, read_history
+from parakou_geo.lifecycle import (
+    lock_street,
+    move_address,
+    reject_addresses,
+    renumber_street,
+    unlock_street,
+    validate_addresses,
+)
+
+DAY = dt.date(2026, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    s = load_sample()
+    res = address(s["roads"], s["buildings"], zones=s["zones"], run_date=DAY)
+    path = tmp_path_factory.mktemp("reg") / "register.gpkg"
+    write_register(res.register, path)
+    return path
+
+
+@pytest.fixture
+def reg(built: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "register.gpkg"
+    shutil.copy(built, path)
+    return path
+
+
+def _addr(path: Path) -> pd.DataFrame:
+    return pd.DataFrame(pyogrio.read_dataframe(path, layer="addresses", read_geometry=False))
+
+
+def _busiest_street(path: Path) -> str:
+    a = _addr(path)
+    return str(a["street_code"].value_counts().sort_index().idxmax())
+
+
+def test_validate_a_street_makes_it_current_and_official(reg: Path) -> None:
+    code = _busiest_street(reg)
+    n = validate_addresses(reg, street_code=code, official=True, reason="délibération 12")
+    a = _addr(reg)
+    on = a["street_code"] == code
+    assert n == int(on.sum())
+    assert (a.loc[on, "status"] == "current").all()
+    assert a.loc[on, "official"].astype(bool).all()
+    assert (a.loc[~on, "status"] == "proposed").all()
+    h = read_history(reg)
+    assert set(h["operation"]) == {"validate"}
+    assert (h["reason"] == "délibération 12").all()
+    assert len(h) == 2 * n  # status and official for each address
+
+
+def test_reject_only_proposed_addresses(reg: Path) -> None:
+    a = _addr(reg)
+    first, second = a["address_id"].iloc[0], a["address_id"].iloc[1]
+    assert reject_addresses(reg, [first], reason="hangar") == 1
+    assert _addr(reg).set_index("address_id").loc[first, "status"] == "rejected"
+    validate_addresses(reg, address_ids=[second], reason="ok")
+    with pytest.raises(RegisterError, match="only proposed"):
+        reject_addresses(reg, [second], reason="oops")
+    with pytest.raises(RegisterError, match="unknown address id"):
+        reject_addresses(reg, ["nope"], reason="x")
+    with pytest.raises(RegisterError, match="retired or rejected"):
+        validate_addresses(reg, address_ids=[first], reason="x")
+
+
+def test_renumber_is_explicit_logged_and_keeps_ids(reg: Path) -> None:
+    code = _busiest_street(reg)
+    before = _addr(reg).set_index("address_id")
+    # a fresh register is already numbered by the rules: renumbering changes nothing
+    assert renumber_street(reg, code, reason="check").empty
+    # switch the register to sequential numbering, then renumber that street only
+    import sqlite3
+
+    with sqlite3.connect(reg) as con:
+        settings = con.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()[0]
+        con.execute("UPDATE meta SET value = ? WHERE key = 'settings'",
+                    (settings.replace('"method": "metric"', '"method": "sequential"'),))
+    changed = renumber_street(reg, code, reason="council chose sequential numbers")
+    after = _addr(reg).set_index("address_id")
+    assert len(changed) > 0
+    assert set(after.index) == set(before.index)
+    on = after["street_code"] == code
+    left = after[on & (after["side"] == "left")].sort_values("distance_m")
+    assert left["number"].tolist() == list(range(1, 2 * len(left), 2))
+    off = after.index[~on]
+    assert (after.loc[off, "label"] == before.loc[off, "label"]).all()
+    h = read_history(reg)
+    assert (h.loc[h["field"] == "label", "reason"] == "council chose sequential numbers").all()
+    assert len(h[h["field"] == "label"]) == len(changed)
+
+
+def test_locked_street_cannot_be_renumbered(reg: Path) -> None:
+    code = _busiest_street(reg)
+    lock_street(reg, code, reason="plates ordered")
+    with pytest.raises(RegisterError, match="locked"):
+        renumber_street(reg, code, reason="x")
+    unlock_street(reg, code, reason="plates installed")
+    renumber_street(reg, code, reason="x")
+    ops = read_history(reg, object_id=code)["operation"].tolist()
+    assert ops == ["lock", "unlock"]
+
+
+def test_move_keeps_the_id_and_measures_on_the_new_street(reg: Path) -> None:
+    a = _addr(reg)
+    row = a.iloc[0]
+    streets = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False)
+    target = str(streets.loc[streets["street_code"] != row["street_code"], "street_code"]
+                 .iloc[0])
+    label = move_address(reg, row["address_id"], to_street=target, reason="door moved")
+    after = _addr(reg).set_index("address_id").loc[row["address_id"]]
+    assert after["street_code"] == target
+    assert after["label"] == label
+    assert label.endswith(f"Rue {target}")
+    assert (after["number"] % 2 == 1) == (after["side"] == "left")
+    assert not _addr(reg)["label"].duplicated().any()
+    h = read_history(reg, object_id=row["address_id"])
+    assert h["field"].tolist() == ["street_code", "label"]
+    assert h["old_value"].tolist() == [row["street_code"], row["label"]]
+
+
+def test_diff_between_two_register_files_and_two_dates(reg: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.gpkg"
+    shutil.copy(reg, old)
+    a = _addr(reg)
+    validate_addresses(reg, address_ids=[a["address_id"].iloc[0]], reason="ok")
+    reject_addresses(reg, [a["address_id"].iloc[1]], reason="no")
+    d = diff_registers(old, reg)
+    assert d["change"].unique().tolist() == ["changed"]
+    status = d[d["field"] == "status"].set_index("address_id")
+    assert status.loc[a["address_id"].iloc[0], "after"] == "current"
+    assert status.loc[a["address_id"].iloc[1], "after"] == "rejected"
+    today = dt.datetime.now(dt.UTC).date()
+    summary = changes_between(reg, today, today)
+    assert len(summary) == 2
+    assert changes_between(reg, dt.date(2000, 1, 1), dt.date(2000, 1, 2)).empty
+    with pytest.raises(RegisterError, match="before the start date"):
+        changes_between(reg, today, dt.date(2000, 1, 1))

@@ -1,0 +1,117 @@
+"""Official street names: validation of every problem at once, import, name history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from parakou_geo import InputError, address, write_register
+from parakou_geo.datasets import load_sample
+from parakou_geo.history import read_history
+from parakou_geo.names import check_names, import_names, read_official_names
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    s = load_sample()
+    res = address(s["roads"], s["buildings"], zones=s["zones"], run_date=dt.date(2026, 1, 1))
+    path = tmp_path_factory.mktemp("reg") / "register.gpkg"
+    write_register(res.register, path)
+    return path
+
+
+@pytest.fixture
+def reg(built: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "register.gpkg"
+    shutil.copy(built, path)
+    return path
+
+
+def _codes(path: Path) -> list[str]:
+    st = pyogrio.read_dataframe(path, layer="streets", read_geometry=False)
+    return sorted(st["street_code"])
+
+
+def _csv(tmp: Path, rows: list[str]) -> Path:
+    p = tmp / "noms.csv"
+    p.write_text("street_code;name;street_type;decision_date;reference\n" + "\n".join(rows)
+                 + "\n", encoding="utf-8")
+    return p
+
+
+def test_every_problem_is_reported_at_once(reg: Path, tmp_path: Path) -> None:
+    c = _codes(reg)
+    p = _csv(tmp_path, [
+        f"{c[0]};des Manguiers;Rue;2027-03-01;D-1",
+        f"{c[1]};DES MANGUIÈRS;Rue;2027-03-01;D-1",       # duplicate ignoring case/accents
+        f"{c[2]};;Rue;2027-03-01;D-1",                    # empty
+        f"{c[3]}; Bio Guéra;Rue;2027-03-01;D-1",          # stray space
+        f"{c[4]};du <Marché>;Rue;2027-03-01;D-1",         # forbidden characters
+        f"{c[5]};{'x' * 70};Avenue;2027-03-01;D-1",       # too long
+        "9.999;Inconnue;Rue;2027-03-01;D-1",              # unknown code
+        f"{c[6]};des Karités;Chaussée;2027-03-01;D-1",    # unknown type
+        f"{c[7]};des Nérés;Rue;01/03/2027;D-1",           # bad date
+    ])
+    streets = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False)
+    problems = check_names(read_official_names(p), streets)
+    text = "\n".join(problems)
+    for expected in ("line 3: 'Rue DES MANGUIÈRS' is already given", "line 4: empty name",
+                     "line 5: stray spaces", "line 6: forbidden character(s) '<' '>'",
+                     "line 7: 'Avenue xxx", "line 8: unknown street code '9.999'",
+                     "line 9: street type 'Chaussée'", "line 10: decision date"):
+        assert expected in text, expected
+    assert len(problems) == 8
+    before = reg.read_bytes()
+    with pytest.raises(InputError, match="Nothing was imported"):
+        import_names(reg, read_official_names(p))
+    assert reg.read_bytes() == before
+
+
+def test_import_renames_streets_and_keeps_the_history(reg: Path, tmp_path: Path) -> None:
+    code = _codes(reg)[0]
+    import_names(reg, read_official_names(_csv(tmp_path, [
+        f"{code};des Manguiers;Rue;2027-03-01;Délibération 2027-03"])))
+    import_names(reg, read_official_names(_csv(tmp_path, [
+        f"{code};Bio Guéra;Avenue;2029-06-15;Délibération 2029-11"])))
+    st = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False) \
+        .set_index("street_code")
+    assert st.loc[code, "street_name"] == "Bio Guéra"
+    assert st.loc[code, "street_type"] == "Avenue"
+    assert st.loc[code, "name_source"] == "official"
+    a = pyogrio.read_dataframe(reg, layer="addresses", read_geometry=False)
+    assert (a.loc[a["street_code"] == code, "street_name"] == "Bio Guéra").all()
+    names = pyogrio.read_dataframe(reg, layer="street_names")
+    assert names[["name", "valid_from"]].values.tolist() == [
+        ["des Manguiers", "2027-03-01"], ["Bio Guéra", "2029-06-15"]]
+    assert names["valid_to"].iloc[0] == "2029-06-15"
+    assert pd.isna(names["valid_to"].iloc[1])
+    h = read_history(reg, object_id=code)
+    assert h.loc[h["field"] == "street_name", "new_value"].tolist() == [
+        "des Manguiers", "Bio Guéra"]
+    assert h["reason"].iloc[-1] == "Délibération 2029-11"
+    # the code never changes
+    assert code in st.index
+
+
+def test_a_name_already_official_elsewhere_is_refused(reg: Path, tmp_path: Path) -> None:
+    c = _codes(reg)
+    import_names(reg, read_official_names(_csv(tmp_path, [f"{c[0]};des Manguiers;Rue;"
+                                                          "2027-03-01;D-1"])))
+    streets = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False)
+    problems = check_names(pd.DataFrame({"street_code": [c[1]], "name": ["Des manguiers"],
+                                         "street_type": ["rue"], "decision_date": ["2028-01-01"],
+                                         "reference": ["D-2"]}), streets)
+    assert len(problems) == 1
+    assert "already the official name of street" in problems[0]
+
+
+def test_missing_columns_are_named(tmp_path: Path) -> None:
+    p = tmp_path / "n.csv"
+    p.write_text("street_code,name\n1.001,X\n", encoding="utf-8")
+    with pytest.raises(InputError, match="street_type, decision_date, reference"):
+        read_official_names(p)

@@ -1,0 +1,157 @@
+"""Safe writes: a killed update, two updates at once, unknown versions, styles for QGIS."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+from conftest import lines, lonlat, squares
+
+from parakou_geo import AddressingSettings, RegisterError, address, write_register
+from parakou_geo._gpkg import read_meta
+
+GRID = [[(0, 0), (300, 0)], [(0, 120), (300, 120)], [(150, 0), (150, 120)]]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    roads = lines(*GRID, names=["Rue A", "Rue B", "Rue C"])
+    bld = squares([(20 + 25 * i, 8) for i in range(10)])
+    res = address(roads, bld, settings=AddressingSettings(centre=lonlat((-500, 0))))
+    path = tmp_path / "register.gpkg"
+    write_register(res.register, path)
+    rp, bp = tmp_path / "roads.gpkg", tmp_path / "buildings.gpkg"
+    roads.to_file(rp)
+    more = squares([(20 + 25 * i, 8) for i in range(10)] + [(40, 110), (90, 110)])
+    more.to_file(bp)
+    return path, rp, bp
+
+
+def _start(path: Path, rp: Path, bp: Path, pause: float | None) -> subprocess.Popen[str]:
+    env = dict(os.environ)
+    env.pop("PARAKOU_GEO_PAUSE_BEFORE_COMMIT", None)
+    if pause is not None:
+        env["PARAKOU_GEO_PAUSE_BEFORE_COMMIT"] = str(pause)
+    return subprocess.Popen(
+        [sys.executable, "-m", "parakou_geo.cli", "-q", "update", str(path), "--roads",
+         str(rp), "--buildings", str(bp), "--changes", str(path.with_suffix(".csv"))],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for_pause(proc: subprocess.Popen[str]) -> None:
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stderr:
+        if "pausing" in line:
+            return
+        assert time.monotonic() < deadline
+    proc.communicate()
+    pytest.fail(f"the update ended before pausing (exit {proc.returncode})")
+
+
+def _count(path: Path) -> int:
+    return len(pyogrio.read_dataframe(path, layer="addresses", read_geometry=False))
+
+
+def test_killed_update_leaves_the_previous_register_intact(
+    setup: tuple[Path, Path, Path]
+) -> None:
+    path, rp, bp = setup
+    before = path.read_bytes()
+    proc = _start(path, rp, bp, pause=60)
+    _wait_for_pause(proc)  # the working copy is fully written; the register is not replaced
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert path.read_bytes() == before
+    read_meta(path)
+    assert _count(path) == 10
+    # the lock died with the process: the next update runs, cleaning the abandoned copy
+    proc = _start(path, rp, bp, pause=None)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert _count(path) == 12
+    assert [p.name for p in path.parent.glob(".register.*")] == []
+
+
+def test_update_killed_at_random_moments_never_damages_the_register(
+    setup: tuple[Path, Path, Path]
+) -> None:
+    path, rp, bp = setup
+    for delay in (0.3, 0.9, 1.5, 2.2):
+        proc = _start(path, rp, bp, pause=None)
+        time.sleep(delay)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        read_meta(path)  # always a readable register of the right version
+        assert _count(path) in (10, 12)
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_second_concurrent_update_fails_clearly_and_nothing_is_corrupted(
+    setup: tuple[Path, Path, Path]
+) -> None:
+    path, rp, bp = setup
+    first = _start(path, rp, bp, pause=6)
+    _wait_for_pause(first)
+    second = _start(path, rp, bp, pause=None)
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 2
+    assert "being changed by another process" in err
+    assert "Traceback" not in err
+    first.communicate(timeout=120)
+    assert first.returncode == 0
+    read_meta(path)
+    assert _count(path) == 12
+    runs = pyogrio.read_dataframe(path, layer="runs")
+    assert runs["operation"].tolist() == ["address", "update"]
+
+
+def test_unknown_schema_version_is_refused(setup: tuple[Path, Path, Path]) -> None:
+    path, _, _ = setup
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(RegisterError, match="schema version '99'.*reads version 1"):
+        read_meta(path)
+
+
+def test_a_plain_geopackage_is_not_a_register(tmp_path: Path) -> None:
+    p = tmp_path / "other.gpkg"
+    squares([(0, 0)]).to_file(p)
+    with pytest.raises(RegisterError, match="not a parakou_geo register"):
+        read_meta(p)
+    with pytest.raises(RegisterError, match="not found"):
+        read_meta(tmp_path / "missing.gpkg")
+
+
+def test_layer_styles_for_qgis(setup: tuple[Path, Path, Path]) -> None:
+    path, _, _ = setup
+    with sqlite3.connect(path) as con:
+        rows = pd.read_sql_query("SELECT f_table_name, f_geometry_column, styleQML, "
+                                 "useAsDefault FROM layer_styles", con)
+        geom = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+    assert set(rows["f_table_name"]) == {"addresses", "streets", "unaddressed"}
+    assert (rows["useAsDefault"] == 1).all()
+    for table, column, qml in zip(rows["f_table_name"], rows["f_geometry_column"],
+                                  rows["styleQML"], strict=True):
+        assert geom[table] == column
+        root = ET.fromstring(qml.split("\n", 1)[1])  # after the DOCTYPE line
+        assert root.tag == "qgis"
+        assert root.get("labelsEnabled") == "1"
+        assert root.find("renderer-v2") is not None
+        assert root.find("labeling/settings/text-style") is not None
+    qml = dict(zip(rows["f_table_name"], rows["styleQML"], strict=True))
+    assert 'fieldName="label"' in qml["addresses"]
+    assert "street_code" in qml["streets"]
