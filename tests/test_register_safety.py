@@ -123,7 +123,7 @@ def test_unknown_schema_version_is_refused(setup: tuple[Path, Path, Path]) -> No
     path, _, _ = setup
     with sqlite3.connect(path) as con:
         con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(RegisterError, match="schema version '99'.*reads version 1"):
+    with pytest.raises(RegisterError, match=r"schema version '99'.*reads version 1"):
         read_meta(path)
 
 
