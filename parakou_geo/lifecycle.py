@@ -111,10 +111,14 @@ def validate_addresses(
         found = _select(con, address_ids=address_ids, street_code=street_code, zone=zone)
         _check_found(found, address_ids, "the selection")
         bad = found[found["status"].isin(["retired", "rejected"])]
-        if len(bad):
+        if len(bad) and address_ids:
             raise RegisterError(
                 f"{len(bad)} selected address(es) are retired or rejected and cannot become "
                 f"current (e.g. {bad['label'].iloc[0]}, {bad['status'].iloc[0]})")
+        # a whole street or zone: its retired and rejected addresses simply stay as they are
+        found = found[~found["status"].isin(["retired", "rejected"])]
+        if found.empty:
+            raise RegisterError("the selection holds no proposed or current address")
         con.execute("BEGIN")
         rows: list[tuple[object, ...]] = []
         now = _now()
@@ -213,6 +217,18 @@ def _street(con: sqlite3.Connection, code: str) -> tuple[str | None, str, bool]:
     return row[0], str(row[1]), bool(row[2])
 
 
+def _suffix_rank(suffix: str) -> int:
+    """Order of a suffix: '' < bis < ter ... and '' < A < B ... < Z < AA."""
+    if not suffix:
+        return 0
+    if suffix in LATIN_SUFFIXES:
+        return LATIN_SUFFIXES.index(suffix) + 1
+    rank = 0
+    for ch in suffix:
+        rank = rank * 26 + (ord(ch.upper()) - ord("A") + 1)
+    return rank
+
+
 def _parity_number(distance_m: float, left: bool, method: str) -> int:
     x = distance_m / 10.0 if method == "decametric" else distance_m
     p = 1 if left else 0
@@ -249,8 +265,10 @@ def renumber_street(
         rows = pd.read_sql_query(
             "SELECT address_id, label, number, suffix, side, distance_m, building_id, status "
             "FROM addresses WHERE street_code = ?", con, params=(street_code,))
+        rows["rank"] = rows["suffix"].fillna("").map(_suffix_rank)
+        # ties along the street keep their present order (number, then suffix rank)
         live = rows[rows["status"].isin(["proposed", "current"])].sort_values(
-            ["side", "distance_m", "building_id"], kind="stable")
+            ["side", "distance_m", "number", "rank", "building_id"], kind="stable")
         taken = set(zip(rows.loc[~rows.index.isin(live.index), "number"].astype(int),
                         rows.loc[~rows.index.isin(live.index), "suffix"].fillna(""),
                         strict=True))
@@ -329,8 +347,9 @@ def move_address(
     run_id = str(uuid.uuid4())
     with transaction(path) as tmp:
         with contextlib.closing(connect(tmp)) as con:
-            rec = con.execute("SELECT label, status, street_code, number, suffix, x, y FROM "
-                              "addresses WHERE address_id = ?", (address_id,)).fetchone()
+            rec = con.execute("SELECT label, status, street_code, number, suffix, x, y, "
+                              "official, side, zone FROM addresses WHERE address_id = ?",
+                              (address_id,)).fetchone()
             if rec is None:
                 raise RegisterError(f"unknown address id {address_id!r}")
             if rec[1] not in ("proposed", "current"):
@@ -347,7 +366,12 @@ def move_address(
         xy = np.array([[float(rec[5]), float(rec[6])]])
         cand = np.arange(len(index.street))
         along, fx, fy, cross = index.project(np.repeat(xy, len(cand), axis=0), cand)
-        best = int(np.argmin(np.hypot(fx - xy[0, 0], fy - xy[0, 1])))
+        gaps = np.hypot(fx - xy[0, 0], fy - xy[0, 1])
+        best = int(np.argmin(gaps))
+        if gaps[best] > s.max_distance_m:
+            raise RegisterError(
+                f"street {to_street} is {gaps[best]:.0f} m from the door of {rec[0]}, more than "
+                f"max_distance_m={s.max_distance_m:g}; choose a street the door faces")
         left = bool(cross[best] > 0)
         distance = float(np.round(along[best], 3))
         number = _parity_number(distance, left, s.method)
@@ -359,17 +383,22 @@ def move_address(
         now = _now()
         with contextlib.closing(connect(tmp)) as con:
             con.execute("BEGIN")
+            # the new label has not been adopted yet: the address is proposed again
             con.execute(
                 "UPDATE addresses SET street_code = ?, street_name = ?, zone = ?, number = ?, "
                 "suffix = ?, label = ?, side = ?, distance_m = ?, street_x = ?, street_y = ?, "
-                "updated = ? WHERE address_id = ?",
+                "status = 'proposed', official = 0, updated = ? WHERE address_id = ?",
                 (to_street, name, zone, number, sfx, label, "left" if left else "right",
                  distance, round(float(fx[best]), 3), round(float(fy[best]), 3), day,
                  address_id))
+            side = "left" if left else "right"
+            changes = [("street_code", rec[2], to_street), ("label", rec[0], label),
+                       ("number", rec[3], number), ("suffix", rec[4] or "", sfx),
+                       ("side", rec[8], side), ("zone", rec[9], zone),
+                       ("status", rec[1], "proposed"), ("official", rec[7], 0)]
             append_history(con, [
-                (now, run_id, "move", "address", address_id, "street_code", rec[2], to_street,
-                 reason),
-                (now, run_id, "move", "address", address_id, "label", rec[0], label, reason),
+                (now, run_id, "move", "address", address_id, f, old, new, reason)
+                for f, old, new in changes if str(old) != str(new)
             ])
             con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES "
                         "(?, ?, ?, ?)", (run_id, now, "move", f"{rec[0]} → {label}"))

@@ -22,7 +22,7 @@ from parakou_geo._errors import InputError
 from parakou_geo._gpkg import append_history, connect, transaction
 from parakou_geo.streets import name_key
 
-__all__ = ["NameRules", "check_names", "import_names", "read_official_names"]
+__all__ = ["NameRules", "check_names", "full_name", "import_names", "read_official_names"]
 
 _FORBIDDEN = re.compile(r"[<>{}\[\]|\\^~\"#%*=@$;_\x00-\x1f\x7f]")
 
@@ -126,7 +126,7 @@ def check_names(
         if name_key(kind) not in types:
             problems.append(f"line {line}: street type {kind!r} is not one of "
                             f"{', '.join(r.street_types)}")
-        full = f"{kind.strip()} {raw.strip()}"
+        full = full_name(raw, kind)
         if len(full) > r.max_length:
             problems.append(f"line {line}: {full!r} has {len(full)} characters, more than "
                             f"{r.max_length}")
@@ -149,12 +149,28 @@ def check_names(
                        & ~current["street_code"].astype(str).isin(renamed)]
     for code, name, kind in zip(official["street_code"], official["street_name"],
                                 official["street_type"], strict=True):
-        key = name_key(f"{kind or ''} {name}".strip()) or ""
+        key = name_key(full_name(name, kind or "")) or ""
         if key in seen_name:
             line, new_code = seen_name[key]
             problems.append(f"line {line}: the name of street {new_code} is already the "
                             f"official name of street {code} ({kind or ''} {name})")
     return problems
+
+
+def full_name(name: object, street_type: object) -> str:
+    """Return the name as written on plates: the type, then the name (``Rue des Karités``).
+
+    A name that already starts with its type is kept as it is.
+
+    Examples
+    --------
+    >>> full_name("des Karités", "Rue"), full_name("Rue des Karités", "rue")
+    ('Rue des Karités', 'Rue des Karités')
+    """
+    n, t = str(name).strip(), str(street_type).strip()
+    if not t or (name_key(n) or "").startswith((name_key(t) or "") + " "):
+        return n
+    return f"{t} {n}"
 
 
 def _text(value: object) -> str | None:
@@ -208,7 +224,8 @@ def import_names(
         history: list[tuple[object, ...]] = []
         changed = 0
         for rec in names.to_dict("records"):
-            code, name = str(rec["street_code"]).strip(), str(rec["name"])
+            code, name = str(rec["street_code"]).strip(), full_name(rec["name"],
+                                                                   rec["street_type"])
             kind, decided, ref = str(rec["street_type"]), str(rec["decision_date"]), \
                 str(rec["reference"])
             old = _text(current.loc[code, "street_name"])

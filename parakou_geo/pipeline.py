@@ -45,6 +45,7 @@ __all__ = [
     "ProgressCallback",
     "address",
     "address_files",
+    "input_fingerprint",
     "make_labels",
     "quartier_of",
     "resolve_centre",
@@ -252,6 +253,7 @@ def address(
         "metric_crs": metric.to_string(),
         "centre_xy": info["centre_xy"],
         "roads_fingerprint": roads_fingerprint(road_m),
+        "roads_input_fingerprint": input_fingerprint(roads, crs),
         "parakou_geo_version": info["parakou_geo_version"],
     }
     return AddressingResult(register=register, network=net, reports=reports,
@@ -447,6 +449,22 @@ def roads_fingerprint(roads: gpd.GeoDataFrame) -> str:
     for col in ("road_id", "name", "road_class"):
         h.update("\x1f".join(map(str, roads[col].tolist())).encode())
     h.update(b"".join(shapely.to_wkb(np.asarray(roads.geometry.array), output_dimension=2)))
+    return h.hexdigest()
+
+
+def input_fingerprint(layer: gpd.GeoDataFrame, crs: str | None = None) -> str:
+    """Return a hash of a layer exactly as given (CRS, columns, values, geometry, order).
+
+    A cheap first test in register updates: an identical road layer needs no comparison.
+    """
+    h = hashlib.sha256()
+    h.update(str(layer.crs.to_wkt() if layer.crs is not None else crs).encode())
+    for col in layer.columns:
+        if col == layer.geometry.name:
+            continue
+        h.update(str(col).encode() + b"\x1e")
+        h.update("\x1f".join(map(str, layer[col].tolist())).encode())
+    h.update(b"".join(w or b"" for w in shapely.to_wkb(np.asarray(layer.geometry.array))))
     return h.hexdigest()
 
 

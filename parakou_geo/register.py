@@ -261,7 +261,7 @@ def _write_layers(register: Register, tmp: Path) -> None:
         if register.buildings is not None:
             pyogrio.write_dataframe(
                 register.buildings, tmp, layer="buildings", driver="GPKG",
-                promote_to_multi=True,
+                promote_to_multi=True, geometry_type="Unknown",
                 layer_options={"DESCRIPTION": "Building footprints of the addressed buildings"},
             )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:

@@ -28,12 +28,26 @@ import shapely
 from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import RegisterError, append_history, connect, read_meta, transaction
+from parakou_geo._gpkg import (
+    RegisterError,
+    append_history,
+    connect,
+    insert_features,
+    read_meta,
+    touch_contents,
+    transaction,
+    write_meta,
+)
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.io import read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors, suffix_for
-from parakou_geo.pipeline import make_labels, quartier_of, roads_fingerprint
-from parakou_geo.register import ACTIVE_STATUSES, ADDRESS_COLUMNS, address_uuid, atomic_path
+from parakou_geo.pipeline import (
+    input_fingerprint,
+    make_labels,
+    quartier_of,
+    roads_fingerprint,
+)
+from parakou_geo.register import ADDRESS_COLUMNS, address_uuid, atomic_path
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import build_streets
 from parakou_geo.validate import check_layer, detect_id_column, prepare_buildings, prepare_roads
@@ -107,7 +121,8 @@ def _centre(meta: dict[str, str]) -> tuple[float, float]:
 
 @dataclass
 class _Old:
-    addresses: pd.DataFrame
+    active_ids: set[str]
+    unaddressed_ids: set[str]
     streets: gpd.GeoDataFrame
     segments: gpd.GeoDataFrame
     footprints: gpd.GeoDataFrame | None
@@ -121,11 +136,16 @@ def _read(path: Path, layer: str, **kwargs: object) -> gpd.GeoDataFrame:
 
 def _load(path: Path, *, need_footprints: bool) -> _Old:
     layers = {str(n) for n, _ in pyogrio.list_layers(path)}
-    cols = ["address_id", "street_code", "number", "suffix", "side", "distance_m",
-            "building_id", "status", "label"]
-    addresses = pd.DataFrame(_read(path, "addresses", columns=cols, read_geometry=False))
+    with contextlib.closing(connect(path)) as con:
+        # one joined string is much faster to move out of SQLite than 100,000 rows
+        joined = con.execute(
+            "SELECT group_concat(building_id, char(31)) FROM addresses WHERE status IN "
+            "('proposed', 'current')").fetchone()[0]
+        listed = {r[0] for r in con.execute("SELECT building_id FROM unaddressed")}
+    active_ids = set(joined.split("\x1f")) if joined else set()
     return _Old(
-        addresses=addresses,
+        active_ids=active_ids,
+        unaddressed_ids=listed,
         streets=_read(path, "streets"),
         segments=_read(path, "segments"),
         footprints=_read(path, "buildings") if need_footprints else None,
@@ -194,30 +214,40 @@ def update_register(
         id_col = detect_id_column(buildings, "buildings", s.building_id_column)
         old = _load(tmp, need_footprints=id_col is None)
         step("streets")
-        road_m, _ = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
-        fingerprint = roads_fingerprint(road_m)
-        roads_changed = fingerprint != meta.get("roads_fingerprint")
+        fingerprints = {"roads_input_fingerprint": input_fingerprint(roads, crs)}
+        roads_changed = False
+        if fingerprints["roads_input_fingerprint"] != meta.get("roads_input_fingerprint"):
+            # the input differs at least in order or columns: compare the prepared network
+            road_m, _ = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
+            fingerprints["roads_fingerprint"] = roads_fingerprint(road_m)
+            roads_changed = fingerprints["roads_fingerprint"] != meta.get("roads_fingerprint")
         if roads_changed:
             streets, segments, street_changes = _rebuild_streets(road_m, old, s, centre, day)
         else:
             streets, segments, street_changes = old.streets, old.segments, []
         step("buildings")
-        active = old.addresses[old.addresses["status"].isin(ACTIVE_STATUSES)]
         cand, dropped, gone_ids, method = _match_buildings(
-            buildings, id_col, active, old.footprints, s, metric, crs)
+            buildings, id_col, old.active_ids, old.footprints, s, metric, crs)
         step("numbering")
-        new_rows, unaddressed = _number_new(cand, streets, segments, old, s, metric, day)
+        new_rows, unaddressed = _number_new(cand, streets, segments, old, s, metric, day, tmp)
         step("register")
         locked = set(streets.loc[streets["locked"].astype(bool), "street_code"])
-        gone = active[active["building_id"].isin(gone_ids)]
+        gone = _details(tmp, gone_ids)
         deferred = gone[gone["street_code"].isin(locked)]
         retire = gone[~gone["street_code"].isin(locked)]
-        changes = _changes(new_rows, retire, deferred, street_changes, unaddressed)
+        changes = _changes(new_rows, retire, deferred, street_changes,
+                           unaddressed[~unaddressed["building_id"].isin(old.unaddressed_ids)])
         history = _history(new_rows, retire, street_changes, run_id, reason)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        history += [(now, run_id, "update", "address", a, None, st, st,
+                     f"retirement deferred: building {b} is gone but street {c} is locked")
+                    for a, b, c, st in zip(deferred["address_id"], deferred["building_id"],
+                                           deferred["street_code"], deferred["status"],
+                                           strict=True)]
         _write(tmp, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
-               cand, history, run_id, day, fingerprint, method)
+               cand, history, run_id, day, fingerprints, method)
     counts = {
-        "kept": len(active) - len(retire),
+        "kept": len(old.active_ids) - len(retire),
         "added": len(new_rows),
         "retired": len(retire),
         "retirement_deferred": len(deferred),
@@ -232,6 +262,19 @@ def update_register(
     logger.info("register %s updated: %s", p, counts)
     return UpdateReport(run_id=run_id, changes=table, match_method=method,
                         roads_changed=roads_changed, counts=counts)
+
+
+def _details(path: Path, building_ids: set[str]) -> pd.DataFrame:
+    """Full rows of the active addresses of some buildings."""
+    cols = ["address_id", "building_id", "street_code", "label", "status"]
+    with contextlib.closing(connect(path)) as con:
+        con.execute("CREATE TEMP TABLE wanted (building_id TEXT PRIMARY KEY)")
+        con.executemany("INSERT INTO wanted VALUES (?)", [(b,) for b in sorted(building_ids)])
+        rows = con.execute(
+            f"SELECT {', '.join('a.' + c for c in cols)} FROM addresses a JOIN wanted w ON "
+            "a.building_id = w.building_id WHERE a.status IN ('proposed', 'current') "
+            "ORDER BY a.street_code, a.number, a.suffix").fetchall()
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
 def _rebuild_streets(
@@ -350,18 +393,20 @@ def _match_lines(new: np.ndarray, old: np.ndarray) -> np.ndarray:
 def _match_buildings(
     buildings: gpd.GeoDataFrame,
     id_col: str | None,
-    active: pd.DataFrame,
+    active_ids: set[str],
     footprints: gpd.GeoDataFrame | None,
     s: AddressingSettings,
     metric: CRS,
     crs: str | None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, set[str], str]:
     """Return the buildings to number, the unusable ones, the ids gone, and the method."""
-    active_ids = set(active["building_id"].astype(str))
     if id_col is not None:
-        ids = buildings[id_col].astype(str)
-        gone = active_ids - set(ids)
-        cand_raw = buildings[~ids.isin(active_ids).to_numpy()]
+        raw = buildings[id_col].to_numpy(dtype=object)
+        ids = pd.Index(raw if pd.api.types.infer_dtype(raw) == "string" else raw.astype(str),
+                       dtype=object)
+        present = set(ids)
+        gone = active_ids - present
+        cand_raw = buildings[ids.isin(present - active_ids)]
         cand, dropped, _ = prepare_buildings(cand_raw, settings=s, metric_crs=metric, crs=crs)
         return cand, dropped, gone, "building id"
     bld, dropped, _ = prepare_buildings(buildings, settings=s, metric_crs=metric, crs=crs)
@@ -413,6 +458,7 @@ def _number_new(
     s: AddressingSettings,
     metric: CRS,
     day: str,
+    path: Path,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Give numbers to the new buildings without touching any existing number."""
     current = streets[streets["status"] == "current"]
@@ -430,18 +476,15 @@ def _number_new(
     locked = set(current.loc[current["locked"].astype(bool), "street_code"])
     on_locked = np.array([c in locked for c in code], dtype=bool)
 
-    addrs = old.addresses
-    taken = set(zip(addrs["street_code"].astype(str), addrs["number"].astype(int),
-                    addrs["suffix"].fillna("").astype(str), strict=True))
-    letters_streets = set(addrs.loc[addrs["suffix"].fillna("").str.fullmatch(r"[A-Z]+"),
-                                    "street_code"])
+    taken = _taken(path, {c for c in code if c is not None})
+    letters_streets = {c for c, _, sfx in taken if sfx and sfx.isupper()}
     order = np.lexsort((_text(cand["building_id"]), num["distance_m"].to_numpy(),
                         _text(num["side"]), _text(code)))
     number = num["number"].to_numpy().copy()
     suffix = np.full(len(cand), "", dtype=object)
     full = np.zeros(len(cand), dtype=bool)
     if s.method == "sequential":
-        number = _sequential_numbers(num, code, addrs)
+        number = _sequential_numbers(num, code, _sides(path))
     for i in order:
         if not ok[i] or on_locked[i]:
             continue
@@ -474,10 +517,33 @@ def _number_new(
     return rows, unaddressed
 
 
-def _sequential_numbers(num: pd.DataFrame, code: np.ndarray, addrs: pd.DataFrame) -> np.ndarray:
+def _taken(path: Path, codes: set[str]) -> set[tuple[str, int, str]]:
+    """Every (street code, number, suffix) ever used on some streets, whatever the status."""
+    with contextlib.closing(connect(path)) as con:
+        con.execute("CREATE TEMP TABLE wanted_codes (street_code TEXT PRIMARY KEY)")
+        con.executemany("INSERT INTO wanted_codes VALUES (?)", [(c,) for c in sorted(codes)])
+        joined = con.execute(
+            "SELECT group_concat(a.street_code || char(30) || a.number || char(30) || "
+            "coalesce(a.suffix, ''), char(31)) FROM addresses a JOIN wanted_codes w ON "
+            "a.street_code = w.street_code").fetchone()[0]
+    out: set[tuple[str, int, str]] = set()
+    for item in (joined.split("\x1f") if joined else []):
+        c, n, x = item.split("\x1e")
+        out.add((c, int(n), x))
+    return out
+
+
+def _sides(path: Path) -> pd.DataFrame:
+    """Street, side, number and distance of the active addresses."""
+    with contextlib.closing(connect(path)) as con:
+        rows = con.execute("SELECT street_code, side, number, distance_m FROM addresses WHERE "
+                           "status IN ('proposed', 'current')").fetchall()
+    return pd.DataFrame(rows, columns=["street_code", "side", "number", "distance_m"])
+
+
+def _sequential_numbers(num: pd.DataFrame, code: np.ndarray, live: pd.DataFrame) -> np.ndarray:
     """Sequential streets: a new door takes the number of the door before it on its side."""
     out = num["number"].to_numpy().copy()
-    live = addrs[addrs["status"].isin(ACTIVE_STATUSES)]
     by_side = {k: g.sort_values("distance_m") for k, g in live.groupby(["street_code", "side"])}
     for i, (c, side, d) in enumerate(zip(code, num["side"], num["distance_m"], strict=True)):
         if c is None:
@@ -611,11 +677,17 @@ def _write(
     history: list[tuple[object, ...]],
     run_id: str,
     day: str,
-    fingerprint: str,
+    fingerprints: dict[str, str],
     method: str,
 ) -> None:
-    """Apply the update to the working copy: attributes with SQLite, new features with GDAL."""
+    """Apply the update to the working copy in one SQLite transaction."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    footprints = cand[cand["building_id"].isin(set(new_rows["building_id"]))]
+    footprints = gpd.GeoDataFrame({"building_id": footprints["building_id"].to_numpy(
+        dtype=object)}, geometry=footprints.geometry.values, crs=cand.crs)
+    all_unaddressed = pd.concat([unaddressed, dropped.assign(
+        detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
+        ignore_index=True)
     with contextlib.closing(connect(tmp)) as con:
         con.execute("BEGIN")
         con.executemany(
@@ -623,39 +695,31 @@ def _write(
             "WHERE address_id = ?",
             [(day, day, a) for a in retire["address_id"]])
         con.execute("DELETE FROM unaddressed")
+        insert_features(con, "unaddressed", all_unaddressed)
         if roads_changed:
             con.execute("DELETE FROM streets")
             con.execute("DELETE FROM segments")
+            insert_features(con, "streets", streets)
+            insert_features(con, "segments", segments)
+            touch_contents(con, "streets", streets.total_bounds)
+            touch_contents(con, "segments", segments.total_bounds)
+        if len(new_rows):
+            insert_features(con, "addresses", new_rows)
+            insert_features(con, "buildings", footprints)
+            touch_contents(con, "addresses", new_rows.total_bounds)
+            touch_contents(con, "buildings", footprints.total_bounds)
+        touch_contents(con, "unaddressed")
         append_history(con, history)
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
                     (run_id, now, "update", json.dumps(
                         {"added": len(new_rows), "retired": len(retire), "match": method})))
-        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('roads_fingerprint', ?)",
-                    (fingerprint,))
-        con.execute("COMMIT")
-    if roads_changed:
-        pyogrio.write_dataframe(streets, tmp, layer="streets", driver="GPKG", append=True,
-                                promote_to_multi=True)
-        pyogrio.write_dataframe(segments, tmp, layer="segments", driver="GPKG", append=True)
-    if len(new_rows):
-        pyogrio.write_dataframe(new_rows, tmp, layer="addresses", driver="GPKG", append=True)
-        footprints = cand[cand["building_id"].isin(new_rows["building_id"])]
-        pyogrio.write_dataframe(
-            gpd.GeoDataFrame({"building_id": footprints["building_id"].to_numpy(dtype=object)},
-                             geometry=footprints.geometry.values, crs=new_rows.crs),
-            tmp, layer="buildings", driver="GPKG", append=True, promote_to_multi=True)
-    all_unaddressed = pd.concat([unaddressed, dropped.assign(
-        detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
-        ignore_index=True)
-    if len(all_unaddressed):
-        pyogrio.write_dataframe(
-            gpd.GeoDataFrame(all_unaddressed, geometry="geometry", crs=unaddressed.crs),
-            tmp, layer="unaddressed", driver="GPKG", append=True, geometry_type="Point")
-    with contextlib.closing(connect(tmp)) as con:
-        con.execute("BEGIN")
-        con.execute(
-            "UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a WHERE "
-            "a.street_code = streets.street_code AND a.status IN ('proposed', 'current'))")
+        write_meta(con, fingerprints)
+        counts = dict(con.execute(
+            "SELECT street_code, count(*) FROM addresses WHERE status IN ('proposed', "
+            "'current') GROUP BY street_code").fetchall())
+        codes = [r[0] for r in con.execute("SELECT street_code FROM streets")]
+        con.executemany("UPDATE streets SET n_addresses = ? WHERE street_code = ?",
+                        [(int(counts.get(c, 0)), c) for c in codes])
         con.execute("COMMIT")
 
 

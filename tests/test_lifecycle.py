@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+from shapely import Point
 
 from parakou_geo import RegisterError, address, write_register
 from parakou_geo.datasets import load_sample
@@ -118,10 +119,15 @@ def test_locked_street_cannot_be_renumbered(reg: Path) -> None:
 
 def test_move_keeps_the_id_and_measures_on_the_new_street(reg: Path) -> None:
     a = _addr(reg)
-    row = a.iloc[0]
-    streets = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False)
-    target = str(streets.loc[streets["street_code"] != row["street_code"], "street_code"]
-                 .iloc[0])
+    streets = pyogrio.read_dataframe(reg, layer="streets")
+    # an address whose door also faces another street less than 60 m away (a corner)
+    for _, row in a.iterrows():
+        door = Point(float(row["x"]), float(row["y"]))
+        others = streets[streets["street_code"] != row["street_code"]]
+        dist = others.distance(door)
+        if dist.min() < 60:
+            target = str(others.loc[dist.idxmin(), "street_code"])
+            break
     label = move_address(reg, row["address_id"], to_street=target, reason="door moved")
     after = _addr(reg).set_index("address_id").loc[row["address_id"]]
     assert after["street_code"] == target
@@ -129,9 +135,32 @@ def test_move_keeps_the_id_and_measures_on_the_new_street(reg: Path) -> None:
     assert label.endswith(f"Rue {target}")
     assert (after["number"] % 2 == 1) == (after["side"] == "left")
     assert not _addr(reg)["label"].duplicated().any()
-    h = read_history(reg, object_id=row["address_id"])
-    assert h["field"].tolist() == ["street_code", "label"]
-    assert h["old_value"].tolist() == [row["street_code"], row["label"]]
+    assert after["status"] == "proposed"  # a new label waits for adoption
+    h = read_history(reg, object_id=row["address_id"]).set_index("field")
+    assert h.loc["street_code", "old_value"] == row["street_code"]
+    assert h.loc["label", "old_value"] == row["label"]
+    assert h.loc["label", "new_value"] == label
+    assert (h["reason"] == "door moved").all()
+
+
+def test_move_to_a_distant_street_is_refused(reg: Path) -> None:
+    a = _addr(reg)
+    row = a.iloc[0]
+    streets = pyogrio.read_dataframe(reg, layer="streets")
+    door = Point(float(row["x"]), float(row["y"]))
+    far = streets.loc[streets.distance(door).idxmax(), "street_code"]
+    with pytest.raises(RegisterError, match="more than max_distance_m"):
+        move_address(reg, row["address_id"], to_street=far, reason="x")
+
+
+def test_validating_a_street_skips_its_retired_addresses(reg: Path) -> None:
+    code = _busiest_street(reg)
+    one = _addr(reg).query("street_code == @code")["address_id"].iloc[0]
+    reject_addresses(reg, [one], reason="not a dwelling")
+    n = validate_addresses(reg, street_code=code, reason="council")
+    a = _addr(reg).set_index("address_id")
+    assert a.loc[one, "status"] == "rejected"
+    assert n == int((a["street_code"] == code).sum()) - 1
 
 
 def test_diff_between_two_register_files_and_two_dates(reg: Path, tmp_path: Path) -> None:

@@ -80,19 +80,19 @@ def test_import_renames_streets_and_keeps_the_history(reg: Path, tmp_path: Path)
         f"{code};Bio Guéra;Avenue;2029-06-15;Délibération 2029-11"])))
     st = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False) \
         .set_index("street_code")
-    assert st.loc[code, "street_name"] == "Bio Guéra"
+    assert st.loc[code, "street_name"] == "Avenue Bio Guéra"
     assert st.loc[code, "street_type"] == "Avenue"
     assert st.loc[code, "name_source"] == "official"
     a = pyogrio.read_dataframe(reg, layer="addresses", read_geometry=False)
-    assert (a.loc[a["street_code"] == code, "street_name"] == "Bio Guéra").all()
+    assert (a.loc[a["street_code"] == code, "street_name"] == "Avenue Bio Guéra").all()
     names = pyogrio.read_dataframe(reg, layer="street_names")
     assert names[["name", "valid_from"]].values.tolist() == [
-        ["des Manguiers", "2027-03-01"], ["Bio Guéra", "2029-06-15"]]
+        ["Rue des Manguiers", "2027-03-01"], ["Avenue Bio Guéra", "2029-06-15"]]
     assert names["valid_to"].iloc[0] == "2029-06-15"
     assert pd.isna(names["valid_to"].iloc[1])
     h = read_history(reg, object_id=code)
     assert h.loc[h["field"] == "street_name", "new_value"].tolist() == [
-        "des Manguiers", "Bio Guéra"]
+        "Rue des Manguiers", "Avenue Bio Guéra"]
     assert h["reason"].iloc[-1] == "Délibération 2029-11"
     # the code never changes
     assert code in st.index
