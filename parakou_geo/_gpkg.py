@@ -197,14 +197,38 @@ def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) ->
                       "gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
     names = [c for c in frame.columns if c in columns and c != "geometry"]
     data: list[list[object]] = [[_plain(v) for v in frame[c].to_numpy(dtype=object)] for c in names]
+    rtree = None
     if row is not None and "geometry" in frame.columns:
         geom_col, declared, srs_id = row
+        geoms = np.asarray(frame["geometry"].array)
         names.append(geom_col)
-        data.append(list(_blobs(np.asarray(frame["geometry"].array), int(srs_id),
-                                str(declared))))
+        data.append(list(_blobs(geoms, int(srs_id), str(declared))))
+        rtree = f"rtree_{table}_{geom_col}"
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone() is None:
+            rtree = None
     quoted = ", ".join(f'"{n}"' for n in names)
-    con.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})',
-                    list(zip(*data, strict=True)))
+    insert = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
+    rows = list(zip(*data, strict=True))
+    if rtree is None:
+        con.executemany(insert, rows)
+        return len(frame)
+    # fill the spatial index in bulk rather than through its per-row trigger
+    trigger = f"{rtree}_insert"
+    ddl = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                      (trigger,)).fetchone()
+    if ddl is not None:
+        con.execute(f'DROP TRIGGER "{trigger}"')
+    first = con.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0]
+    con.executemany(insert, rows)
+    fids = [r[0] for r in con.execute(f'SELECT rowid FROM "{table}" WHERE rowid > ? '
+                                      "ORDER BY rowid", (first,))]
+    bounds = shapely.bounds(geoms)
+    keep = np.isfinite(bounds).all(axis=1)
+    con.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
+                    [(f, b[0], b[2], b[1], b[3]) for f, b, k in
+                     zip(fids, bounds.tolist(), keep, strict=True) if k])
+    if ddl is not None:
+        con.execute(ddl[0])
     return len(frame)
 
 

@@ -271,6 +271,14 @@ def _write_layers(register: Register, tmp: Path) -> None:
     with contextlib.closing(connect(tmp)) as con:
         con.execute("BEGIN")
         write_styles(con)
+        # attribute indexes for the register's own look-ups (updates, lifecycle operations)
+        for name, table, cols in (
+            ("addresses_street_number", "addresses", "street_code, number"),
+            ("addresses_building", "addresses", "building_id"),
+            ("addresses_address_id", "addresses", "address_id"),
+            ("streets_code", "streets", "street_code"),
+        ):
+            con.execute(f"CREATE INDEX {name} ON {table} ({cols})")
         run_id = meta.get("run_id", "")
         con.execute(
             "INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, 'address', ?)",

@@ -267,12 +267,14 @@ def update_register(
 def _details(path: Path, building_ids: set[str]) -> pd.DataFrame:
     """Full rows of the active addresses of some buildings."""
     cols = ["address_id", "building_id", "street_code", "label", "status"]
+    if not building_ids:
+        return pd.DataFrame(columns=cols, dtype=object)
     with contextlib.closing(connect(path)) as con:
         con.execute("CREATE TEMP TABLE wanted (building_id TEXT PRIMARY KEY)")
         con.executemany("INSERT INTO wanted VALUES (?)", [(b,) for b in sorted(building_ids)])
         rows = con.execute(
-            f"SELECT {', '.join('a.' + c for c in cols)} FROM addresses a JOIN wanted w ON "
-            "a.building_id = w.building_id WHERE a.status IN ('proposed', 'current') "
+            f"SELECT {', '.join('a.' + c for c in cols)} FROM wanted w CROSS JOIN addresses a "
+            "ON a.building_id = w.building_id WHERE a.status IN ('proposed', 'current') "
             "ORDER BY a.street_code, a.number, a.suffix").fetchall()
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
@@ -476,8 +478,6 @@ def _number_new(
     locked = set(current.loc[current["locked"].astype(bool), "street_code"])
     on_locked = np.array([c in locked for c in code], dtype=bool)
 
-    taken = _taken(path, {c for c in code if c is not None})
-    letters_streets = {c for c, _, sfx in taken if sfx and sfx.isupper()}
     order = np.lexsort((_text(cand["building_id"]), num["distance_m"].to_numpy(),
                         _text(num["side"]), _text(code)))
     number = num["number"].to_numpy().copy()
@@ -485,6 +485,7 @@ def _number_new(
     full = np.zeros(len(cand), dtype=bool)
     if s.method == "sequential":
         number = _sequential_numbers(num, code, _sides(path))
+    taken, letters_streets = _taken(path, code, number)
     for i in order:
         if not ok[i] or on_locked[i]:
             continue
@@ -517,20 +518,28 @@ def _number_new(
     return rows, unaddressed
 
 
-def _taken(path: Path, codes: set[str]) -> set[tuple[str, int, str]]:
-    """Every (street code, number, suffix) ever used on some streets, whatever the status."""
+def _taken(
+    path: Path, code: np.ndarray, number: np.ndarray
+) -> tuple[set[tuple[str, int, str]], set[str]]:
+    """Numbers already used (any status) where new doors land, and streets using letters.
+
+    Returns every (street code, number, suffix) sharing a street and number with a new door,
+    and the streets whose suffixes are letters; SQLite does the search.
+    """
+    pairs = sorted({(str(c), int(n)) for c, n in zip(code, number, strict=True)
+                    if c is not None})
     with contextlib.closing(connect(path)) as con:
-        con.execute("CREATE TEMP TABLE wanted_codes (street_code TEXT PRIMARY KEY)")
-        con.executemany("INSERT INTO wanted_codes VALUES (?)", [(c,) for c in sorted(codes)])
-        joined = con.execute(
-            "SELECT group_concat(a.street_code || char(30) || a.number || char(30) || "
-            "coalesce(a.suffix, ''), char(31)) FROM addresses a JOIN wanted_codes w ON "
-            "a.street_code = w.street_code").fetchone()[0]
-    out: set[tuple[str, int, str]] = set()
-    for item in (joined.split("\x1f") if joined else []):
-        c, n, x = item.split("\x1e")
-        out.add((c, int(n), x))
-    return out
+        con.execute("CREATE TEMP TABLE wanted_numbers (street_code TEXT, number INTEGER, "
+                    "PRIMARY KEY (street_code, number))")
+        con.executemany("INSERT INTO wanted_numbers VALUES (?, ?)", pairs)
+        rows = con.execute(
+            "SELECT a.street_code, a.number, coalesce(a.suffix, '') FROM wanted_numbers w "
+            "CROSS JOIN addresses a ON a.street_code = w.street_code AND a.number = w.number"
+        ).fetchall()
+        letters = {r[0] for r in con.execute(
+            "SELECT DISTINCT street_code FROM addresses WHERE street_code IN (SELECT "
+            "street_code FROM wanted_numbers) AND suffix GLOB '[A-Z]*'")}
+    return {(str(c), int(n), str(x)) for c, n, x in rows}, letters
 
 
 def _sides(path: Path) -> pd.DataFrame:
@@ -714,12 +723,19 @@ def _write(
                     (run_id, now, "update", json.dumps(
                         {"added": len(new_rows), "retired": len(retire), "match": method})))
         write_meta(con, fingerprints)
-        counts = dict(con.execute(
-            "SELECT street_code, count(*) FROM addresses WHERE status IN ('proposed', "
-            "'current') GROUP BY street_code").fetchall())
-        codes = [r[0] for r in con.execute("SELECT street_code FROM streets")]
-        con.executemany("UPDATE streets SET n_addresses = ? WHERE street_code = ?",
-                        [(int(counts.get(c, 0)), c) for c in codes])
+        if roads_changed:
+            counts = dict(con.execute(
+                "SELECT street_code, count(*) FROM addresses WHERE status IN ('proposed', "
+                "'current') GROUP BY street_code").fetchall())
+            codes = [r[0] for r in con.execute("SELECT street_code FROM streets")]
+            con.executemany("UPDATE streets SET n_addresses = ? WHERE street_code = ?",
+                            [(int(counts.get(c, 0)), c) for c in codes])
+        else:
+            delta = new_rows["street_code"].value_counts().sub(
+                retire["street_code"].value_counts(), fill_value=0)
+            con.executemany("UPDATE streets SET n_addresses = n_addresses + ? WHERE "
+                            "street_code = ? AND status = 'current'",
+                            [(int(d), str(c)) for c, d in delta.items() if d])
         con.execute("COMMIT")
 
 

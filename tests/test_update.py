@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from conftest import lines, lonlat, shared_file, squares
+from conftest import lines, lonlat, shared_file, shift, squares
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -237,3 +237,26 @@ def test_kotka_register_from_90_percent_then_update_with_all(tmp_path: Path) -> 
     assert un["reason"].notna().all()
     assert rep.counts["added"] == len(new_addr)
     assert rep.counts["added"] >= 0.95 * len(added_ids)
+
+
+def test_updated_register_keeps_a_valid_spatial_index(tmp_path: Path) -> None:
+    bld = _buildings([(40, 10), (80, 10)], ["a", "b"])
+    path = _register(tmp_path, bld)
+    new = pd.concat([bld, _buildings([(250, 60)], ["far"])], ignore_index=True)
+    update_register(path, lines(*GRID, names=NAMES), new, run_date=D1)
+    x, y = shift((250, 60))
+    # GDAL answers a bounding-box query through the GeoPackage R-tree
+    hit = pyogrio.read_dataframe(path, layer="addresses", bbox=(x - 5, y - 5, x + 5, y + 5))
+    assert hit["building_id"].tolist() == ["far"]
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        n_rtree = con.execute("SELECT count(*) FROM rtree_addresses_geom").fetchone()[0]
+        n_rows = con.execute("SELECT count(*) FROM addresses").fetchone()[0]
+        triggers = {r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'addresses'")}
+        count = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = "
+                            "'addresses'").fetchone()[0]
+    assert n_rtree == n_rows == 3
+    assert "rtree_addresses_geom_insert" in triggers
+    assert count == 3
