@@ -170,12 +170,19 @@ def _blobs(geoms: np.ndarray, srs_id: int, declared: str) -> list[bytes | None]:
     return out
 
 
-def _plain(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _column_values(column: pd.Series) -> list[object]:
+    """Return a column as plain Python values for SQLite (missing values as None)."""
+    values = column.to_numpy()
+    if values.dtype.kind in "iub":
+        return list(values.tolist())
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    missing = pd.isna(column).to_numpy()
+    out = column.to_numpy(dtype=object).tolist()
+    if missing.any():
+        for i in np.flatnonzero(missing):
+            out[i] = None
+    return [v.item() if isinstance(v, np.generic) else v for v in out]
 
 
 def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) -> int:
@@ -196,7 +203,7 @@ def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) ->
     row = con.execute("SELECT column_name, geometry_type_name, srs_id FROM "
                       "gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
     names = [c for c in frame.columns if c in columns and c != "geometry"]
-    data: list[list[object]] = [[_plain(v) for v in frame[c].to_numpy(dtype=object)] for c in names]
+    data: list[list[object]] = [_column_values(frame[c]) for c in names]
     rtree = None
     if row is not None and "geometry" in frame.columns:
         geom_col, declared, srs_id = row
@@ -372,6 +379,11 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[Path]:
             if pause:  # lets tests kill a process in the middle of an update
                 logger.warning("test hook: pausing %s s before replacing %s", pause, final)
                 time.sleep(float(pause))
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # the copy is on disk before it takes the register's name
+            finally:
+                os.close(fd)
             os.replace(tmp, final)
         finally:
             for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"),

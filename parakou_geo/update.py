@@ -698,6 +698,10 @@ def _write(
         detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
         ignore_index=True)
     with contextlib.closing(connect(tmp)) as con:
+        # the working copy is thrown away on any failure, so it needs no journal of its own;
+        # the transaction fsyncs the finished copy before it replaces the register
+        con.execute("PRAGMA journal_mode = MEMORY")
+        con.execute("PRAGMA synchronous = OFF")
         con.execute("BEGIN")
         con.executemany(
             "UPDATE addresses SET status = 'retired', retired = ?, updated = ? "
