@@ -6,14 +6,12 @@ Every default from ``DOMAIN.md`` lives here, never as a module global. Override 
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from parakou_geo._errors import SettingsError
+from parakou_geo._settings_io import load_table, replace_checked
 
 __all__ = [
     "MAIRIE_DE_PARAKOU_LONLAT",
@@ -184,13 +182,7 @@ class AddressingSettings:
         >>> AddressingSettings().replace(method="sequential").method
         'sequential'
         """
-        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
-        if unknown:
-            raise SettingsError(
-                f"unknown addressing setting(s): {', '.join(unknown)}; known settings: "
-                + ", ".join(f.name for f in dataclasses.fields(self) if not f.name.startswith("_"))
-            )
-        return dataclasses.replace(self, **_coerce(changes))
+        return replace_checked(self, "addressing", changes)
 
 
 def _is_lonlat(value: object) -> bool:
@@ -203,15 +195,6 @@ def _is_lonlat(value: object) -> bool:
         and -180 <= lon <= 180
         and -90 <= lat <= 90
     )
-
-
-def _coerce(values: dict[str, Any]) -> dict[str, Any]:
-    """Turn TOML lists into the tuples the dataclass expects."""
-    out = dict(values)
-    for key in ("centre", "centre_lonlat", "excluded_road_classes", "passthrough_columns"):
-        if isinstance(out.get(key), list):
-            out[key] = tuple(out[key])
-    return out
 
 
 def load_settings(path: str | os.PathLike[str]) -> AddressingSettings:
@@ -232,15 +215,4 @@ def load_settings(path: str | os.PathLike[str]) -> AddressingSettings:
     SettingsError
         When the file cannot be read or holds an unknown or invalid setting.
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{p}: cannot read settings file ({exc})") from exc
-    table = data.get("addressing", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{p}: [addressing] must be a table")
-    try:
-        return AddressingSettings().replace(**table)
-    except SettingsError as exc:
-        raise SettingsError(f"{p}: {exc}") from exc
+    return load_table(path, "addressing", AddressingSettings)

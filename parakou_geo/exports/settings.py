@@ -5,14 +5,12 @@ One frozen, validated dataclass, loadable from the ``[exports]`` table of a TOML
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from parakou_geo._errors import SettingsError
+from parakou_geo._settings_io import load_table, replace_checked
 from parakou_geo.settings import MAIRIE_DE_PARAKOU_LONLAT
 
 __all__ = ["ExportSettings", "load_export_settings"]
@@ -124,18 +122,7 @@ class ExportSettings:
         >>> ExportSettings().replace(language="en").language
         'en'
         """
-        known = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise SettingsError(
-                f"unknown export setting(s): {', '.join(unknown)}; known settings: "
-                + ", ".join(sorted(known))
-            )
-        out = dict(changes)
-        for key in ("parcel_columns", "reference_lonlat"):
-            if isinstance(out.get(key), list):
-                out[key] = tuple(out[key])
-        return dataclasses.replace(self, **out)
+        return replace_checked(self, "export", changes)
 
 
 def load_export_settings(path: str | os.PathLike[str]) -> ExportSettings:
@@ -156,15 +143,4 @@ def load_export_settings(path: str | os.PathLike[str]) -> ExportSettings:
     SettingsError
         When the file cannot be read or holds an unknown or invalid setting.
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{p}: cannot read settings file ({exc})") from exc
-    table = data.get("exports", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{p}: [exports] must be a table")
-    try:
-        return ExportSettings().replace(**table)
-    except SettingsError as exc:
-        raise SettingsError(f"{p}: {exc}") from exc
+    return load_table(path, "exports", ExportSettings)

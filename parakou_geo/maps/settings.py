@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from parakou_geo._errors import SettingsError
+from parakou_geo._settings_io import load_table, replace_checked
 
 __all__ = ["Language", "MapSettings", "load_map_settings"]
 
@@ -125,18 +123,7 @@ class MapSettings:
         >>> MapSettings().replace(language="en").language
         'en'
         """
-        known = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise SettingsError(
-                f"unknown map setting(s): {', '.join(unknown)}; known settings: "
-                + ", ".join(sorted(known))
-            )
-        out = dict(changes)
-        for key in ("data_attribution", "zone_colours"):
-            if isinstance(out.get(key), list):
-                out[key] = tuple(out[key])
-        return dataclasses.replace(self, **out)
+        return replace_checked(self, "map", changes)
 
 
 def load_map_settings(path: str | os.PathLike[str]) -> MapSettings:
@@ -157,15 +144,4 @@ def load_map_settings(path: str | os.PathLike[str]) -> MapSettings:
     SettingsError
         When the file cannot be read or holds an unknown or invalid setting.
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{p}: cannot read settings file ({exc})") from exc
-    table = data.get("maps", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{p}: [maps] must be a table")
-    try:
-        return MapSettings().replace(**table)
-    except SettingsError as exc:
-        raise SettingsError(f"{p}: {exc}") from exc
+    return load_table(path, "maps", MapSettings)

@@ -7,15 +7,13 @@ that are not a published standard say so. Load a ``[planning]`` TOML table with
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from parakou_geo._errors import SettingsError
+from parakou_geo._settings_io import load_table, replace_checked
 
 __all__ = ["DistanceMode", "Language", "PlanningSettings", "load_planning_settings"]
 
@@ -192,14 +190,7 @@ class PlanningSettings:
         >>> PlanningSettings().replace(waste_radius_m=200).waste_radius_m
         200
         """
-        known = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise SettingsError(
-                f"unknown planning setting(s): {', '.join(unknown)}; known settings: "
-                + ", ".join(sorted(known))
-            )
-        return dataclasses.replace(self, **changes)
+        return replace_checked(self, "planning", changes)
 
 
 def load_planning_settings(path: str | os.PathLike[str]) -> PlanningSettings:
@@ -220,15 +211,4 @@ def load_planning_settings(path: str | os.PathLike[str]) -> PlanningSettings:
     SettingsError
         When the file cannot be read or holds an unknown or invalid setting.
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{p}: cannot read settings file ({exc})") from exc
-    table = data.get("planning", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{p}: [planning] must be a table")
-    try:
-        return PlanningSettings().replace(**table)
-    except SettingsError as exc:
-        raise SettingsError(f"{p}: {exc}") from exc
+    return load_table(path, "planning", PlanningSettings)
