@@ -10,7 +10,13 @@ from pyproj import CRS, Transformer
 
 from parakou_geo._errors import CRSError
 
-__all__ = ["check_coordinates_match_crs", "require_metric", "resolve_metric_crs", "utm_crs_for"]
+__all__ = [
+    "check_coordinates_match_crs",
+    "check_metric_crs_fits",
+    "require_metric",
+    "resolve_metric_crs",
+    "utm_crs_for",
+]
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
@@ -47,6 +53,34 @@ def resolve_metric_crs(setting: str, roads: gpd.GeoDataFrame) -> CRS:
             "'EPSG:32631' (UTM 31N, Parakou) or 'auto'"
         )
     return crs
+
+
+def check_metric_crs_fits(metric: CRS, data: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse a metric CRS whose area of use is far from the data.
+
+    A UTM zone used far from its own zone distorts distances (about 4 % at 16° of longitude
+    away), so door numbers would be wrong in metres.
+
+    Raises
+    ------
+    CRSError
+        With the one-option fix (``--metric-crs auto``).
+    """
+    area = metric.area_of_use
+    if area is None or len(data) == 0:
+        return
+    minx, miny, maxx, maxy = data.to_crs(4326).total_bounds
+    lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+    west, south, east, north = area.bounds
+    margin = 1.0
+    if not (west - margin <= lon <= east + margin and south - margin <= lat <= north + margin):
+        best = utm_crs_for(lon, lat).to_string()
+        raise CRSError(
+            f"{source}: the data lie at lon {lon:.2f}, lat {lat:.2f}, outside the area of the "
+            f"metric CRS {metric.to_string()} ({metric.name}), where distances in metres would "
+            f"be distorted. Fix: use the data's own UTM zone: --metric-crs auto (here {best}), "
+            f"or in Python AddressingSettings(crs='auto')"
+        )
 
 
 def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> None:

@@ -292,7 +292,7 @@ def number_doors(
             np.maximum.at(top, street, rank)
             crowded = top > len(LATIN_SUFFIXES)
             for st in np.flatnonzero(crowded):
-                logger.warning(
+                logger.debug(
                     "street row %d needs more than %d suffixes on one number; "
                     "it uses letters A, B, C... instead", st, len(LATIN_SUFFIXES))
             letters = crowded[street]

@@ -192,10 +192,11 @@ def address(
         problems += check_layer(quartiers, "quartiers", settings=s, crs=crs)
     if problems:
         raise InputError(problems)
-    from parakou_geo._crs import resolve_metric_crs
+    from parakou_geo._crs import check_metric_crs_fits, resolve_metric_crs
 
     roads_in = roads if roads.crs is not None else roads.set_crs(crs)
     metric = resolve_metric_crs(s.crs, roads_in)
+    check_metric_crs_fits(metric, roads_in, str(roads.attrs.get("source", "roads")))
     road_m, road_report = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
     bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
                                                    crs=crs)
@@ -233,6 +234,13 @@ def address(
                          quartiers_m)
     register.zones = zones_m
     register.quartiers = quartiers_m
+    lettered = sorted(set(register.addresses.loc[
+        register.addresses["suffix"].str.fullmatch(r"[A-Z]+").fillna(False), "street_code"]))
+    if lettered and s.suffix_style == "latin":
+        logger.warning(
+            "streets %s have more than %d buildings on one number and side; they use letter "
+            "suffixes (A, B, C...) instead of bis, ter...", ", ".join(lettered),
+            len(LATIN_SUFFIXES))
     counts = {
         "roads": len(road_m),
         "segments": len(net.segments),

@@ -165,3 +165,23 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "file not found" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_metric_crs_far_from_the_data_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the default EPSG:32631 (Parakou) on data from UTM zone 28 (Freetown's longitude)
+    roads = gpd.GeoDataFrame({"name": ["Rue A"]}, geometry=[shapely.LineString(
+        [(-13.24, 8.48), (-13.23, 8.48)])], crs=4326)
+    bld = gpd.GeoDataFrame(geometry=[shapely.Point(-13.235, 8.4801).buffer(0.00003)], crs=4326)
+    rp, bp = tmp_path / "r.geojson", tmp_path / "b.geojson"
+    roads.to_file(rp)
+    bld.to_file(bp)
+    code, _, err = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
+                         "-o", str(tmp_path / "reg.gpkg")], capsys)
+    assert code == 2
+    assert "--metric-crs auto (here EPSG:32628)" in err
+    code, stdout, err = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
+                              "--metric-crs", "auto", "-o", str(tmp_path / "reg.gpkg")], capsys)
+    assert code == 0, err
+    assert "EPSG:32628" in stdout
