@@ -8,6 +8,7 @@ import decimal
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +24,7 @@ from parakou_geo.maps import (
     MapSettings,
     addressing_map,
     load_map_settings,
+    planning_layers,
     planning_map,
     save_map,
 )
@@ -113,6 +115,25 @@ def test_addressing_map_ships_only_needed_fields_escaped() -> None:
     assert st["props"]["_title"] == ["1.001 — Rue des Manguiers", f"1.002 — {XSS_NAME}", "2.001"]
     assert st["style"]["colours"] == {"1": "#1f77b4", "2": "#d62728"}
     assert st["geom"]["o"] == [[0, 2, 4, 6, 8], [0, 1, 2, 4]]
+    # visible labels: "Rue <code>" plus the name, from zoom 16, at most 300 at once
+    assert st["props"]["_label"] == ["Rue 1.001 — Rue des Manguiers", f"Rue 1.002 — {XSS_NAME}",
+                                     "Rue 2.001"]
+    assert st["labels"] == {"column": "_label", "min_zoom": 16, "max": 300}
+    assert layers["addresses"]["labels"] is None
+
+
+def test_street_label_settings() -> None:
+    reg = hand_register()
+    reg.streets.loc[2, "street_code"] = None
+    reg.streets.loc[2, "street_name"] = "Voie sans code"
+    s = MapSettings(street_prefix="Rue", street_labels_min_zoom=17, street_labels_max=50)
+    st = _spec(_html(addressing_map(reg, settings=s)))["layers"][0]  # type: ignore[index]
+    assert st["props"]["_label"][1:] == [f"Rue 1.002 — {XSS_NAME}", "Voie sans code"]
+    assert st["labels"] == {"column": "_label", "min_zoom": 17, "max": 50}
+    with pytest.raises(SettingsError, match=r"street_labels_min_zoom=21 .*street_labels_max=-1"):
+        MapSettings(street_labels_min_zoom=21, street_labels_max=-1)
+    with pytest.raises(SettingsError, match="street_labels_max=True"):
+        MapSettings(street_labels_max=True)
 
 
 def test_addressing_map_plus_codes_match_the_reference_library() -> None:
@@ -236,6 +257,113 @@ def test_planning_map_errors_all_at_once() -> None:
         planning_map(water_points=water)
     with pytest.raises(InputError, match="forest must be a GeoDataFrame, got DataFrame"):
         planning_map(forest=pd.DataFrame({"a": [1]}))  # type: ignore[arg-type]
+
+
+def test_planning_map_draws_service_area_around_counted_green_spaces_only() -> None:
+    green = hand_planning()["green_spaces"]  # two 50 m squares, at x = 0 and x = 1000 m
+    green["counted"] = [True, False]
+    spec = _spec(_html(planning_map(green_spaces=green, green_service_m=300)))
+    layers = {lay["id"]: lay for lay in spec["layers"]}  # type: ignore[attr-defined]
+    assert layers["green_spaces"]["n"] == 2
+    lons = np.cumsum(np.array(layers["green_service"]["geom"]["c"]).reshape(-1, 2)[:, 0]) / 1e6
+    # the 300 m area around the counted square ends at x = 350 m, well before x = 1000 m
+    assert lons.max() == pytest.approx(lonlat((350, 25))[0], abs=2e-5)
+    green["counted"] = [False, False]
+    spec = _spec(_html(planning_map(green_spaces=green)))
+    assert [lay["id"] for lay in spec["layers"]] == ["green_spaces"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def sample_plan() -> dict[str, Any]:
+    """The planning functions run on the synthetic sample (EPSG:32631)."""
+    from parakou_geo.datasets import load_sample
+    from parakou_geo.planning import (
+        candidate_sites,
+        green_access,
+        plan_forest,
+        site_new_points,
+        waste_points,
+        water_points,
+    )
+    from parakou_geo.planning.sample import load_planning_sample
+
+    s = {k: v.to_crs(32631) for k, v in load_sample().items()}
+    p = {k: v.to_crs(32631) for k, v in load_planning_sample().items()}
+    b = s["buildings"]
+    return {
+        "zones": s["zones"],
+        "forest": plan_forest(p["planned_forest"]),
+        "green": green_access(b, p["green_spaces"]),
+        "waste": waste_points(b, p["waste_points"]),
+        "water": water_points(b, p["water_points"]),
+        "siting": site_new_points(b, candidate_sites(s["roads"], spacing_m=100), k=3,
+                                  radius_m=250, existing=p["waste_points"]),
+    }
+
+
+def test_planning_map_from_planning_results(sample_plan: dict[str, Any]) -> None:
+    results = {k: v for k, v in sample_plan.items() if k != "zones"}
+    layers = planning_layers(**results)
+    waste = sample_plan["waste"]
+    n_uncovered = int((~waste.coverage.buildings["covered"]).sum())
+    assert n_uncovered == 2765 - 892  # the sample: 892 of 2,765 buildings within 300 m
+    spec = _spec(_html(planning_map(**layers, zones=sample_plan["zones"])))
+    by_id = {lay["id"]: lay for lay in spec["layers"]}  # type: ignore[attr-defined]
+    assert {k: v["n"] for k, v in by_id.items()} == {
+        "zones": 3, "forest": 2, "green_service": 1, "green_spaces": 4, "waste_points": 4,
+        "water_points": 6, "new_sites": 3, "uncovered": n_uncovered}
+    assert {k: v["ring_m"] for k, v in by_id.items() if v["ring_m"]} == {
+        "waste_points": 300.0, "water_points": 500.0, "new_sites": 250.0}
+    assert [by_id[k]["name"] for k in ("waste_points", "new_sites", "uncovered")] == [
+        "Points de regroupement des déchets (300 m)", "Nouveaux sites proposés (250 m)",
+        "Bâtiments à plus de 300 m d'un point de déchets"]
+    # the results' own figures reach the popups
+    assert by_id["forest"]["props"]["n_seedlings"] == [4320, 17]  # 4 ha and 0.1 ha at 3 × 3 m
+    assert by_id["new_sites"]["props"]["rank"] == [1, 2, 3]
+    assert by_id["waste_points"]["props"]["population"] == waste.points[
+        "population"].tolist()
+    assert sorted(by_id["uncovered"]["props"]) == ["_theme", "building_id", "distance_m",
+                                                    "population"]
+    assert min(by_id["uncovered"]["props"]["distance_m"]) > 300
+    legend = [it["label"] for it in spec["legend"][0]["items"]]  # type: ignore[index]
+    assert legend == ["Arrondissements", "Forêt communale (projet)",
+                      "Espaces verts et zone desservie (300 m)",
+                      "Points de regroupement des déchets (300 m)", "Points d'eau (500 m)",
+                      "Nouveaux sites proposés (250 m)",
+                      "Bâtiments à plus de 300 m d'un point de déchets"]
+
+
+def test_planning_layers_choice_of_uncovered_buildings(sample_plan: dict[str, Any]) -> None:
+    green, water = sample_plan["green"], sample_plan["water"]
+    layers = planning_layers(green=green, water=water, uncovered="green")
+    assert layers["uncovered_service"] == "green"
+    assert len(layers["uncovered_buildings"]) == int(
+        (~green.buildings["green_within"]).sum())
+    auto = planning_layers(green=green, water=water)
+    assert auto["uncovered_service"] == "water"  # waste, then water, then green
+    assert len(auto["uncovered_buildings"]) == 2765 - 2081  # 2,081 within 500 m of water
+    assert "uncovered_buildings" not in planning_layers(water=water,
+                                                        uncovered="none")
+    en = _spec(_html(planning_map(**layers, settings=MapSettings(language="en"))))
+    assert [lay["name"] for lay in en["layers"]][-1] == (  # type: ignore[attr-defined]
+        "Buildings more than 300 m from a green space")
+
+
+def test_planning_layers_errors_all_at_once(sample_plan: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="at least one result"):
+        planning_layers()
+    waste_gdf = sample_plan["waste"].points
+    with pytest.raises(InputError, match="2 problems") as info:
+        planning_layers(waste=waste_gdf, uncovered="water")
+    text = str(info.value)
+    assert ("waste must be a WasteResult (the result of parakou_geo.planning.waste_points), "
+            "got GeoDataFrame; pass plain layers to planning_map(waste_points=...)") in text
+    assert "uncovered='water' but no water result was given" in text
+    with pytest.raises(InputError, match="2 problems") as info:
+        planning_map(new_sites=waste_gdf, new_sites_radius_m=0,
+                     uncovered_service="roads")  # type: ignore[arg-type]
+    assert "new_sites_radius_m=0 must be a positive number" in str(info.value)
+    assert "uncovered_service='roads' must be" in str(info.value)
 
 
 # --- settings, assets, saving ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _browser import (
     SCRIPT_ID,
@@ -60,6 +61,24 @@ def _popup_row(run: PageRun, header: str) -> str | None:
         for (const tr of document.querySelectorAll('.leaflet-popup-content tr'))
             if (tr.querySelector('th').textContent === h) return tr.querySelector('td').textContent;
         return null; }""", header)
+
+
+def _street_labels(run: PageRun) -> list[str]:
+    """Texts of the street labels shown (displayed, inside the map's box), sorted."""
+    return sorted(run.js("""() => {
+        const box = ParakouMaps.last.map.getContainer().getBoundingClientRect();
+        return [...document.querySelectorAll('.pk-street-label')].filter(e => {
+            if (e.style.display === 'none') return false;
+            const r = e.getBoundingClientRect(), cx = (r.left + r.right) / 2,
+                  cy = (r.top + r.bottom) / 2;
+            return r.width > 0 && cx > box.left && cx < box.right && cy > box.top
+                && cy < box.bottom;
+        }).map(e => e.textContent); }"""))
+
+
+def _view_street(run: PageRun, i: int, zoom: int) -> None:
+    run.js("""([i, z]) => { const s = ParakouMaps.last, f = s.layers.streets.features[i];
+        s.map.setView(f.getBounds().getCenter(), z, {animate: false}); }""", [i, zoom])
 
 
 def _check_addressing_page(run: PageRun) -> None:
@@ -171,6 +190,55 @@ def test_measure_tool(browser: Browser, tmp_path: Path) -> None:
     assert run.errors == []
 
 
+def test_street_labels(browser: Browser, tmp_path: Path) -> None:
+    path = tmp_path / "etiquettes.html"
+    save_map(addressing_map(hand_register(), zones=hand_zones(), offline=True), path)
+    run = browser.open(path, mode="offline")
+    # zoom 15: below the label zoom (16), no label at all
+    _view_street(run, 0, 15)
+    assert _street_labels(run) == []
+    assert run.js("ParakouMaps.last.streetLabels()") == []
+    # zoom 17 on street 1.001 (200 m due east): its label is visible, along the street
+    _view_street(run, 0, 17)
+    label = run.page.locator(".pk-street-label", has_text="Rue 1.001 — Rue des Manguiers")
+    assert label.count() == 1
+    assert label.is_visible()
+    angle = run.js("(e) => Number(/rotate\\(([-0-9.]+)deg\\)/.exec(e.style.transform)[1])",
+                   label.element_handle())
+    assert abs(angle) < 1  # an east-west street: horizontal text
+    # 2.001 (no name) is labelled "Rue 2.001"; 1.002 starts at the same junction as 1.001 and
+    # its 41-character label would overlap 1.001's at zoom 17, so it is left out
+    assert _street_labels(run) == ["Rue 1.001 — Rue des Manguiers", "Rue 2.001"]
+    # zoom 18 on street 1.002, whose name is an HTML tag: shown as text, nothing run
+    _view_street(run, 1, 18)
+    assert f"Rue 1.002 — {XSS_NAME}" in _street_labels(run)
+    assert run.js("document.querySelectorAll('.pk-street-label img, img[src=\"x\"]').length") == 0
+    # a street out of view has no label; hiding the streets layer hides every label
+    run.js("void ParakouMaps.last.map.setView(ParakouMaps.last.layers.streets.features[2]"
+           ".getBounds().getNorthEast(), 19, {animate: false})")
+    assert _street_labels(run) == ["Rue 2.001"]
+    run.page.locator(".leaflet-control-layers-overlays label", has_text="Rues").click()
+    assert _street_labels(run) == []
+    run.page.locator(".leaflet-control-layers-overlays label", has_text="Rues").click()
+    assert _street_labels(run) == ["Rue 2.001"]
+    run.screenshot("maps_street_labels.png")
+    assert run.dialogs == []
+    assert run.errors == []
+
+
+def test_street_labels_are_capped(browser: Browser, tmp_path: Path) -> None:
+    path = tmp_path / "cap.html"
+    save_map(addressing_map(hand_register(), offline=True,
+                            settings=MapSettings(street_labels_max=1, language="en",
+                                                 street_prefix="Street")), path)
+    run = browser.open(path, mode="offline")
+    _view_street(run, 0, 17)
+    # one label at most: the longest street in view (2.001, 300 m) comes first
+    assert _street_labels(run) == ["Street 2.001"]
+    assert run.js("ParakouMaps.last.streetLabels()") == [["streets", 2]]
+    assert run.errors == []
+
+
 @pytest.mark.parametrize("mode", ["online", "offline"])
 def test_planning_map(browser: Browser, tmp_path: Path, mode: str) -> None:
     path = tmp_path / f"plan_{mode}.html"
@@ -222,6 +290,17 @@ def test_sample_register_offline(browser: Browser, tmp_path: Path) -> None:
     assert run.js("ParakouMaps.last.counts()") == {
         "zones": len(s["zones"]), "quartiers": len(s["quartiers"]),
         "streets": len(reg.streets), "addresses": len(reg.addresses)}
+    # the whole sample in view (zoom < 16): no street label
+    assert run.js("ParakouMaps.last.map.getZoom()") < 16
+    assert _street_labels(run) == []
+    # zoom 17 on a named street: its label is there, as "Rue <code> — <name>"
+    i = int(np.flatnonzero(reg.streets["street_name"].notna().to_numpy())[0])
+    code, name = reg.streets["street_code"].iloc[i], reg.streets["street_name"].iloc[i]
+    _view_street(run, i, 17)
+    assert run.page.locator(".pk-street-label", has_text=f"Rue {code} — {name}").is_visible()
+    shown = _street_labels(run)
+    assert f"Rue {code} — {name}" in shown
+    assert 1 < len(shown) < len(reg.streets)  # its neighbours too, not the whole town
     label = str(reg.addresses["label"].iloc[len(reg.addresses) // 2])
     assert _search(run, label) == label
     assert run.errors == []

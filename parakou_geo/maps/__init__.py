@@ -11,13 +11,15 @@ import logging
 
 from parakou_geo.maps._base import save_map
 from parakou_geo.maps.addressing import addressing_map, read_register_layers
-from parakou_geo.maps.planning import planning_map
+from parakou_geo.maps.planning import PlanningLayers, planning_layers, planning_map
 from parakou_geo.maps.settings import MapSettings, load_map_settings
 
 __all__ = [
     "MapSettings",
+    "PlanningLayers",
     "addressing_map",
     "load_map_settings",
+    "planning_layers",
     "planning_map",
     "read_register_layers",
     "save_map",

@@ -47,6 +47,8 @@ class LayerSpec:
     search: Sequence[str] = ()
     categorical: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     ring_m: float | None = None
+    #: Visible labels of a line layer: ``column`` (text), ``min_zoom`` and ``max`` (count).
+    labels: Mapping[str, Any] | None = None
 
     def to_json(self, decimals: int) -> dict[str, Any]:
         """Return the spec sent to the runtime (only the columns it shows)."""
@@ -55,6 +57,8 @@ class LayerSpec:
             cols.add(self.popup_title)
         if self.style.get("by"):
             cols.add(self.style["by"])
+        if self.labels:
+            cols.add(self.labels["column"])
         props: dict[str, Any] = {}
         cats: dict[str, list[str]] = {}
         for col in sorted(c for c in cols if c in self.gdf.columns):
@@ -81,6 +85,7 @@ class LayerSpec:
             "tooltip": [c for c in self.tooltip if c in self.gdf.columns],
             "search": [c for c in self.search if c in self.gdf.columns],
             "ring_m": self.ring_m,
+            "labels": dict(self.labels) if self.labels else None,
             "n": len(self.gdf),
         }
 

@@ -102,7 +102,9 @@ def addressing_map(
 ) -> folium.Map:
     """Return the addressing map of a register.
 
-    Streets are coloured by zone, with their code and name as tooltip and popup; address
+    Streets are coloured by zone, with their code and name as tooltip and popup, and from
+    zoom ``settings.street_labels_min_zoom`` (16) labelled along the line (``Rue 1.001 —
+    name``; only streets in view, at most ``settings.street_labels_max``); address
     points are coloured by status, their popup giving the label, building id, status and
     Plus Code; zone and quartier boundaries can be added. A search box finds an address
     label, a street code or a street name and zooms to it. All text is French by default
@@ -184,7 +186,7 @@ def addressing_map(
                        "dashArray": "8 6" if key == "zones" else "3 4"},
             ))
     st = layers["streets"].copy()
-    st["_title"] = _street_titles(st)
+    st["_title"], st["_label"] = _street_texts(st, s.street_prefix)
     frame.add_group("streets", w["streets"])
     frame.layers.append(LayerSpec(
         id="streets", name=w["streets"], gdf=st, popup_title="_title",
@@ -194,6 +196,8 @@ def addressing_map(
         categorical={"zone": {}},
         style={"color": "#555555", "by": "zone", "colours": zone_colours, "weight": 3,
                "opacity": 0.85, "fillOpacity": 0.0},
+        labels={"column": "_label", "min_zoom": s.street_labels_min_zoom,
+                "max": s.street_labels_max},
     ))
     ad = layers["addresses"]
     if "plus_code" not in ad.columns:
@@ -215,17 +219,25 @@ def addressing_map(
     return frame.build()
 
 
-def _street_titles(streets: gpd.GeoDataFrame) -> list[str]:
+def _street_texts(streets: gpd.GeoDataFrame, prefix: str) -> tuple[list[str], list[str | None]]:
+    """Return the popup title (``1.001 — name``) and map label (``Rue 1.001 — name``).
+
+    A street with neither code nor name has no label (``None``).
+    """
     codes = streets["street_code"].astype(object).to_numpy()
     names = (streets["street_name"].astype(object).to_numpy() if "street_name" in streets
              else np.full(len(streets), None, dtype=object))
-    out = []
+    titles: list[str] = []
+    labels: list[str | None] = []
     for code, name in zip(codes, names, strict=True):
         text = "" if code is None or code != code else str(code)
+        label = f"{prefix} {text}".strip() if text else ""
         if isinstance(name, str) and name.strip():
             text = f"{text} — {name}" if text else name
-        out.append(text)
-    return out
+            label = f"{label} — {name}" if label else name
+        titles.append(text)
+        labels.append(label or None)
+    return titles, labels
 
 
 def _legend(w: dict[str, str], zone_colours: dict[str, str], statuses: list[str],

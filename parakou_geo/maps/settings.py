@@ -57,6 +57,15 @@ class MapSettings:
         Metric CRS used for service areas (buffers), default ``"EPSG:32631"``.
     simplify_m : float
         Tolerance (metres) used to simplify service areas and boundaries before drawing.
+    street_prefix : str
+        Word shown before a street code in the street labels of the addressing map
+        (``"Rue"`` → ``Rue 2.045``), as ``AddressingSettings.street_prefix``.
+    street_labels_min_zoom : int
+        Zoom level from which streets carry a visible label (16 ≈ a few hundred metres across
+        a phone screen).
+    street_labels_max : int
+        Most street labels drawn at once (those in view, longest streets first); keeps maps of
+        many thousand streets fast. ``0`` draws none.
     """
 
     language: Language = "fr"
@@ -72,6 +81,9 @@ class MapSettings:
     quartier_column: str = "quartier"
     metric_crs: str = "EPSG:32631"
     simplify_m: float = 1.0
+    street_prefix: str = "Rue"
+    street_labels_min_zoom: int = 16
+    street_labels_max: int = 300
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -86,6 +98,17 @@ class MapSettings:
             problems.append(f"point_radius_px={self.point_radius_px!r} must be a positive number")
         if not isinstance(self.simplify_m, int | float) or self.simplify_m < 0:
             problems.append(f"simplify_m={self.simplify_m!r} must be zero or a positive number")
+        if not isinstance(self.street_prefix, str):
+            problems.append(f"street_prefix={self.street_prefix!r} must be a text, e.g. 'Rue'")
+        if (isinstance(self.street_labels_min_zoom, bool)
+                or not isinstance(self.street_labels_min_zoom, int)
+                or not 0 <= self.street_labels_min_zoom <= 20):
+            problems.append(f"street_labels_min_zoom={self.street_labels_min_zoom!r} must be a "
+                            "whole zoom level from 0 to 20 (e.g. 16)")
+        if (isinstance(self.street_labels_max, bool) or not isinstance(self.street_labels_max, int)
+                or self.street_labels_max < 0):
+            problems.append(f"street_labels_max={self.street_labels_max!r} must be a whole number "
+                            "≥ 0 (0: no street labels)")
         if not isinstance(self.zone_colours, tuple) or not self.zone_colours:
             problems.append("zone_colours must be a non-empty tuple of '#rrggbb' colours")
         else:

@@ -1,4 +1,5 @@
-/* parakou_geo map runtime: decodes compact layers, popups, search, legend, fullscreen, measure.
+/* parakou_geo map runtime: decodes compact layers, popups, search, legend, fullscreen, measure,
+   street labels.
    User text is always shown with textContent, never parsed as HTML. */
 (function () {
   "use strict";
@@ -124,7 +125,120 @@
     inner.addTo(group);
     var entry = { spec: spec, group: group, inner: inner, features: feats, lon: lon, lat: lat };
     state.layers[spec.id] = entry;
+    if (kind === "line" && spec.labels) { setupLabels(state, entry); }
     return entry;
+  }
+
+  /* Street labels: plain text (textContent) along the line, from labels.min_zoom on, only for
+     features in view, at most labels.max at once (longest features first), without overlaps.
+     Each feature gets candidate anchors: its middle, then points every ≤ 250 m (a quarter of
+     its length for short ones) moving out from the middle, so a long street crossing the view
+     is still labelled. Anchors and angles are computed once, on first use. */
+  var LABEL_STEP_M = 250, LABEL_CHAR_PX = 6.2, LABEL_HEIGHT_PX = 15;
+
+  function labelAnchors(entry) {
+    var o = entry.spec.geom.o, lon = entry.lon, lat = entry.lat, n = o.length ? o[o.length - 1].length - 1 : 0;
+    var anchors = new Array(n), length = new Float64Array(n), box = new Float64Array(4 * n);
+    for (var g = 0; g < n; g++) {
+      var parts = [];
+      if (o.length === 1) { parts.push([o[0][g], o[0][g + 1]]); }
+      else { for (var p = o[1][g]; p < o[1][g + 1]; p++) { parts.push([o[0][p], o[0][p + 1]]); } }
+      var segs = [], total = 0, s = 90, w = 180, nn = -90, e = -180;
+      parts.forEach(function (pr) {
+        for (var k = pr[0]; k < pr[1]; k++) {
+          s = Math.min(s, lat[k]); nn = Math.max(nn, lat[k]); w = Math.min(w, lon[k]); e = Math.max(e, lon[k]);
+          if (k + 1 >= pr[1]) { continue; }
+          var cosl = Math.cos(lat[k] * Math.PI / 180);
+          var dx = (lon[k + 1] - lon[k]) * cosl * 111320, dy = (lat[k + 1] - lat[k]) * 110540;
+          var len = Math.sqrt(dx * dx + dy * dy);
+          if (len > 0) { segs.push([k, total, len, cosl]); total += len; }
+        }
+      });
+      box[4 * g] = s; box[4 * g + 1] = w; box[4 * g + 2] = nn; box[4 * g + 3] = e;
+      length[g] = total;
+      var list = [];
+      if (segs.length) {
+        var step = Math.min(LABEL_STEP_M, total / 4), targets = [total / 2];
+        for (var q = 1; step > 0 && q * step <= 0.35 * total + 1e-9; q++) { targets.push(total / 2 + q * step, total / 2 - q * step); }
+        var j = 0;
+        targets.forEach(function (d) {
+          j = 0;
+          while (j < segs.length - 1 && segs[j][1] + segs[j][2] < d) { j++; }
+          var sg = segs[j], k = sg[0], f = Math.max(0, Math.min(1, (d - sg[1]) / sg[2]));
+          // screen angle (Web Mercator keeps angles): x grows with lon, y with lat / cos(lat)
+          var ang = Math.atan2(-(lat[k + 1] - lat[k]), (lon[k + 1] - lon[k]) * sg[3]) * 180 / Math.PI;
+          if (ang > 90) { ang -= 180; } else if (ang < -90) { ang += 180; }
+          list.push({ lat: lat[k] + f * (lat[k + 1] - lat[k]), lng: lon[k] + f * (lon[k + 1] - lon[k]), angle: ang });
+        });
+      }
+      anchors[g] = list;
+    }
+    var order = [];
+    for (var i = 0; i < n; i++) { order.push(i); }
+    order.sort(function (a, b) { return (length[b] - length[a]) || (a - b); });
+    return { anchors: anchors, box: box, order: order };
+  }
+
+  function labelPane(map) {
+    var pane = map.getPane("pkLabels");
+    if (!pane) {
+      pane = map.createPane("pkLabels");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+      L.DomUtil.addClass(pane, "leaflet-zoom-hide");
+    }
+    return pane;
+  }
+
+  function setupLabels(state, entry) {
+    var map = state.map, cfg = entry.spec.labels, pane = labelPane(map);
+    var lab = { entry: entry, nodes: [], geo: null, shown: [] };
+    function render() {
+      var used = 0, placed = [];
+      lab.shown = [];
+      if (cfg.max > 0 && map.getZoom() >= cfg.min_zoom && map.hasLayer(entry.group) && entry.features.length) {
+        if (!lab.geo) { lab.geo = labelAnchors(entry); }
+        var geo = lab.geo, b = map.getBounds(), S = b.getSouth(), W = b.getWest(), N = b.getNorth(), E = b.getEast();
+        for (var r = 0; r < geo.order.length && used < cfg.max; r++) {
+          var g = geo.order[r], bx = geo.box;
+          if (bx[4 * g] > N || bx[4 * g + 2] < S || bx[4 * g + 1] > E || bx[4 * g + 3] < W) { continue; }
+          var text = value(entry.spec, cfg.column, g);
+          if (text === null || text === "") { continue; }
+          text = String(text);
+          var wpx = text.length * LABEL_CHAR_PX + 6, list = geo.anchors[g];
+          for (var k = 0; k < list.length; k++) {
+            var a = list[k];
+            if (a.lat < S || a.lat > N || a.lng < W || a.lng > E) { continue; }
+            var pt = map.latLngToLayerPoint([a.lat, a.lng]), rad = a.angle * Math.PI / 180;
+            var hw = (Math.abs(wpx * Math.cos(rad)) + Math.abs(LABEL_HEIGHT_PX * Math.sin(rad))) / 2;
+            var hh = (Math.abs(wpx * Math.sin(rad)) + Math.abs(LABEL_HEIGHT_PX * Math.cos(rad))) / 2;
+            var clash = false;
+            for (var c = 0; c < placed.length && !clash; c++) {
+              var P = placed[c];
+              clash = Math.abs(P[0] - pt.x) < P[2] + hw && Math.abs(P[1] - pt.y) < P[3] + hh;
+            }
+            if (clash) { continue; }
+            placed.push([pt.x, pt.y, hw, hh]);
+            var node = lab.nodes[used];
+            if (!node) { node = lab.nodes[used] = el("div", "pk-street-label"); pane.appendChild(node); }
+            node.textContent = text;
+            node.setAttribute("data-layer", entry.spec.id);
+            node.setAttribute("data-index", String(g));
+            node.style.transform = "translate(" + pt.x.toFixed(1) + "px," + pt.y.toFixed(1) + "px) rotate(" +
+              a.angle.toFixed(1) + "deg) translate(-50%,-50%)";
+            node.style.display = "";
+            lab.shown.push(g);
+            used++;
+            break;
+          }
+        }
+      }
+      for (var q = used; q < lab.nodes.length; q++) { lab.nodes[q].style.display = "none"; }
+    }
+    map.on("moveend overlayadd overlayremove", render);
+    lab.render = render;
+    state.labels.push(lab);
+    return lab;
   }
 
   function go(state, entry, i) {
@@ -253,7 +367,7 @@
     last: null,
     esc: esc,
     init: function (map, groups, spec) {
-      var state = { map: map, layers: {}, spec: spec };
+      var state = { map: map, layers: {}, spec: spec, labels: [] };
       spec.layers.forEach(function (ls) { addLayer(state, ls, groups[ls.group]); });
       controls(state, spec);
       state.counts = function () {
@@ -266,6 +380,12 @@
       state.search = function (q) { return search(state, q, 8).map(function (h) { return [h.entry.spec.id, h.i]; }); };
       state.go = function (id, i) { go(state, state.layers[id], i); };
       if (spec.bounds) { map.fitBounds(spec.bounds, { animate: false }); }
+      state.labels.forEach(function (lab) { lab.render(); });
+      state.streetLabels = function () {
+        var out = [];
+        state.labels.forEach(function (lab) { lab.shown.forEach(function (g) { out.push([lab.entry.spec.id, g]); }); });
+        return out;
+      };
       this.maps[map._container.id] = state;
       this.last = state;
       return state;
