@@ -59,6 +59,13 @@ def test_coverage_counts_people_and_assigns_nearest(grid: gpd.GeoDataFrame) -> N
     assert f["population_within_radius"].tolist() == [6.0, 18.0]
 
 
+def test_facility_attributes_are_kept(grid: gpd.GeoDataFrame) -> None:
+    points = pts((0, 0), (400, 400)).assign(name=["Point Kobo Kobo", "Point Tingé"])
+    f = service_coverage(grid, points, radius_m=150).facilities
+    assert f["name"].tolist() == ["Point Kobo Kobo", "Point Tingé"]
+    assert f["population_within_radius"].tolist() == [6.0, 18.0]
+
+
 def test_persons_per_building_when_no_column(grid: gpd.GeoDataFrame) -> None:
     cov = service_coverage(grid.drop(columns="pop"), pts((0, 0)), radius_m=150,
                            settings=PlanningSettings(persons_per_building=4))

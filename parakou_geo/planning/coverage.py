@@ -238,4 +238,9 @@ def service_coverage(
         index=facilities.index,
         crs=facilities.crs,
     )
+    # keep the facilities' own attributes (names, ids) ahead of the computed figures
+    own = [c for c in facilities.columns if c != facilities.geometry.name and c not in fac]
+    if own:
+        fac = gpd.GeoDataFrame(pd.concat([pd.DataFrame(facilities[own]), pd.DataFrame(fac)],
+                                         axis=1), geometry="geometry", crs=facilities.crs)
     return CoverageResult(out, fac, float(radius_m), MODE_LABELS[m])
