@@ -23,7 +23,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 
@@ -38,7 +37,14 @@ from parakou_geo._gpkg import (
     transaction,
     write_meta,
 )
-from parakou_geo.codes import allocate_codes, assign_zones
+from parakou_geo._update_match import (
+    _details,
+    _load,
+    _match_buildings,
+    _Old,
+    _rebuild_streets,
+    _text,
+)
 from parakou_geo.io import read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors, suffix_for
 from parakou_geo.pipeline import (
@@ -49,8 +55,7 @@ from parakou_geo.pipeline import (
 )
 from parakou_geo.register import ADDRESS_COLUMNS, address_uuid, atomic_path
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.streets import build_streets
-from parakou_geo.validate import check_layer, detect_id_column, prepare_buildings, prepare_roads
+from parakou_geo.validate import check_layer, detect_id_column, prepare_roads
 
 __all__ = ["UpdateReport", "load_settings_of", "update_register", "update_register_files"]
 
@@ -61,10 +66,6 @@ logger.addHandler(logging.NullHandler())
 CHANGE_COLUMNS: tuple[str, ...] = (
     "change", "object_type", "object_id", "building_id", "street_code", "label", "detail",
 )
-_STREET_BUFFER_M = 5.0
-_MIN_STREET_OVERLAP = 0.5
-_MIN_FOOTPRINT_IOU = 0.5
-_POINT_MATCH_M = 2.0
 
 
 @dataclass
@@ -117,41 +118,6 @@ def load_settings_of(meta: dict[str, str]) -> AddressingSettings:
 def _centre(meta: dict[str, str]) -> tuple[float, float]:
     x, y = (float(v) for v in meta["centre_xy"].split())
     return x, y
-
-
-@dataclass
-class _Old:
-    active_ids: set[str]
-    unaddressed_ids: set[str]
-    streets: gpd.GeoDataFrame
-    segments: gpd.GeoDataFrame
-    footprints: gpd.GeoDataFrame | None
-    zones: gpd.GeoDataFrame | None
-    quartiers: gpd.GeoDataFrame | None
-
-
-def _read(path: Path, layer: str, **kwargs: object) -> gpd.GeoDataFrame:
-    return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, **kwargs)
-
-
-def _load(path: Path, *, need_footprints: bool) -> _Old:
-    layers = {str(n) for n, _ in pyogrio.list_layers(path)}
-    with contextlib.closing(connect(path)) as con:
-        # one joined string is much faster to move out of SQLite than 100,000 rows
-        joined = con.execute(
-            "SELECT group_concat(building_id, char(31)) FROM addresses WHERE status IN "
-            "('proposed', 'current')").fetchone()[0]
-        listed = {r[0] for r in con.execute("SELECT building_id FROM unaddressed")}
-    active_ids = set(joined.split("\x1f")) if joined else set()
-    return _Old(
-        active_ids=active_ids,
-        unaddressed_ids=listed,
-        streets=_read(path, "streets"),
-        segments=_read(path, "segments"),
-        footprints=_read(path, "buildings") if need_footprints else None,
-        zones=_read(path, "zones") if "zones" in layers else None,
-        quartiers=_read(path, "quartiers") if "quartiers" in layers else None,
-    )
 
 
 def update_register(
@@ -262,194 +228,6 @@ def update_register(
     logger.info("register %s updated: %s", p, counts)
     return UpdateReport(run_id=run_id, changes=table, match_method=method,
                         roads_changed=roads_changed, counts=counts)
-
-
-def _details(path: Path, building_ids: set[str]) -> pd.DataFrame:
-    """Full rows of the active addresses of some buildings."""
-    cols = ["address_id", "building_id", "street_code", "label", "status"]
-    if not building_ids:
-        return pd.DataFrame(columns=cols, dtype=object)
-    with contextlib.closing(connect(path)) as con:
-        con.execute("CREATE TEMP TABLE wanted (building_id TEXT PRIMARY KEY)")
-        con.executemany("INSERT INTO wanted VALUES (?)", [(b,) for b in sorted(building_ids)])
-        rows = con.execute(
-            f"SELECT {', '.join('a.' + c for c in cols)} FROM wanted w CROSS JOIN addresses a "
-            "ON a.building_id = w.building_id WHERE a.status IN ('proposed', 'current') "
-            "ORDER BY a.street_code, a.number, a.suffix").fetchall()
-    return pd.DataFrame(rows, columns=cols, dtype=object)
-
-
-def _rebuild_streets(
-    road_m: gpd.GeoDataFrame, old: _Old, s: AddressingSettings, centre: tuple[float, float],
-    day: str,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, list[tuple[str, ...]]]:
-    """Build streets from new roads; matched ones keep their code, name, lock and origin."""
-    old_streets = old.streets.reset_index(drop=True)
-    current = np.flatnonzero(old_streets["status"].to_numpy() == "current")
-    old_geoms = np.asarray(old_streets.geometry.array)[current]
-    matched: dict[str, np.ndarray] = {}
-
-    def hint(geoms: np.ndarray) -> np.ndarray:
-        match = _match_lines(geoms, old_geoms)
-        matched["rows"] = np.where(match >= 0, current[np.maximum(match, 0)], -1)
-        ref = np.tile(np.asarray(centre, dtype=float), (len(geoms), 1))
-        hit = match >= 0
-        ref[hit, 0] = old_streets["origin_x"].to_numpy()[matched["rows"][hit]]
-        ref[hit, 1] = old_streets["origin_y"].to_numpy()[matched["rows"][hit]]
-        return ref
-
-    net = build_streets(road_m, centre_xy=centre, settings=s, origin_hint=hint)
-    rows = matched.get("rows", np.full(len(net.streets), -1))
-    is_old = rows >= 0
-    # keep the measuring origin: shift offsets by where the old origin falls on the new line
-    seg = net.segments.copy()
-    shift = np.zeros(len(net.streets))
-    if is_old.any():
-        index = StreetIndex(seg)
-        ox = old_streets["origin_x"].to_numpy()[np.maximum(rows, 0)][index.street]
-        oy = old_streets["origin_y"].to_numpy()[np.maximum(rows, 0)][index.street]
-        along, fx, fy, _ = index.project(np.column_stack([ox, oy]), np.arange(len(index.street)))
-        gap = np.hypot(fx - ox, fy - oy)
-        best = pd.DataFrame({"street": index.street, "gap": gap, "along": along}) \
-            .sort_values(["street", "gap", "along"]).drop_duplicates("street")
-        shift[best["street"].to_numpy()] = best["along"].to_numpy()
-        shift[~is_old] = 0.0
-    seg["offset_m"] = seg["offset_m"].to_numpy() - shift[seg["street"].to_numpy()]
-
-    zone = assign_zones(net.streets, old.zones, default_zone=s.default_zone)
-    codes = np.full(len(net.streets), None, dtype=object)
-    codes[is_old] = old_streets["street_code"].to_numpy(dtype=object)[rows[is_old]]
-    new_idx = np.flatnonzero(~is_old)
-    if len(new_idx):
-        used = old_streets["street_code"].astype(str).str.split(".", n=1, expand=True)
-        top = used.assign(n=pd.to_numeric(used[1])).groupby(0)["n"].max()
-        first = {str(z): int(n) + 1 for z, n in top.items()}
-        sub = net.streets.iloc[new_idx]
-        codes[new_idx] = allocate_codes(sub, zone.iloc[new_idx], centre_xy=centre, settings=s,
-                                        first_number=first).to_numpy()
-    keep_cols = ["street_name", "name_source", "locked", "street_type"]
-    carried = old_streets[keep_cols].to_numpy(dtype=object)[np.maximum(rows, 0)]
-    streets = gpd.GeoDataFrame(
-        {
-            "street_code": codes,
-            "street_name": np.where(is_old, carried[:, 0], net.streets["name"].to_numpy(
-                dtype=object)),
-            "name_source": np.where(is_old, carried[:, 1], net.streets["name"].notna().map(
-                {True: "input", False: None}).to_numpy(dtype=object)),
-            "zone": np.where(is_old, np.array([str(c).split(".")[0] for c in codes],
-                                              dtype=object), zone.to_numpy(dtype=object)),
-            "length_m": np.round(net.streets["length_m"].to_numpy(), 1),
-            "n_segments": net.streets["n_segments"].to_numpy(),
-            "n_addresses": 0,
-            "origin_x": np.where(is_old, old_streets["origin_x"].to_numpy()[np.maximum(rows, 0)],
-                                 np.round(net.streets["origin_x"].to_numpy(), 2)),
-            "origin_y": np.where(is_old, old_streets["origin_y"].to_numpy()[np.maximum(rows, 0)],
-                                 np.round(net.streets["origin_y"].to_numpy(), 2)),
-            "road_ids": net.streets["road_ids"].to_numpy(dtype=object),
-            "status": "current",
-            "locked": np.where(is_old, carried[:, 2], False).astype(bool),
-            "street_type": np.where(is_old, carried[:, 3], None),
-        },
-        geometry=net.streets.geometry.values, crs=old.streets.crs,
-    )
-    gone = np.setdiff1d(current, rows[is_old])
-    retired = old_streets.iloc[gone].copy()
-    retired["status"] = "retired"
-    streets = gpd.GeoDataFrame(pd.concat([streets, retired.drop(columns=[], errors="ignore")],
-                                         ignore_index=True), crs=old.streets.crs)
-    segments = gpd.GeoDataFrame(
-        {"street_code": codes[seg["street"].to_numpy()], "offset_m": np.round(
-            seg["offset_m"].to_numpy(), 3), "road_id": seg["road_id"].to_numpy(dtype=object)},
-        geometry=seg.geometry.values, crs=old.streets.crs,
-    )
-    changes: list[tuple[str, ...]] = [
-        ("street_added", "street", str(c), "", str(c), "", "new street") for c in codes[new_idx]
-    ]
-    changes += [
-        ("street_retired", "street", str(c), "", str(c), "", "no longer in the road data")
-        for c in retired["street_code"]
-    ]
-    return streets, segments, changes
-
-
-def _match_lines(new: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """For each new line, the old line it continues (by shared length), or -1 (one-to-one)."""
-    out = np.full(len(new), -1, dtype=np.int64)
-    if len(new) == 0 or len(old) == 0:
-        return out
-    buffered = shapely.buffer(old, _STREET_BUFFER_M)
-    ni, oi = shapely.STRtree(buffered).query(new, predicate="intersects")
-    shared = shapely.length(shapely.intersection(new[ni], buffered[oi]))
-    need = _MIN_STREET_OVERLAP * np.minimum(shapely.length(new[ni]), shapely.length(old[oi]))
-    ok = shared >= need
-    ni, oi, shared = ni[ok], oi[ok], shared[ok]
-    used_old: set[int] = set()
-    for k in np.lexsort((oi, ni, -np.round(shared, 3))):
-        a, b = int(ni[k]), int(oi[k])
-        if out[a] < 0 and b not in used_old:
-            out[a] = b
-            used_old.add(b)
-    return out
-
-
-def _match_buildings(
-    buildings: gpd.GeoDataFrame,
-    id_col: str | None,
-    active_ids: set[str],
-    footprints: gpd.GeoDataFrame | None,
-    s: AddressingSettings,
-    metric: CRS,
-    crs: str | None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, set[str], str]:
-    """Return the buildings to number, the unusable ones, the ids gone, and the method."""
-    if id_col is not None:
-        raw = buildings[id_col].to_numpy(dtype=object)
-        ids = pd.Index(raw if pd.api.types.infer_dtype(raw) == "string" else raw.astype(str),
-                       dtype=object)
-        present = set(ids)
-        gone = active_ids - present
-        cand_raw = buildings[ids.isin(present - active_ids)]
-        cand, dropped, _ = prepare_buildings(cand_raw, settings=s, metric_crs=metric, crs=crs)
-        return cand, dropped, gone, "building id"
-    bld, dropped, _ = prepare_buildings(buildings, settings=s, metric_crs=metric, crs=crs)
-    assert footprints is not None
-    fp = footprints[footprints["building_id"].astype(str).isin(active_ids)]
-    new_g = np.asarray(bld.geometry.array)
-    old_g = np.asarray(fp.geometry.array)
-    old_ids = fp["building_id"].astype(str).to_numpy()
-    match = np.full(len(new_g), None, dtype=object)
-    if len(new_g) and len(old_g):
-        ni, oi = shapely.STRtree(old_g).query(new_g, predicate="dwithin",
-                                              distance=_POINT_MATCH_M)
-        inter = shapely.area(shapely.intersection(new_g[ni], old_g[oi]))
-        union = shapely.area(shapely.union(new_g[ni], old_g[oi]))
-        iou = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
-        points = (shapely.get_type_id(new_g[ni]) == 0) | (shapely.get_type_id(old_g[oi]) == 0)
-        score = np.where(points, 1.0 - shapely.distance(new_g[ni], old_g[oi]) / 10.0, iou)
-        ok = np.where(points, True, iou >= _MIN_FOOTPRINT_IOU)
-        ni, oi, score = ni[ok], oi[ok], score[ok]
-        taken: set[int] = set()
-        for k in np.lexsort((oi, ni, -np.round(score, 6))):
-            a, b = int(ni[k]), int(oi[k])
-            if match[a] is None and b not in taken:
-                match[a] = old_ids[b]
-                taken.add(b)
-    matched = pd.notna(match)
-    gone = active_ids - set(match[matched])
-    cand = bld[~matched].copy()
-    cand["building_id"] = _fresh_ids(len(cand), set(old_ids) | active_ids)
-    return cand.reset_index(drop=True), dropped, gone, "footprint overlap"
-
-
-def _text(values: object) -> np.ndarray:
-    """Sort keys as plain strings, missing values as ''."""
-    return np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                     for v in values], dtype=str)  # type: ignore[attr-defined]
-
-
-def _fresh_ids(n: int, used: set[str]) -> list[str]:
-    top = max((int(i[1:]) for i in used if i[:1] == "b" and i[1:].isdigit()), default=0)
-    return [f"b{top + k + 1:07d}" for k in range(n)]
 
 
 def _number_new(
