@@ -195,7 +195,7 @@ def _feature_names(
     if id_column is not None and id_column in gdf.columns:
         vals = gdf[id_column].iloc[rows[:5]].astype(str).tolist()
         return ", ".join(f"{id_column} {v}" for v in vals)
-    return "rows " + _rows(rows)
+    return ("row " if len(rows) == 1 else "rows ") + _rows(rows)
 
 
 def _with_crs(gdf: gpd.GeoDataFrame, crs: str | None) -> gpd.GeoDataFrame:

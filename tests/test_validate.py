@@ -1,0 +1,95 @@
+"""Validation and normalisation of input layers: every problem at once, repairs counted."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+from conftest import lines, lonlat, shift, squares
+from pyproj import CRS
+
+from parakou_geo import AddressingSettings, InputError, address
+from parakou_geo.validate import check_layer, prepare_buildings, prepare_roads
+
+S = AddressingSettings(centre=lonlat((-500, 0)))
+ROADS = lines([(0, 0), (300, 0)], names=["Rue A"])
+
+
+def test_invalid_footprint_is_repaired_and_counted() -> None:
+    bld = squares([(50, 10), (120, 10)])
+    x, y = shift((200, 10))
+    bowtie = shapely.Polygon([(x, y), (x + 6, y + 6), (x + 6, y), (x, y + 6)])
+    bld = gpd.GeoDataFrame({"building_id": ["a", "b", "c"]},
+                           geometry=[*bld.geometry, bowtie], crs=32631)
+    res = address(ROADS, bld, settings=S)
+    assert res.reports["buildings"].n_repaired == 1
+    assert sorted(res.register.addresses["building_id"]) == ["a", "b", "c"]
+
+
+def test_null_and_empty_geometries_are_dropped_counted_and_listed() -> None:
+    bld = squares([(50, 10)])
+    bld = gpd.GeoDataFrame({"building_id": ["a", "null", "empty"]},
+                           geometry=[bld.geometry.iloc[0], None, shapely.Polygon()], crs=32631)
+    res = address(ROADS, bld, settings=S)
+    assert res.reports["buildings"].n_dropped_empty == 2
+    un = res.register.unaddressed.set_index("building_id")
+    assert un.loc[["empty", "null"], "reason"].tolist() == ["empty_geometry"] * 2
+    assert res.register.addresses["building_id"].tolist() == ["a"]
+
+
+def test_all_problems_of_all_layers_at_once() -> None:
+    bld = squares([(50, 10), (60, 10), (70, 10)])
+    bld["building_id"] = ["x", "x", None]
+    zones = gpd.GeoDataFrame({"name": ["1er"]}, geometry=[shapely.box(*shift((-9, -9)),
+                                                                        *shift((9, 9)))],
+                             crs=32631)
+    with pytest.raises(InputError) as err:
+        address(ROADS.set_crs(None, allow_override=True), bld, zones=zones, settings=S)
+    text = str(err.value)
+    assert "4 problems found" in text
+    assert "no coordinate reference system" in text
+    assert "1 feature(s) have no 'building_id'" in text
+    assert "'building_id' value(s) are used by more than one feature (x)" in text
+    assert "zone number column 'arr_num' not found" in text
+
+
+def test_wrong_geometry_types_name_the_features() -> None:
+    problems = check_layer(ROADS, "buildings", settings=S)
+    assert len(problems) == 1
+    assert "found 1 LineString" in problems[0]
+    assert "(e.g. row 1)" in problems[0]
+    assert "lines belong in --roads" in problems[0]
+
+
+def test_explicit_id_column_must_exist() -> None:
+    s = S.replace(building_id_column="parcel")
+    assert "id column 'parcel' not found" in check_layer(squares([(0, 5)]), "buildings",
+                                                          settings=s)[0]
+
+
+def test_roads_are_exploded_filtered_and_canonically_ordered() -> None:
+    multi = shapely.MultiLineString([[shift((0, 0)), shift((50, 0))],
+                                     [shift((60, 0)), shift((90, 0))]])
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["m", "s", "f"], "name": ["  Rue   B ", None, "X"],
+         "highway": ["residential", "steps", "footway"]},
+        geometry=[multi, shapely.LineString([shift((0, 5)), shift((9, 5))]),
+                  shapely.LineString([shift((0, 9)), shift((9, 9))])], crs=32631)
+    out, report = prepare_roads(roads, settings=S, metric_crs=CRS(32631))
+    assert report.n_excluded_class == 1  # steps
+    assert report.n_parts_added == 1
+    assert out["road_id"].tolist() == ["f", "m", "m"]
+    assert out.loc[out["road_id"] == "m", "name"].tolist() == ["Rue B", "Rue B"]
+    shuffled, _ = prepare_roads(roads.iloc[::-1], settings=S, metric_crs=CRS(32631))
+    assert (shuffled.geometry.to_wkb() == out.geometry.to_wkb()).all()
+
+
+def test_entrance_column_gives_the_door_point() -> None:
+    bld = squares([(50, 30)], size=20.0)
+    ex, ey = shift((52, 20.5))
+    bld["entree"] = [f"POINT ({ex} {ey})"]
+    b, _, _ = prepare_buildings(bld, settings=S.replace(entrance_column="entree"),
+                                metric_crs=CRS(32631))
+    assert shapely.get_coordinates(b["door"].iloc[0]).tolist() == [[ex, ey]]
+    res = address(ROADS, bld, settings=S.replace(entrance_column="entree"))
+    assert res.register.addresses["number"].tolist() == [53]  # 52 m, left → odd
