@@ -22,7 +22,13 @@ from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
 from parakou_geo.settings import AddressingSettings
 
-__all__ = ["allocate_codes", "apply_official_names", "assign_zones", "read_names_csv"]
+__all__ = [
+    "allocate_codes",
+    "apply_official_names",
+    "assign_zones",
+    "read_names_csv",
+    "read_text_csv",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -144,19 +150,11 @@ def allocate_codes(
     return out
 
 
-def read_names_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read an official names CSV.
+def read_text_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a names CSV as text: ``,`` or ``;``, UTF-8 with or without BOM (Excel).
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-        UTF-8 CSV (``,`` or ``;`` separated) with a ``name`` column and either ``street_code``
-        (or ``code``) or ``road_id``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``name`` and ``street_code`` and/or ``road_id``, all text.
+    Column names are stripped and lower-cased; ``code`` is read as ``street_code``. Values are
+    kept as text, untouched (an empty cell is an empty string).
     """
     p = Path(path)
     try:
@@ -172,6 +170,25 @@ def read_names_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame.columns = [c.strip().lower() for c in frame.columns]
     if "code" in frame.columns and "street_code" not in frame.columns:
         frame = frame.rename(columns={"code": "street_code"})
+    return frame
+
+
+def read_names_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read an official names CSV.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        UTF-8 CSV (``,`` or ``;`` separated) with a ``name`` column and either ``street_code``
+        (or ``code``) or ``road_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name`` and ``street_code`` and/or ``road_id``, all text.
+    """
+    frame = read_text_csv(path)
+    p = Path(path)
     if "name" not in frame.columns or not ({"street_code", "road_id"} & set(frame.columns)):
         raise InputError(
             f"needs a 'name' column and a 'street_code' or 'road_id' column; found "

@@ -20,6 +20,7 @@ import pandas as pd
 
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import append_history, connect, transaction
+from parakou_geo.codes import read_text_csv
 from parakou_geo.streets import name_key
 
 __all__ = ["NameRules", "check_names", "full_name", "import_names", "read_official_names"]
@@ -53,17 +54,7 @@ def read_official_names(path: str | os.PathLike[str]) -> pd.DataFrame:
     ``reference`` (the council decision). All values are kept as text, untouched.
     """
     p = Path(path)
-    try:
-        frame = pd.read_csv(p, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
-                            keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise InputError(f"names file not found: {p}") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"cannot be read as a UTF-8 CSV ({exc}); save it from Excel as "
-                         "'CSV UTF-8'", source=str(p)) from exc
-    frame.columns = [c.strip().lower() for c in frame.columns]
-    if "code" in frame.columns and "street_code" not in frame.columns:
-        frame = frame.rename(columns={"code": "street_code"})
+    frame = read_text_csv(p)
     needed = ["street_code", "name", "street_type", "decision_date", "reference"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:

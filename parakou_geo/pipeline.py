@@ -45,6 +45,7 @@ __all__ = [
     "ProgressCallback",
     "address",
     "address_files",
+    "address_rows",
     "input_fingerprint",
     "make_labels",
     "quartier_of",
@@ -299,41 +300,14 @@ def _assemble(
     sfx = numbers["suffix"].to_numpy(dtype=object)[ok]
     bid = bld["building_id"].to_numpy(dtype=object)[ok]
     door = np.asarray(bld["door"].array)[ok]
-    xy = shapely.get_coordinates(door)
-    lon, lat = Transformer.from_crs(metric, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
-    data: dict[str, object] = {
-        "address_id": [address_uuid(b, c, int(n), x) for b, c, n, x in
-                       zip(bid, code, num, sfx, strict=True)],
-        "label": make_labels(num, sfx, code, s.street_prefix),
-        "street_code": code,
-        "street_name": table["name"].to_numpy(dtype=object)[st],
-        "number": num,
-        "suffix": sfx,
-        "zone": table["zone"].to_numpy(dtype=object)[st],
-        "quartier": quartier_of(door, quartiers),
-        "building_id": bid,
-        "side": numbers["side"].to_numpy(dtype=object)[ok],
-        "distance_m": numbers["distance_m"].to_numpy()[ok],
-        "distance_to_street_m": numbers["distance_to_street_m"].to_numpy()[ok],
-        "method": s.method,
-        "status": "proposed",
-        "official": False,
-        "x": np.round(xy[:, 0], 2),
-        "y": np.round(xy[:, 1], 2),
-        "lon": np.round(lon, 7),
-        "lat": np.round(lat, 7),
-        "street_x": numbers["street_x"].to_numpy()[ok],
-        "street_y": numbers["street_y"].to_numpy()[ok],
-        "created": run_day.isoformat(),
-        "updated": run_day.isoformat(),
-        "retired": None,
-        "source": s.source,
-    }
-    frame = pd.DataFrame(data, columns=list(ADDRESS_COLUMNS))
-    for col in s.passthrough_columns:
-        if col in bld.columns:
-            vals = bld[col].to_numpy(dtype=object)[ok]
-            frame[col] = [None if pd.isna(v) else str(v) for v in vals]
+    frame = address_rows(
+        building_ids=bid, doors=door, codes=code, numbers=num, suffixes=sfx,
+        street_names=table["name"].to_numpy(dtype=object)[st],
+        zones=table["zone"].to_numpy(dtype=object)[st],
+        numbering=numbers[ok], quartiers=quartiers,
+        passthrough=pd.DataFrame(bld.loc[ok]), settings=s, metric_crs=metric,
+        day=run_day.isoformat(),
+    )
     frame["geometry"] = door
     addresses = gpd.GeoDataFrame(sort_addresses(frame), geometry="geometry", crs=metric)
 
@@ -402,6 +376,83 @@ def _assemble(
     return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
                     run_info=pd.DataFrame({"key": [], "value": []}), segments=segments,
                     buildings=footprints)
+
+
+def address_rows(
+    *,
+    building_ids: np.ndarray,
+    doors: np.ndarray,
+    codes: np.ndarray,
+    numbers: np.ndarray,
+    suffixes: np.ndarray,
+    street_names: np.ndarray,
+    zones: np.ndarray,
+    numbering: pd.DataFrame,
+    quartiers: gpd.GeoDataFrame | None,
+    passthrough: pd.DataFrame,
+    settings: AddressingSettings,
+    metric_crs: CRS,
+    day: str,
+) -> pd.DataFrame:
+    """Return new register rows (columns :data:`ADDRESS_COLUMNS`, then pass-through ids).
+
+    Parameters
+    ----------
+    building_ids, doors, codes, numbers, suffixes, street_names, zones : numpy.ndarray
+        One value per new address; ``doors`` are points in ``metric_crs``.
+    numbering : pandas.DataFrame
+        The rows of :func:`parakou_geo.numbering.number_doors` for these doors (side,
+        distances, street point), in the same order.
+    quartiers : geopandas.GeoDataFrame or None
+        Quartier polygons (``quartier`` column) in ``metric_crs``.
+    passthrough : pandas.DataFrame
+        The buildings' own columns, in the same order, for ``settings.passthrough_columns``.
+    settings : AddressingSettings
+        Numbering method, label prefix, source.
+    metric_crs : pyproj.CRS
+        CRS of the door points.
+    day : str
+        ISO date written as ``created`` and ``updated``.
+    """
+    xy = shapely.get_coordinates(doors)
+    lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
+        xy[:, 0], xy[:, 1])
+    frame = pd.DataFrame(
+        {
+            "address_id": [address_uuid(b, c, int(n), x) for b, c, n, x in
+                           zip(building_ids, codes, numbers, suffixes, strict=True)],
+            "label": make_labels(numbers, suffixes, codes, settings.street_prefix),
+            "street_code": codes,
+            "street_name": street_names,
+            "number": np.asarray(numbers, dtype=np.int64),
+            "suffix": suffixes,
+            "zone": zones,
+            "quartier": quartier_of(doors, quartiers),
+            "building_id": building_ids,
+            "side": numbering["side"].to_numpy(dtype=object),
+            "distance_m": numbering["distance_m"].to_numpy(),
+            "distance_to_street_m": numbering["distance_to_street_m"].to_numpy(),
+            "method": settings.method,
+            "status": "proposed",
+            "official": False,
+            "x": np.round(xy[:, 0], 2),
+            "y": np.round(xy[:, 1], 2),
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "street_x": numbering["street_x"].to_numpy(),
+            "street_y": numbering["street_y"].to_numpy(),
+            "created": day,
+            "updated": day,
+            "retired": None,
+            "source": settings.source,
+        },
+        columns=list(ADDRESS_COLUMNS),
+    )
+    for col in settings.passthrough_columns:
+        if col in passthrough.columns:
+            frame[col] = [None if pd.isna(v) else str(v)
+                          for v in passthrough[col].to_numpy(dtype=object)]
+    return frame
 
 
 def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None) -> np.ndarray:

@@ -23,8 +23,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import (
@@ -48,12 +47,11 @@ from parakou_geo._update_match import (
 from parakou_geo.io import read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors, suffix_for
 from parakou_geo.pipeline import (
+    address_rows,
     input_fingerprint,
-    make_labels,
-    quartier_of,
     roads_fingerprint,
 )
-from parakou_geo.register import ADDRESS_COLUMNS, address_uuid, atomic_path
+from parakou_geo.register import atomic_path
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.validate import check_layer, detect_id_column, prepare_roads
 
@@ -361,44 +359,14 @@ def _new_address_rows(
     st = streets.set_index("street_code")
     c = code[k].astype(object)
     door = np.asarray(cand["door"].array)[k]
-    xy = shapely.get_coordinates(door)
-    lon, lat = Transformer.from_crs(metric, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
-    bid = cand["building_id"].to_numpy(dtype=object)[k]
-    frame = pd.DataFrame(
-        {
-            "address_id": [address_uuid(b, cc, int(n), x) for b, cc, n, x in
-                           zip(bid, c, number[k], suffix[k], strict=True)],
-            "label": make_labels(number[k], suffix[k], c, s.street_prefix),
-            "street_code": c,
-            "street_name": st["street_name"].reindex(c).to_numpy(dtype=object),
-            "number": number[k].astype(np.int64),
-            "suffix": suffix[k],
-            "zone": st["zone"].reindex(c).to_numpy(dtype=object),
-            "quartier": quartier_of(door, old.quartiers),
-            "building_id": bid,
-            "side": num["side"].to_numpy(dtype=object)[k],
-            "distance_m": num["distance_m"].to_numpy()[k],
-            "distance_to_street_m": num["distance_to_street_m"].to_numpy()[k],
-            "method": s.method,
-            "status": "proposed",
-            "official": False,
-            "x": np.round(xy[:, 0], 2),
-            "y": np.round(xy[:, 1], 2),
-            "lon": np.round(lon, 7),
-            "lat": np.round(lat, 7),
-            "street_x": num["street_x"].to_numpy()[k],
-            "street_y": num["street_y"].to_numpy()[k],
-            "created": day,
-            "updated": day,
-            "retired": None,
-            "source": s.source,
-        },
-        columns=list(ADDRESS_COLUMNS),
+    frame = address_rows(
+        building_ids=cand["building_id"].to_numpy(dtype=object)[k], doors=door, codes=c,
+        numbers=number[k], suffixes=suffix[k],
+        street_names=st["street_name"].reindex(c).to_numpy(dtype=object),
+        zones=st["zone"].reindex(c).to_numpy(dtype=object), numbering=num.iloc[k],
+        quartiers=old.quartiers, passthrough=pd.DataFrame(cand.iloc[k]), settings=s,
+        metric_crs=metric, day=day,
     )
-    for col in s.passthrough_columns:
-        if col in cand.columns:
-            frame[col] = [None if pd.isna(v) else str(v) for v in
-                          cand[col].to_numpy(dtype=object)[k]]
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(door, crs=metric).values)
 
 
