@@ -1,10 +1,10 @@
 """Private SQLite plumbing of the register GeoPackage: metadata, history, locks, transactions.
 
-A register is a GeoPackage (an SQLite file). Attribute-only edits (status, names, locks...)
-go through :mod:`sqlite3`; new features are appended through GDAL. Every change to a register
-happens on a copy that replaces the file only once complete (:func:`transaction`), under an
+A register is a GeoPackage (an SQLite file) written by GDAL when it is created. Every later
+change goes through :mod:`sqlite3` in one SQLite transaction (:func:`transaction`) under an
 exclusive lock (:func:`register_lock`), so a killed process or a second concurrent update
-never leaves a damaged register.
+never leaves a damaged or half-changed register. Features are read and appended directly as
+GeoPackage geometry blobs (:func:`read_features`, :func:`insert_features`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ import fcntl
 import functools
 import logging
 import os
-import shutil
 import sqlite3
 import struct
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -37,8 +36,10 @@ __all__ = [
     "RegisterLockedError",
     "append_history",
     "connect",
+    "create_indexes",
     "create_support_tables",
     "insert_features",
+    "read_features",
     "read_meta",
     "register_lock",
     "touch_contents",
@@ -51,6 +52,9 @@ logger.addHandler(logging.NullHandler())
 
 #: Version of the register layout written by this code; other versions are refused.
 SCHEMA_VERSION = 1
+
+#: Page cache of a change transaction, in KiB (SQLite only allocates what it uses).
+_CACHE_KIB = 512 * 1024
 
 HISTORY_COLUMNS: tuple[str, ...] = (
     "time", "run_id", "operation", "object_type", "object_id", "field", "old_value",
@@ -239,6 +243,109 @@ def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) ->
     return len(frame)
 
 
+def _decode(blobs: Sequence[bytes | None]) -> np.ndarray:
+    """Decode GeoPackage geometry blobs (header, optional envelope, WKB) to shapely."""
+    out = np.full(len(blobs), None, dtype=object)
+    where: list[int] = []
+    wkb: list[bytes] = []
+    for i, blob in enumerate(blobs):
+        if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+            continue
+        code = (blob[3] >> 1) & 0x07
+        where.append(i)
+        wkb.append(bytes(blob[8 + (_ENVELOPE_BYTES[code] if code <= 4 else 0):]))
+    if wkb:
+        out[where] = shapely.from_wkb(wkb)
+    return out
+
+
+def read_features(
+    con: sqlite3.Connection,
+    table: str,
+    *,
+    where: str | None = None,
+    params: Sequence[object] = (),
+) -> gpd.GeoDataFrame:
+    """Read a GeoPackage feature table through SQLite (much faster than GDAL for small reads).
+
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        An open register (see :func:`connect`).
+    table : str
+        The feature table.
+    where : str, optional
+        An SQL condition on the table's columns, with ``?`` placeholders.
+    params : sequence
+        Values of the placeholders.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every attribute, indexed by the feature id, with the geometry as ``geometry`` in the
+        table's CRS; BOOLEAN columns as bool.
+    """
+    row = con.execute(
+        "SELECT g.column_name, s.organization, s.organization_coordsys_id, s.definition FROM "
+        "gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id WHERE "
+        "lower(g.table_name) = lower(?)", (table,)).fetchone()
+    if row is None:
+        raise RegisterError(f"the register has no feature table {table!r}")
+    geom_col, org, org_id, definition = row
+    info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
+    pk = next((r[1] for r in info if r[5]), None)
+    cols = [r[1] for r in info if r[1] not in (geom_col, pk)]
+    select = ", ".join(f'"{c}"' for c in [pk or "rowid", *cols, geom_col])
+    sql = f'SELECT {select} FROM "{table}"' + (f" WHERE {where}" if where else "")
+    rows = con.execute(sql, tuple(params)).fetchall()
+    data = list(zip(*rows, strict=True)) if rows else [()] * (len(cols) + 2)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in
+                          zip(cols, data[1:-1], strict=True)})
+    for (_, name, kind, *_rest) in info:
+        if name in frame.columns:
+            frame[name] = _typed(frame[name], str(kind).upper())
+    frame.index = pd.Index(np.asarray(data[0], dtype=np.int64), name="fid")
+    if str(org).upper() == "EPSG" and int(org_id) > 0:
+        crs: object = f"EPSG:{int(org_id)}"
+    else:
+        crs = definition if definition and definition != "undefined" else None
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(
+        _decode(list(data[-1])), index=frame.index, crs=crs).values, crs=crs)
+
+
+def _typed(values: pd.Series, declared: str) -> pd.Series:
+    """Give a column read from SQLite the dtype GDAL would (numbers, booleans, text)."""
+    if len(values) == 0:
+        return values
+    present = values.notna()
+    if declared == "BOOLEAN" and present.all():
+        return values.astype(bool)
+    if declared in ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT") and present.all():
+        return values.astype(np.int64)
+    if declared in ("REAL", "DOUBLE", "FLOAT"):
+        return pd.to_numeric(values).astype(float)
+    return values
+
+
+#: Attribute indexes for the register's own look-ups: name, table, columns, condition.
+_INDEXES: tuple[tuple[str, str, str, str], ...] = (
+    ("addresses_street_number", "addresses", "street_code, number", ""),
+    ("addresses_building", "addresses", "building_id", ""),
+    ("addresses_address_id", "addresses", "address_id", ""),
+    ("addresses_active_building", "addresses", "building_id",
+     "status IN ('proposed', 'current')"),
+    ("addresses_letter_suffix", "addresses", "street_code", "suffix >= 'A' AND suffix < '['"),
+    ("streets_code", "streets", "street_code", ""),
+)
+
+
+def create_indexes(con: sqlite3.Connection) -> None:
+    """Create the register's attribute indexes that are missing (registers of any age)."""
+    for name, table, columns, condition in _INDEXES:
+        con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
+                    + (f" WHERE {condition}" if condition else ""))
+
+
 def touch_contents(
     con: sqlite3.Connection, table: str, bounds: Sequence[float] | None = None
 ) -> None:
@@ -354,39 +461,41 @@ def register_lock(path: str | os.PathLike[str]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def transaction(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Lock the register and yield a working copy that replaces it only on success.
+def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """Lock the register and yield a connection inside one SQLite write transaction.
 
-    The copy lives in the same folder and is moved over the register with an atomic rename
-    when the block ends without error; on error (or if the process is killed) the register is
-    exactly as before.
+    The block's changes are committed together when it ends without error and rolled back on
+    any error. SQLite's rollback journal makes this atomic on disk: if the process is killed,
+    the register file still holds the previous state (changes stay in memory until the commit)
+    and the next program to open it, GDAL and QGIS included, discards the unfinished change
+    recorded in ``<register>-journal``. The commit syncs the journal and the file to disk.
+
+    Raises
+    ------
+    RegisterLockedError
+        When another process is changing the register.
+    RegisterError
+        When the file is not a register of this version.
     """
     final = Path(path)
     with register_lock(final):
-        read_meta(final)
-        # holding the lock, any working copy left beside the register is from a killed run
-        for stale in final.parent.glob(f".{final.stem}.*.tmp.gpkg*"):
-            logger.warning("removing %s left by an interrupted run", stale)
-            stale.unlink()
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".tmp.gpkg",
-                                        dir=final.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
+        read_meta(final)  # opening the file also rolls back a change a killed run left
+        con = connect(final)
         try:
-            shutil.copy2(final, tmp)
-            yield tmp
+            con.execute("PRAGMA journal_mode = DELETE")  # what GDAL writes; no -wal file
+            con.execute("PRAGMA synchronous = FULL")
+            # room to keep the whole change in memory: the file is written only at commit
+            con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+            con.execute("BEGIN IMMEDIATE")
+            yield con
             pause = os.environ.get("PARAKOU_GEO_PAUSE_BEFORE_COMMIT")
             if pause:  # lets tests kill a process in the middle of an update
-                logger.warning("test hook: pausing %s s before replacing %s", pause, final)
+                logger.warning("test hook: pausing %s s before committing to %s", pause, final)
                 time.sleep(float(pause))
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)  # the copy is on disk before it takes the register's name
-            finally:
-                os.close(fd)
-            os.replace(tmp, final)
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
         finally:
-            for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"),
-                             Path(f"{tmp}-shm")):
-                if leftover.exists():
-                    leftover.unlink()
+            con.close()

@@ -7,18 +7,18 @@ overlap when the input has no ids.
 
 from __future__ import annotations
 
-import contextlib
+import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from parakou_geo._gpkg import connect
+from parakou_geo._gpkg import read_features
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
 from parakou_geo.settings import AddressingSettings
@@ -33,7 +33,7 @@ _POINT_MATCH_M = 2.0
 
 @dataclass
 class _Old:
-    active_ids: set[str]
+    active_ids: pa.Array
     unaddressed_ids: set[str]
     streets: gpd.GeoDataFrame
     segments: gpd.GeoDataFrame
@@ -42,42 +42,38 @@ class _Old:
     quartiers: gpd.GeoDataFrame | None
 
 
-def _read(path: Path, layer: str, **kwargs: object) -> gpd.GeoDataFrame:
-    return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, **kwargs)
-
-
-def _load(path: Path, *, need_footprints: bool) -> _Old:
-    layers = {str(n) for n, _ in pyogrio.list_layers(path)}
-    with contextlib.closing(connect(path)) as con:
-        # one joined string is much faster to move out of SQLite than 100,000 rows
-        joined = con.execute(
-            "SELECT group_concat(building_id, char(31)) FROM addresses WHERE status IN "
-            "('proposed', 'current')").fetchone()[0]
-        listed = {r[0] for r in con.execute("SELECT building_id FROM unaddressed")}
-    active_ids = set(joined.split("\x1f")) if joined else set()
+def _load(con: sqlite3.Connection, *, need_footprints: bool) -> _Old:
+    """Read what an update needs of the register's present state."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
+    # one joined string is much faster to move out of SQLite than 100,000 rows; the partial
+    # index addresses_active_building holds exactly these ids
+    joined = con.execute(
+        "SELECT group_concat(building_id, char(31)) FROM addresses WHERE status IN "
+        "('proposed', 'current')").fetchone()[0]
+    listed = {r[0] for r in con.execute("SELECT building_id FROM unaddressed")}
     return _Old(
-        active_ids=active_ids,
+        active_ids=_split(joined),
         unaddressed_ids=listed,
-        streets=_read(path, "streets"),
-        segments=_read(path, "segments"),
-        footprints=_read(path, "buildings") if need_footprints else None,
-        zones=_read(path, "zones") if "zones" in layers else None,
-        quartiers=_read(path, "quartiers") if "quartiers" in layers else None,
+        streets=read_features(con, "streets"),
+        segments=read_features(con, "segments"),
+        footprints=read_features(con, "buildings") if need_footprints else None,
+        zones=read_features(con, "zones") if "zones" in tables else None,
+        quartiers=read_features(con, "quartiers") if "quartiers" in tables else None,
     )
 
 
-def _details(path: Path, building_ids: set[str]) -> pd.DataFrame:
+def _details(con: sqlite3.Connection, building_ids: set[str]) -> pd.DataFrame:
     """Full rows of the active addresses of some buildings."""
     cols = ["address_id", "building_id", "street_code", "label", "status"]
     if not building_ids:
         return pd.DataFrame(columns=cols, dtype=object)
-    with contextlib.closing(connect(path)) as con:
-        con.execute("CREATE TEMP TABLE wanted (building_id TEXT PRIMARY KEY)")
-        con.executemany("INSERT INTO wanted VALUES (?)", [(b,) for b in sorted(building_ids)])
-        rows = con.execute(
-            f"SELECT {', '.join('a.' + c for c in cols)} FROM wanted w CROSS JOIN addresses a "
-            "ON a.building_id = w.building_id WHERE a.status IN ('proposed', 'current') "
-            "ORDER BY a.street_code, a.number, a.suffix").fetchall()
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (building_id TEXT PRIMARY KEY)")
+    con.execute("DELETE FROM wanted")
+    con.executemany("INSERT INTO wanted VALUES (?)", [(b,) for b in sorted(building_ids)])
+    rows = con.execute(
+        f"SELECT {', '.join('a.' + c for c in cols)} FROM wanted w CROSS JOIN addresses a "
+        "ON a.building_id = w.building_id WHERE a.status IN ('proposed', 'current') "
+        "ORDER BY a.street_code, a.number, a.suffix").fetchall()
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
@@ -197,7 +193,7 @@ def _match_lines(new: np.ndarray, old: np.ndarray) -> np.ndarray:
 def _match_buildings(
     buildings: gpd.GeoDataFrame,
     id_col: str | None,
-    active_ids: set[str],
+    active_ids: pa.Array,
     footprints: gpd.GeoDataFrame | None,
     s: AddressingSettings,
     metric: CRS,
@@ -205,17 +201,19 @@ def _match_buildings(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, set[str], str]:
     """Return the buildings to number, the unusable ones, the ids gone, and the method."""
     if id_col is not None:
-        raw = buildings[id_col].to_numpy(dtype=object)
-        ids = pd.Index(raw if pd.api.types.infer_dtype(raw) == "string" else raw.astype(str),
-                       dtype=object)
-        present = set(ids)
-        gone = active_ids - present
-        cand_raw = buildings[ids.isin(present - active_ids)]
+        # set operations on 100,000s of ids, done by Arrow
+        column = buildings[id_col]
+        ids = pa.array(column if pd.api.types.is_string_dtype(column) else column.astype(str))
+        gone = set(active_ids.filter(pc.invert(pc.is_in(active_ids, value_set=ids)))
+                   .to_pylist())
+        new = pc.invert(pc.is_in(ids, value_set=active_ids)).to_numpy(zero_copy_only=False)
+        cand_raw = buildings[new]
         cand, dropped, _ = prepare_buildings(cand_raw, settings=s, metric_crs=metric, crs=crs)
         return cand, dropped, gone, "building id"
     bld, dropped, _ = prepare_buildings(buildings, settings=s, metric_crs=metric, crs=crs)
     assert footprints is not None
-    fp = footprints[footprints["building_id"].astype(str).isin(active_ids)]
+    active = set(active_ids.to_pylist())
+    fp = footprints[footprints["building_id"].astype(str).isin(active)]
     new_g = np.asarray(bld.geometry.array)
     old_g = np.asarray(fp.geometry.array)
     old_ids = fp["building_id"].astype(str).to_numpy()
@@ -237,10 +235,17 @@ def _match_buildings(
                 match[a] = old_ids[b]
                 taken.add(b)
     matched = pd.notna(match)
-    gone = active_ids - set(match[matched])
+    gone = active - set(match[matched])
     cand = bld[~matched].copy()
-    cand["building_id"] = _fresh_ids(len(cand), set(old_ids) | active_ids)
+    cand["building_id"] = _fresh_ids(len(cand), set(old_ids) | active)
     return cand.reset_index(drop=True), dropped, gone, "footprint overlap"
+
+
+def _split(joined: str | None) -> pa.Array:
+    """Return the ids of a ``group_concat(..., char(31))`` as an Arrow string array."""
+    if not joined:
+        return pa.array([], type=pa.string())
+    return pc.split_pattern(pa.array([joined]), "\x1f")[0].values
 
 
 def _text(values: object) -> np.ndarray:

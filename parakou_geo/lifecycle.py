@@ -1,13 +1,12 @@
 """Explicit, logged operations on a register: lifecycle, locks, renumbering, moves.
 
-Each operation runs in a register transaction (a locked working copy that replaces the file
-only when complete) and writes one history row per changed field, with the reason given.
+Each operation runs in one register transaction (under the register's lock; it happens
+completely or not at all) and writes one history row per changed field, with the reason given.
 Address ids never change.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -15,12 +14,16 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
-from parakou_geo._gpkg import RegisterError, append_history, connect, read_meta, transaction
+from parakou_geo._gpkg import (
+    RegisterError,
+    append_history,
+    read_features,
+    read_meta,
+    transaction,
+)
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, suffix_for
 from parakou_geo.pipeline import make_labels
 from parakou_geo.update import load_settings_of
@@ -107,7 +110,7 @@ def validate_addresses(
     """
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
-    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+    with transaction(path) as con:
         found = _select(con, address_ids=address_ids, street_code=street_code, zone=zone)
         _check_found(found, address_ids, "the selection")
         bad = found[found["status"].isin(["retired", "rejected"])]
@@ -119,7 +122,6 @@ def validate_addresses(
         found = found[~found["status"].isin(["retired", "rejected"])]
         if found.empty:
             raise RegisterError("the selection holds no proposed or current address")
-        con.execute("BEGIN")
         rows: list[tuple[object, ...]] = []
         now = _now()
         for a, st, off in zip(found["address_id"], found["status"], found["official"],
@@ -136,7 +138,6 @@ def validate_addresses(
         append_history(con, rows)
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
                     (run_id, now, "validate", f"{len(found)} addresses"))
-        con.execute("COMMIT")
     return len({r[4] for r in rows})
 
 
@@ -158,7 +159,7 @@ def reject_addresses(
         raise RegisterError("a rejection needs a reason")
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
-    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+    with transaction(path) as con:
         found = _select(con, address_ids=address_ids, street_code=None, zone=None)
         _check_found(found, address_ids, "the ids")
         bad = found[found["status"] != "proposed"]
@@ -166,7 +167,6 @@ def reject_addresses(
             raise RegisterError(
                 f"only proposed addresses can be rejected; {bad['label'].iloc[0]} is "
                 f"{bad['status'].iloc[0]} (retire a current address by removing its building)")
-        con.execute("BEGIN")
         con.executemany("UPDATE addresses SET status = 'rejected', updated = ? WHERE "
                         "address_id = ?", [(day, a) for a in found["address_id"]])
         now = _now()
@@ -174,20 +174,18 @@ def reject_addresses(
                               "rejected", reason) for a in found["address_id"]])
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
                     (run_id, now, "reject", f"{len(found)} addresses"))
-        con.execute("COMMIT")
     return len(found)
 
 
 def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reason: str) -> None:
     run_id = str(uuid.uuid4())
-    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+    with transaction(path) as con:
         row = con.execute("SELECT locked FROM streets WHERE street_code = ? AND status = "
                           "'current'", (street_code,)).fetchone()
         if row is None:
             raise RegisterError(f"no current street with code {street_code!r}")
         if bool(row[0]) == locked:
             return
-        con.execute("BEGIN")
         con.execute("UPDATE streets SET locked = ? WHERE street_code = ?",
                     (int(locked), street_code))
         now = _now()
@@ -196,7 +194,6 @@ def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reas
                               str(int(not locked)), str(int(locked)), reason)])
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
                     (run_id, now, op, street_code))
-        con.execute("COMMIT")
 
 
 def lock_street(path: str | os.PathLike[str], street_code: str, *, reason: str) -> None:
@@ -258,7 +255,7 @@ def renumber_street(
     s = load_settings_of(meta)
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
-    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+    with transaction(path) as con:
         _, _, locked = _street(con, street_code)
         if locked:
             raise RegisterError(f"street {street_code} is locked; unlock it first")
@@ -300,7 +297,6 @@ def renumber_street(
                         "" if pd.isna(old_sfx) else str(old_sfx)))
         changed = [o for o in out if o[1] != o[2]]
         now = _now()
-        con.execute("BEGIN")
         con.executemany("UPDATE addresses SET number = ?, suffix = ?, label = ?, updated = ? "
                         "WHERE address_id = ?",
                         [(o[3], o[4], o[2], day, o[0]) for o in changed])
@@ -317,7 +313,6 @@ def renumber_street(
         append_history(con, history)
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
                     (run_id, now, "renumber", f"{street_code}: {len(changed)} changed"))
-        con.execute("COMMIT")
     logger.info("renumbered %s: %d labels changed", street_code, len(changed))
     return pd.DataFrame([(o[0], o[1], o[2]) for o in changed],
                         columns=["address_id", "old_label", "new_label"])
@@ -345,23 +340,21 @@ def move_address(
     s = load_settings_of(meta)
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
-    with transaction(path) as tmp:
-        with contextlib.closing(connect(tmp)) as con:
-            rec = con.execute("SELECT label, status, street_code, number, suffix, x, y, "
-                              "official, side, zone FROM addresses WHERE address_id = ?",
-                              (address_id,)).fetchone()
-            if rec is None:
-                raise RegisterError(f"unknown address id {address_id!r}")
-            if rec[1] not in ("proposed", "current"):
-                raise RegisterError(f"address {rec[0]} is {rec[1]}; only active addresses move")
-            name, zone, locked = _street(con, to_street)
-            if locked:
-                raise RegisterError(f"street {to_street} is locked; unlock it first")
-            taken = {(int(n), sfx or "") for n, sfx in con.execute(
-                "SELECT number, suffix FROM addresses WHERE street_code = ?", (to_street,))}
-        seg = pyogrio.read_dataframe(tmp, layer="segments")
-        seg = gpd.GeoDataFrame(seg[seg["street_code"] == to_street].assign(street=0),
-                               geometry="geometry")
+    with transaction(path) as con:
+        rec = con.execute("SELECT label, status, street_code, number, suffix, x, y, "
+                          "official, side, zone FROM addresses WHERE address_id = ?",
+                          (address_id,)).fetchone()
+        if rec is None:
+            raise RegisterError(f"unknown address id {address_id!r}")
+        if rec[1] not in ("proposed", "current"):
+            raise RegisterError(f"address {rec[0]} is {rec[1]}; only active addresses move")
+        name, zone, locked = _street(con, to_street)
+        if locked:
+            raise RegisterError(f"street {to_street} is locked; unlock it first")
+        taken = {(int(n), sfx or "") for n, sfx in con.execute(
+            "SELECT number, suffix FROM addresses WHERE street_code = ?", (to_street,))}
+        seg = read_features(con, "segments", where="street_code = ?", params=(to_street,))
+        seg = seg.assign(street=0)
         index = StreetIndex(seg)
         xy = np.array([[float(rec[5]), float(rec[6])]])
         cand = np.arange(len(index.street))
@@ -370,8 +363,8 @@ def move_address(
         best = int(np.argmin(gaps))
         if gaps[best] > s.max_distance_m:
             raise RegisterError(
-                f"street {to_street} is {gaps[best]:.0f} m from the door of {rec[0]}, more than "
-                f"max_distance_m={s.max_distance_m:g}; choose a street the door faces")
+                f"street {to_street} is {gaps[best]:.0f} m from the door of {rec[0]}, more "
+                f"than max_distance_m={s.max_distance_m:g}; choose a street the door faces")
         left = bool(cross[best] > 0)
         distance = float(np.round(along[best], 3))
         number = _parity_number(distance, left, s.method)
@@ -381,30 +374,27 @@ def move_address(
         label = make_labels(np.array([number]), np.array([sfx], dtype=object),
                             np.array([to_street], dtype=object), s.street_prefix)[0]
         now = _now()
-        with contextlib.closing(connect(tmp)) as con:
-            con.execute("BEGIN")
-            # the new label has not been adopted yet: the address is proposed again
-            con.execute(
-                "UPDATE addresses SET street_code = ?, street_name = ?, zone = ?, number = ?, "
-                "suffix = ?, label = ?, side = ?, distance_m = ?, street_x = ?, street_y = ?, "
-                "status = 'proposed', official = 0, updated = ? WHERE address_id = ?",
-                (to_street, name, zone, number, sfx, label, "left" if left else "right",
-                 distance, round(float(fx[best]), 3), round(float(fy[best]), 3), day,
-                 address_id))
-            side = "left" if left else "right"
-            changes = [("street_code", rec[2], to_street), ("label", rec[0], label),
-                       ("number", rec[3], number), ("suffix", rec[4] or "", sfx),
-                       ("side", rec[8], side), ("zone", rec[9], zone),
-                       ("status", rec[1], "proposed"), ("official", rec[7], 0)]
-            append_history(con, [
-                (now, run_id, "move", "address", address_id, f, old, new, reason)
-                for f, old, new in changes if str(old) != str(new)
-            ])
-            con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES "
-                        "(?, ?, ?, ?)", (run_id, now, "move", f"{rec[0]} → {label}"))
-            con.execute("UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a "
-                        "WHERE a.street_code = streets.street_code AND a.status IN "
-                        "('proposed', 'current'))")
-            con.execute("COMMIT")
+        # the new label has not been adopted yet: the address is proposed again
+        con.execute(
+            "UPDATE addresses SET street_code = ?, street_name = ?, zone = ?, number = ?, "
+            "suffix = ?, label = ?, side = ?, distance_m = ?, street_x = ?, street_y = ?, "
+            "status = 'proposed', official = 0, updated = ? WHERE address_id = ?",
+            (to_street, name, zone, number, sfx, label, "left" if left else "right",
+             distance, round(float(fx[best]), 3), round(float(fy[best]), 3), day,
+             address_id))
+        side = "left" if left else "right"
+        changes = [("street_code", rec[2], to_street), ("label", rec[0], label),
+                   ("number", rec[3], number), ("suffix", rec[4] or "", sfx),
+                   ("side", rec[8], side), ("zone", rec[9], zone),
+                   ("status", rec[1], "proposed"), ("official", rec[7], 0)]
+        append_history(con, [
+            (now, run_id, "move", "address", address_id, f, old, new, reason)
+            for f, old, new in changes if str(old) != str(new)
+        ])
+        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES "
+                    "(?, ?, ?, ?)", (run_id, now, "move", f"{rec[0]} → {label}"))
+        con.execute("UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a "
+                    "WHERE a.street_code = streets.street_code AND a.status IN "
+                    "('proposed', 'current'))")
     return label
 

@@ -8,7 +8,6 @@ in the ``street_names`` table and records each change in the history. Codes neve
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import re
@@ -19,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import append_history, connect, transaction
+from parakou_geo._gpkg import append_history, transaction
 from parakou_geo.codes import read_text_csv
 from parakou_geo.streets import name_key
 
@@ -201,7 +200,7 @@ def import_names(
         Listing every problem of the table; nothing is imported.
     """
     run_id = str(uuid.uuid4())
-    with transaction(path) as tmp, contextlib.closing(connect(tmp)) as con:
+    with transaction(path) as con:
         streets = pd.read_sql_query(
             "SELECT street_code, street_name, street_type, name_source, status FROM streets",
             con)
@@ -211,7 +210,6 @@ def import_names(
                              source=str(names.attrs.get("source", "names")))
         now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         current = streets[streets["status"] == "current"].set_index("street_code")
-        con.execute("BEGIN")
         history: list[tuple[object, ...]] = []
         changed = 0
         for rec in names.to_dict("records"):
@@ -242,5 +240,4 @@ def import_names(
         append_history(con, history)
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
                     (run_id, now, "names", f"{changed} streets named"))
-        con.execute("COMMIT")
     return changed

@@ -226,7 +226,12 @@ def write_register(
 
 
 def _write_layers(register: Register, tmp: Path) -> None:
-    from parakou_geo._gpkg import SCHEMA_VERSION, connect, create_support_tables
+    from parakou_geo._gpkg import (
+        SCHEMA_VERSION,
+        connect,
+        create_indexes,
+        create_support_tables,
+    )
     from parakou_geo._styles import write_styles
 
     try:
@@ -271,14 +276,7 @@ def _write_layers(register: Register, tmp: Path) -> None:
     with contextlib.closing(connect(tmp)) as con:
         con.execute("BEGIN")
         write_styles(con)
-        # attribute indexes for the register's own look-ups (updates, lifecycle operations)
-        for name, table, cols in (
-            ("addresses_street_number", "addresses", "street_code, number"),
-            ("addresses_building", "addresses", "building_id"),
-            ("addresses_address_id", "addresses", "address_id"),
-            ("streets_code", "streets", "street_code"),
-        ):
-            con.execute(f"CREATE INDEX {name} ON {table} ({cols})")
+        create_indexes(con)  # for the register's own look-ups (updates, lifecycle)
         run_id = meta.get("run_id", "")
         con.execute(
             "INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, 'address', ?)",

@@ -10,11 +10,11 @@ zone. The whole update happens on a copy that replaces the register only when co
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +29,7 @@ from parakou_geo._errors import InputError
 from parakou_geo._gpkg import (
     RegisterError,
     append_history,
-    connect,
+    create_indexes,
     insert_features,
     read_meta,
     touch_contents,
@@ -174,9 +174,10 @@ def update_register(
     centre = _centre(meta)
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
-    with transaction(p) as tmp:
+    with transaction(p) as con:
+        create_indexes(con)
         id_col = detect_id_column(buildings, "buildings", s.building_id_column)
-        old = _load(tmp, need_footprints=id_col is None)
+        old = _load(con, need_footprints=id_col is None)
         step("streets")
         fingerprints = {"roads_input_fingerprint": input_fingerprint(roads, crs)}
         roads_changed = False
@@ -193,10 +194,10 @@ def update_register(
         cand, dropped, gone_ids, method = _match_buildings(
             buildings, id_col, old.active_ids, old.footprints, s, metric, crs)
         step("numbering")
-        new_rows, unaddressed = _number_new(cand, streets, segments, old, s, metric, day, tmp)
+        new_rows, unaddressed = _number_new(cand, streets, segments, old, s, metric, day, con)
         step("register")
         locked = set(streets.loc[streets["locked"].astype(bool), "street_code"])
-        gone = _details(tmp, gone_ids)
+        gone = _details(con, gone_ids)
         deferred = gone[gone["street_code"].isin(locked)]
         retire = gone[~gone["street_code"].isin(locked)]
         changes = _changes(new_rows, retire, deferred, street_changes,
@@ -208,7 +209,7 @@ def update_register(
                     for a, b, c, st in zip(deferred["address_id"], deferred["building_id"],
                                            deferred["street_code"], deferred["status"],
                                            strict=True)]
-        _write(tmp, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
+        _write(con, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
                cand, history, run_id, day, fingerprints, method)
     counts = {
         "kept": len(old.active_ids) - len(retire),
@@ -236,7 +237,7 @@ def _number_new(
     s: AddressingSettings,
     metric: CRS,
     day: str,
-    path: Path,
+    con: sqlite3.Connection,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Give numbers to the new buildings without touching any existing number."""
     current = streets[streets["status"] == "current"]
@@ -260,8 +261,8 @@ def _number_new(
     suffix = np.full(len(cand), "", dtype=object)
     full = np.zeros(len(cand), dtype=bool)
     if s.method == "sequential":
-        number = _sequential_numbers(num, code, _sides(path))
-    taken, letters_streets = _taken(path, code, number)
+        number = _sequential_numbers(num, code, _sides(con))
+    taken, letters_streets = _taken(con, code, number)
     for i in order:
         if not ok[i] or on_locked[i]:
             continue
@@ -295,7 +296,7 @@ def _number_new(
 
 
 def _taken(
-    path: Path, code: np.ndarray, number: np.ndarray
+    con: sqlite3.Connection, code: np.ndarray, number: np.ndarray
 ) -> tuple[set[tuple[str, int, str]], set[str]]:
     """Numbers already used (any status) where new doors land, and streets using letters.
 
@@ -304,25 +305,26 @@ def _taken(
     """
     pairs = sorted({(str(c), int(n)) for c, n in zip(code, number, strict=True)
                     if c is not None})
-    with contextlib.closing(connect(path)) as con:
-        con.execute("CREATE TEMP TABLE wanted_numbers (street_code TEXT, number INTEGER, "
-                    "PRIMARY KEY (street_code, number))")
-        con.executemany("INSERT INTO wanted_numbers VALUES (?, ?)", pairs)
-        rows = con.execute(
-            "SELECT a.street_code, a.number, coalesce(a.suffix, '') FROM wanted_numbers w "
-            "CROSS JOIN addresses a ON a.street_code = w.street_code AND a.number = w.number"
-        ).fetchall()
-        letters = {r[0] for r in con.execute(
-            "SELECT DISTINCT street_code FROM addresses WHERE street_code IN (SELECT "
-            "street_code FROM wanted_numbers) AND suffix GLOB '[A-Z]*'")}
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_numbers (street_code TEXT, number "
+                "INTEGER, PRIMARY KEY (street_code, number))")
+    con.execute("DELETE FROM wanted_numbers")
+    con.executemany("INSERT INTO wanted_numbers VALUES (?, ?)", pairs)
+    rows = con.execute(
+        "SELECT a.street_code, a.number, coalesce(a.suffix, '') FROM wanted_numbers w "
+        "CROSS JOIN addresses a ON a.street_code = w.street_code AND a.number = w.number"
+    ).fetchall()
+    # capital-letter suffixes (A, B ... AA), found through the partial index of that name
+    streets = {c for c, _ in pairs}
+    letters = {r[0] for r in con.execute(
+        "SELECT DISTINCT street_code FROM addresses WHERE suffix >= 'A' AND suffix < '['")
+        if r[0] in streets}
     return {(str(c), int(n), str(x)) for c, n, x in rows}, letters
 
 
-def _sides(path: Path) -> pd.DataFrame:
+def _sides(con: sqlite3.Connection) -> pd.DataFrame:
     """Street, side, number and distance of the active addresses."""
-    with contextlib.closing(connect(path)) as con:
-        rows = con.execute("SELECT street_code, side, number, distance_m FROM addresses WHERE "
-                           "status IN ('proposed', 'current')").fetchall()
+    rows = con.execute("SELECT street_code, side, number, distance_m FROM addresses WHERE "
+                       "status IN ('proposed', 'current')").fetchall()
     return pd.DataFrame(rows, columns=["street_code", "side", "number", "distance_m"])
 
 
@@ -420,7 +422,7 @@ def _history(
 
 
 def _write(
-    tmp: Path,
+    con: sqlite3.Connection,
     new_rows: gpd.GeoDataFrame,
     retire: pd.DataFrame,
     unaddressed: gpd.GeoDataFrame,
@@ -435,7 +437,7 @@ def _write(
     fingerprints: dict[str, str],
     method: str,
 ) -> None:
-    """Apply the update to the working copy in one SQLite transaction."""
+    """Apply the update inside the register's transaction."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     footprints = cand[cand["building_id"].isin(set(new_rows["building_id"]))]
     footprints = gpd.GeoDataFrame({"building_id": footprints["building_id"].to_numpy(
@@ -443,50 +445,43 @@ def _write(
     all_unaddressed = pd.concat([unaddressed, dropped.assign(
         detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
         ignore_index=True)
-    with contextlib.closing(connect(tmp)) as con:
-        # the working copy is thrown away on any failure, so it needs no journal of its own;
-        # the transaction fsyncs the finished copy before it replaces the register
-        con.execute("PRAGMA journal_mode = MEMORY")
-        con.execute("PRAGMA synchronous = OFF")
-        con.execute("BEGIN")
-        con.executemany(
-            "UPDATE addresses SET status = 'retired', retired = ?, updated = ? "
-            "WHERE address_id = ?",
-            [(day, day, a) for a in retire["address_id"]])
-        con.execute("DELETE FROM unaddressed")
-        insert_features(con, "unaddressed", all_unaddressed)
-        if roads_changed:
-            con.execute("DELETE FROM streets")
-            con.execute("DELETE FROM segments")
-            insert_features(con, "streets", streets)
-            insert_features(con, "segments", segments)
-            touch_contents(con, "streets", streets.total_bounds)
-            touch_contents(con, "segments", segments.total_bounds)
-        if len(new_rows):
-            insert_features(con, "addresses", new_rows)
-            insert_features(con, "buildings", footprints)
-            touch_contents(con, "addresses", new_rows.total_bounds)
-            touch_contents(con, "buildings", footprints.total_bounds)
-        touch_contents(con, "unaddressed")
-        append_history(con, history)
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, now, "update", json.dumps(
-                        {"added": len(new_rows), "retired": len(retire), "match": method})))
-        write_meta(con, fingerprints)
-        if roads_changed:
-            counts = dict(con.execute(
-                "SELECT street_code, count(*) FROM addresses WHERE status IN ('proposed', "
-                "'current') GROUP BY street_code").fetchall())
-            codes = [r[0] for r in con.execute("SELECT street_code FROM streets")]
-            con.executemany("UPDATE streets SET n_addresses = ? WHERE street_code = ?",
-                            [(int(counts.get(c, 0)), c) for c in codes])
-        else:
-            delta = new_rows["street_code"].value_counts().sub(
-                retire["street_code"].value_counts(), fill_value=0)
-            con.executemany("UPDATE streets SET n_addresses = n_addresses + ? WHERE "
-                            "street_code = ? AND status = 'current'",
-                            [(int(d), str(c)) for c, d in delta.items() if d])
-        con.execute("COMMIT")
+    con.executemany(
+        "UPDATE addresses SET status = 'retired', retired = ?, updated = ? "
+        "WHERE address_id = ?",
+        [(day, day, a) for a in retire["address_id"]])
+    con.execute("DELETE FROM unaddressed")
+    insert_features(con, "unaddressed", all_unaddressed)
+    if roads_changed:
+        con.execute("DELETE FROM streets")
+        con.execute("DELETE FROM segments")
+        insert_features(con, "streets", streets)
+        insert_features(con, "segments", segments)
+        touch_contents(con, "streets", streets.total_bounds)
+        touch_contents(con, "segments", segments.total_bounds)
+    if len(new_rows):
+        insert_features(con, "addresses", new_rows)
+        insert_features(con, "buildings", footprints)
+        touch_contents(con, "addresses", new_rows.total_bounds)
+        touch_contents(con, "buildings", footprints.total_bounds)
+    touch_contents(con, "unaddressed")
+    append_history(con, history)
+    con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                (run_id, now, "update", json.dumps(
+                    {"added": len(new_rows), "retired": len(retire), "match": method})))
+    write_meta(con, fingerprints)
+    if roads_changed:
+        counts = dict(con.execute(
+            "SELECT street_code, count(*) FROM addresses WHERE status IN ('proposed', "
+            "'current') GROUP BY street_code").fetchall())
+        codes = [r[0] for r in con.execute("SELECT street_code FROM streets")]
+        con.executemany("UPDATE streets SET n_addresses = ? WHERE street_code = ?",
+                        [(int(counts.get(c, 0)), c) for c in codes])
+    else:
+        delta = new_rows["street_code"].value_counts().sub(
+            retire["street_code"].value_counts(), fill_value=0)
+        con.executemany("UPDATE streets SET n_addresses = n_addresses + ? WHERE "
+                        "street_code = ? AND status = 'current'",
+                        [(int(d), str(c)) for c, d in delta.items() if d])
 
 
 def update_register_files(

@@ -123,3 +123,31 @@ def test_existing_register_is_not_replaced(sample: dict[str, gpd.GeoDataFrame],
     write_register(res.register, out, overwrite=True)
     with pytest.raises(OutputError, match=r"\.gpkg"):
         write_register(res.register, tmp_path / "r.shp")
+
+
+def test_features_read_through_sqlite_equal_what_gdal_reads(
+    sample: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    import contextlib
+
+    from parakou_geo._gpkg import connect, read_features
+
+    res = address(sample["roads"], sample["buildings"], zones=sample["zones"], run_date=DAY)
+    path = tmp_path / "register.gpkg"
+    write_register(res.register, path)
+    with contextlib.closing(connect(path)) as con:
+        for layer in ("streets", "segments", "zones", "buildings", "unaddressed"):
+            ours = read_features(con, layer)
+            gdal = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+            assert ours.crs == gdal.crs, layer
+            assert list(ours.index) == list(gdal.index), layer
+            assert list(ours.columns) == list(gdal.columns), layer
+            assert ours.geometry.geom_equals_exact(gdal.geometry, 0).all(), layer
+            for col in gdal.columns.drop("geometry"):
+                mine = [None if pd.isna(v) else v for v in ours[col]]
+                theirs = [None if pd.isna(v) else v for v in gdal[col]]
+                assert mine == theirs, (layer, col)
+        one = read_features(con, "segments", where="street_code = ?",
+                            params=(str(res.register.streets["street_code"].iloc[0]),))
+        assert len(one) > 0
+        assert (one["street_code"] == res.register.streets["street_code"].iloc[0]).all()

@@ -70,18 +70,24 @@ def test_killed_update_leaves_the_previous_register_intact(
     path, rp, bp = setup
     before = path.read_bytes()
     proc = _start(path, rp, bp, pause=60)
-    _wait_for_pause(proc)  # the working copy is fully written; the register is not replaced
+    _wait_for_pause(proc)  # every change is made, none committed
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
+    # the change lived in memory: the file is untouched; SQLite ignores (or, had the change
+    # reached the file, would roll back) the journal the dead transaction left beside it
     assert path.read_bytes() == before
+    assert _count(path) == 10  # GDAL reads the previous register
     read_meta(path)
-    assert _count(path) == 10
-    # the lock died with the process: the next update runs, cleaning the abandoned copy
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # the lock died with the process: the next update runs
     proc = _start(path, rp, bp, pause=None)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert _count(path) == 12
-    assert [p.name for p in path.parent.glob(".register.*")] == []
+    assert sorted(p.name for p in path.parent.glob("register.gpkg*")) == [
+        "register.gpkg", "register.gpkg.lock"]
 
 
 def test_update_killed_at_random_moments_never_damages_the_register(
