@@ -194,7 +194,9 @@ def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) ->
 
     Columns absent from the table are ignored; geometries are encoded as GeoPackage blobs in
     the table's SRS (the frame must already be in that CRS) and promoted to the declared multi
-    type. The spatial index is kept up to date by the table's own triggers.
+    type. The spatial index and GDAL's feature count are updated in bulk: their per-row
+    triggers are suspended during the insert and restored afterwards, all inside the caller's
+    transaction.
 
     Returns
     -------
@@ -220,43 +222,38 @@ def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) ->
     quoted = ", ".join(f'"{n}"' for n in names)
     insert = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
     rows = list(zip(*data, strict=True))
-    if rtree is None:
-        con.executemany(insert, rows)
-        return len(frame)
-    # fill the spatial index in bulk rather than through its per-row trigger
-    trigger = f"{rtree}_insert"
-    ddl = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                      (trigger,)).fetchone()
-    if ddl is not None:
-        con.execute(f'DROP TRIGGER "{trigger}"')
+    # per-row triggers (spatial index, GDAL's feature count) are replaced by one bulk step
+    count_trigger = f"trigger_insert_feature_count_{table}"
+    suspended: dict[str, str] = {}
+    for trigger in (count_trigger, f"{rtree}_insert" if rtree else None):
+        ddl = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                          (trigger,)).fetchone()
+        if trigger is not None and ddl is not None:
+            con.execute(f'DROP TRIGGER "{trigger}"')
+            suspended[trigger] = ddl[0]
     first = con.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0]
     con.executemany(insert, rows)
-    fids = [r[0] for r in con.execute(f'SELECT rowid FROM "{table}" WHERE rowid > ? '
-                                      "ORDER BY rowid", (first,))]
-    bounds = shapely.bounds(geoms)
-    keep = np.isfinite(bounds).all(axis=1)
-    con.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
-                    [(f, b[0], b[2], b[1], b[3]) for f, b, k in
-                     zip(fids, bounds.tolist(), keep, strict=True) if k])
-    if ddl is not None:
-        con.execute(ddl[0])
+    if rtree is not None:
+        fids = [r[0] for r in con.execute(f'SELECT rowid FROM "{table}" WHERE rowid > ? '
+                                          "ORDER BY rowid", (first,))]
+        bounds = shapely.bounds(geoms)
+        keep = np.isfinite(bounds).all(axis=1)
+        con.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
+                        [(f, b[0], b[2], b[1], b[3]) for f, b, k in
+                         zip(fids, bounds.tolist(), keep, strict=True) if k])
+    if count_trigger in suspended:
+        con.execute("UPDATE gpkg_ogr_contents SET feature_count = feature_count + ? WHERE "
+                    "lower(table_name) = lower(?)", (len(rows), table))
+    for ddl in suspended.values():
+        con.execute(ddl)
     return len(frame)
 
 
-def _decode(blobs: Sequence[bytes | None]) -> np.ndarray:
-    """Decode GeoPackage geometry blobs (header, optional envelope, WKB) to shapely."""
-    out = np.full(len(blobs), None, dtype=object)
-    where: list[int] = []
-    wkb: list[bytes] = []
-    for i, blob in enumerate(blobs):
-        if blob is None or len(blob) < 8 or blob[:2] != b"GP":
-            continue
-        code = (blob[3] >> 1) & 0x07
-        where.append(i)
-        wkb.append(bytes(blob[8 + (_ENVELOPE_BYTES[code] if code <= 4 else 0):]))
-    if wkb:
-        out[where] = shapely.from_wkb(wkb)
-    return out
+def _wkb_sql(column: str) -> str:
+    """Return SQL giving the WKB in a GeoPackage geometry blob (after header and envelope)."""
+    flags = f'unicode(CAST(substr("{column}", 4, 1) AS TEXT))'
+    return (f'substr("{column}", 9 + CASE ({flags} >> 1) & 7 WHEN 1 THEN 32 WHEN 2 THEN 48 '
+            f'WHEN 3 THEN 48 WHEN 4 THEN 64 ELSE 0 END)')
 
 
 def read_features(
@@ -295,22 +292,23 @@ def read_features(
     info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
     pk = next((r[1] for r in info if r[5]), None)
     cols = [r[1] for r in info if r[1] not in (geom_col, pk)]
-    select = ", ".join(f'"{c}"' for c in [pk or "rowid", *cols, geom_col])
+    select = ", ".join([f'"{pk}"' if pk else "rowid", *(f'"{c}"' for c in cols),
+                        _wkb_sql(geom_col)])
     sql = f'SELECT {select} FROM "{table}"' + (f" WHERE {where}" if where else "")
     rows = con.execute(sql, tuple(params)).fetchall()
-    data = list(zip(*rows, strict=True)) if rows else [()] * (len(cols) + 2)
-    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in
-                          zip(cols, data[1:-1], strict=True)})
+    frame = pd.DataFrame.from_records(rows, columns=["fid", *cols, "geometry"],
+                                      coerce_float=False)
     for (_, name, kind, *_rest) in info:
-        if name in frame.columns:
+        if name in cols:
             frame[name] = _typed(frame[name], str(kind).upper())
-    frame.index = pd.Index(np.asarray(data[0], dtype=np.int64), name="fid")
+    frame = frame.set_index(frame["fid"].astype(np.int64)).drop(columns="fid")
+    geoms = shapely.from_wkb(frame.pop("geometry").to_numpy(dtype=object))
     if str(org).upper() == "EPSG" and int(org_id) > 0:
         crs: object = f"EPSG:{int(org_id)}"
     else:
         crs = definition if definition and definition != "undefined" else None
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(
-        _decode(list(data[-1])), index=frame.index, crs=crs).values, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index,
+                                                         crs=crs).values, crs=crs)
 
 
 def _typed(values: pd.Series, declared: str) -> pd.Series:
@@ -330,7 +328,6 @@ def _typed(values: pd.Series, declared: str) -> pd.Series:
 #: Attribute indexes for the register's own look-ups: name, table, columns, condition.
 _INDEXES: tuple[tuple[str, str, str, str], ...] = (
     ("addresses_street_number", "addresses", "street_code, number", ""),
-    ("addresses_building", "addresses", "building_id", ""),
     ("addresses_address_id", "addresses", "address_id", ""),
     ("addresses_active_building", "addresses", "building_id",
      "status IN ('proposed', 'current')"),
@@ -341,6 +338,7 @@ _INDEXES: tuple[tuple[str, str, str, str], ...] = (
 
 def create_indexes(con: sqlite3.Connection) -> None:
     """Create the register's attribute indexes that are missing (registers of any age)."""
+    con.execute("DROP INDEX IF EXISTS addresses_building")  # all statuses: nothing used it
     for name, table, columns, condition in _INDEXES:
         con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
                     + (f" WHERE {condition}" if condition else ""))

@@ -204,9 +204,11 @@ def _match_buildings(
         # set operations on 100,000s of ids, done by Arrow
         column = buildings[id_col]
         ids = pa.array(column if pd.api.types.is_string_dtype(column) else column.astype(str))
-        gone = set(active_ids.filter(pc.invert(pc.is_in(active_ids, value_set=ids)))
-                   .to_pylist())
-        new = pc.invert(pc.is_in(ids, value_set=active_ids)).to_numpy(zero_copy_only=False)
+        where = pc.index_in(ids, value_set=active_ids)  # position among the active, or null
+        new = where.is_null().to_numpy(zero_copy_only=False)
+        seen = np.zeros(len(active_ids), dtype=bool)
+        seen[where.drop_null().to_numpy()] = True
+        gone = set(active_ids.filter(pa.array(~seen)).to_pylist())
         cand_raw = buildings[new]
         cand, dropped, _ = prepare_buildings(cand_raw, settings=s, metric_crs=metric, crs=crs)
         return cand, dropped, gone, "building id"

@@ -40,6 +40,8 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "zones": ("Polygon", "MultiPolygon"),
     "quartiers": ("Polygon", "MultiPolygon"),
 }
+_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5,
+             "MultiPolygon": 6}
 _ID_CANDIDATES: dict[str, tuple[str, ...]] = {
     "roads": ("road_id", "osm_id", "id", "fid"),
     "buildings": ("building_id", "bld_id", "osm_way_id", "osm_id", "id", "fid"),
@@ -121,14 +123,15 @@ def check_layer(
         checked = gdf if gdf.crs is not None else gdf.set_crs(crs)
         problems += check_coordinates_match_crs(checked, src)
 
-    geoms = gdf.geometry.array
-    present = ~(shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms)))
-    type_names = pd.Series(gdf.geometry.geom_type, index=gdf.index)
+    geoms = np.asarray(gdf.geometry.array)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     allowed = _ALLOWED.get(kind, ())
     if allowed:
-        wrong = present & ~type_names.isin(allowed).to_numpy()
+        type_ids = shapely.get_type_id(geoms)
+        wrong = present & ~np.isin(type_ids, [_TYPE_IDS[t] for t in allowed])
         if wrong.any():
-            counts = type_names[wrong].value_counts().sort_index()
+            type_names = pd.Series(gdf.geometry.geom_type.to_numpy()[wrong])
+            counts = type_names.value_counts().sort_index()
             found = ", ".join(f"{n} {t}" for t, n in counts.items())
             examples = _feature_names(gdf, np.flatnonzero(wrong), kind, settings)
             problems.append(
@@ -151,7 +154,9 @@ def check_layer(
                 f"{src}: {len(rows)} feature(s) have no {id_column!r} (rows "
                 f"{_rows(rows)}). Fix: fill the ids, or name another id column"
             )
-        dup = ids[ids.notna() & ids.duplicated(keep=False)]
+        present_ids = ids.dropna() if ids.hasnans else ids
+        dup = ids.iloc[:0] if present_ids.is_unique else \
+            ids[ids.notna() & ids.duplicated(keep=False)]
         if len(dup):
             shown = ", ".join(map(str, sorted(dup.astype(str).unique())[:10]))
             problems.append(
