@@ -55,6 +55,8 @@ SCHEMA_VERSION = 1
 
 #: Page cache of a change transaction, in KiB (SQLite only allocates what it uses).
 _CACHE_KIB = 512 * 1024
+#: Length of the text identifying the process that holds a register's lock.
+_LOCK_TEXT_BYTES = 80
 
 HISTORY_COLUMNS: tuple[str, ...] = (
     "time", "run_id", "operation", "object_type", "object_id", "field", "old_value",
@@ -129,13 +131,15 @@ def _st_bound(index: int) -> Callable[[bytes | None], float | None]:
     return bound
 
 
-def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str], *, any_thread: bool = False) -> sqlite3.Connection:
     """Open a register's SQLite database (no implicit transactions).
 
     The GeoPackage spatial-index triggers written by GDAL call ``ST_IsEmpty`` and
     ``ST_MinX``... which plain SQLite lacks; they are provided here so attribute updates work.
+    With ``any_thread``, the connection may be used from another thread (one at a time).
     """
-    con = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    con = sqlite3.connect(str(path), isolation_level=None, timeout=30,
+                          check_same_thread=not any_thread)
     con.execute("PRAGMA foreign_keys = ON")
     con.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
     for i, name in enumerate(("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")):
@@ -443,16 +447,16 @@ def register_lock(path: str | os.PathLike[str]) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+                holder = os.pread(fd, _LOCK_TEXT_BYTES, 0).decode(errors="replace").strip()
                 raise RegisterLockedError(
                     f"{path} is being changed by another process ({holder or 'unknown'}); "
                     "wait until it has finished, then run your command again. The register "
                     "was not touched."
                 ) from exc
             raise
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(),
-                  0)
+        # overwritten in place, padded: truncating the file makes ext4 flush it to disk
+        holder = f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        os.pwrite(fd, holder.ljust(_LOCK_TEXT_BYTES).encode()[:_LOCK_TEXT_BYTES], 0)
         yield
     finally:
         os.close(fd)
@@ -478,7 +482,7 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
     final = Path(path)
     with register_lock(final):
         read_meta(final)  # opening the file also rolls back a change a killed run left
-        con = connect(final)
+        con = connect(final, any_thread=True)
         try:
             con.execute("PRAGMA journal_mode = DELETE")  # what GDAL writes; no -wal file
             con.execute("PRAGMA synchronous = FULL")

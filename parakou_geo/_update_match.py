@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from parakou_geo._gpkg import read_features
+from parakou_geo._gpkg import create_indexes, read_features
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
 from parakou_geo.settings import AddressingSettings
@@ -43,7 +43,8 @@ class _Old:
 
 
 def _load(con: sqlite3.Connection, *, need_footprints: bool) -> _Old:
-    """Read what an update needs of the register's present state."""
+    """Read what an update needs of the register's present state (creating missing indexes)."""
+    create_indexes(con)
     tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
     # one joined string is much faster to move out of SQLite than 100,000 rows; the partial
     # index addresses_active_building holds exactly these ids

@@ -5,7 +5,7 @@ numbers by their street's method (a taken number gets the next free suffix); bui
 disappeared are retired (kept, with a date; their numbers are never reused). Buildings are
 matched by id, or by footprint overlap when the input has no ids. Streets are matched by
 overlap: an edited street keeps its code and origin; a new street gets the next free code of its
-zone. The whole update happens on a copy that replaces the register only when complete.
+zone. The whole update is one SQLite transaction: it happens completely or not at all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,6 @@ from parakou_geo._errors import InputError
 from parakou_geo._gpkg import (
     RegisterError,
     append_history,
-    create_indexes,
     insert_features,
     read_meta,
     touch_contents,
@@ -167,20 +167,23 @@ def update_register(
     step("validate")
     meta = read_meta(p)
     s = load_settings_of(meta)
-    problems = check_layer(roads, "roads", settings=s, crs=crs)
-    problems += check_layer(buildings, "buildings", settings=s, crs=crs)
-    if problems:
-        raise InputError(problems)
     metric = CRS.from_user_input(meta["metric_crs"])
     centre = _centre(meta)
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
-    with transaction(p) as con:
-        create_indexes(con)
-        id_col = detect_id_column(buildings, "buildings", s.building_id_column)
-        old = _load(con, need_footprints=id_col is None)
+    id_col = detect_id_column(buildings, "buildings", s.building_id_column)
+    with transaction(p) as con, ThreadPoolExecutor(max_workers=1) as pool:
+        # the register's state is read (SQLite works without the GIL) while the input
+        # layers are checked; nothing is written before both are done
+        loading = pool.submit(_load, con, need_footprints=id_col is None)
+        problems = check_layer(roads, "roads", settings=s, crs=crs)
+        problems += check_layer(buildings, "buildings", settings=s, crs=crs)
+        fingerprints = {"roads_input_fingerprint": "" if problems else
+                        input_fingerprint(roads, crs)}
+        old = loading.result()
+        if problems:
+            raise InputError(problems)
         step("streets")
-        fingerprints = {"roads_input_fingerprint": input_fingerprint(roads, crs)}
         roads_changed = False
         if fingerprints["roads_input_fingerprint"] != meta.get("roads_input_fingerprint"):
             # the input differs at least in order or columns: compare the prepared network

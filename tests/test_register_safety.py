@@ -90,6 +90,39 @@ def test_killed_update_leaves_the_previous_register_intact(
         "register.gpkg", "register.gpkg.lock"]
 
 
+def test_killed_update_whose_changes_reached_the_file_is_rolled_back(
+    setup: tuple[Path, Path, Path]
+) -> None:
+    """With a tiny page cache the change spills into the file before the commit; SQLite's
+    journal then brings the previous register back on the next open."""
+    path, rp, bp = setup
+    before = path.read_bytes()
+    script = (
+        "import logging, sys\n"
+        "logging.basicConfig()\n"
+        "import parakou_geo._gpkg as g\n"
+        "g._CACHE_KIB = 1  # SQLite's smallest page cache: changed pages go to the file early\n"
+        "from parakou_geo.update import update_register_files\n"
+        "update_register_files(sys.argv[1], sys.argv[2], sys.argv[3])\n"
+    )
+    env = dict(os.environ, PARAKOU_GEO_PAUSE_BEFORE_COMMIT="60")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path), str(rp), str(bp)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_pause(proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    journal = Path(f"{path}-journal")
+    assert journal.exists()
+    assert journal.stat().st_size > 0
+    assert path.read_bytes() != before  # the unfinished change did reach the file
+    read_meta(path)  # any SQLite or GDAL reader rolls it back first
+    assert not journal.exists()
+    assert path.read_bytes() == before
+    assert _count(path) == 10
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def test_update_killed_at_random_moments_never_damages_the_register(
     setup: tuple[Path, Path, Path]
 ) -> None:
