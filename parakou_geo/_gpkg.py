@@ -20,6 +20,7 @@ import sqlite3
 import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,16 +33,21 @@ from parakou_geo._errors import RegisterError, RegisterLockedError
 __all__ = [
     "HISTORY_COLUMNS",
     "SCHEMA_VERSION",
+    "PreparedInsert",
     "RegisterError",
     "RegisterLockedError",
+    "TableLayout",
     "append_history",
     "connect",
     "create_indexes",
     "create_support_tables",
     "insert_features",
+    "prepare_insert",
     "read_features",
     "read_meta",
     "register_lock",
+    "run_insert",
+    "table_layout",
     "touch_contents",
     "transaction",
     "write_meta",
@@ -193,14 +199,120 @@ def _column_values(column: pd.Series) -> list[object]:
     return [v.item() if isinstance(v, np.generic) else v for v in out]
 
 
+@dataclass(frozen=True)
+class TableLayout:
+    """What appending rows to a GeoPackage table needs to know about it.
+
+    Attributes
+    ----------
+    table : str
+        The table.
+    columns : tuple of str
+        Its columns.
+    geometry : tuple of (str, str, int) or None
+        Geometry column, declared geometry type and SRS id (None for attribute tables).
+    rtree : str or None
+        Its spatial index table, when it has one.
+    triggers : tuple of (str, str)
+        Name and SQL of the per-row insert triggers (spatial index, GDAL's feature count) that
+        are suspended during a bulk insert.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    geometry: tuple[str, str, int] | None
+    rtree: str | None
+    triggers: tuple[tuple[str, str], ...]
+
+
+def table_layout(con: sqlite3.Connection, table: str) -> TableLayout:
+    """Return the :class:`TableLayout` of a table."""
+    columns = tuple(r[1] for r in con.execute(f'PRAGMA table_info("{table}")'))
+    row = con.execute("SELECT column_name, geometry_type_name, srs_id FROM "
+                      "gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
+    geometry = None if row is None else (str(row[0]), str(row[1]), int(row[2]))
+    rtree = None if geometry is None else f"rtree_{table}_{geometry[0]}"
+    names = [f"trigger_insert_feature_count_{table}", f"{rtree}_insert"]
+    found = dict(con.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN (?, ?{', ?' if rtree else ''})",
+        (*names, rtree) if rtree else tuple(names)).fetchall())
+    return TableLayout(
+        table=table, columns=columns, geometry=geometry,
+        rtree=rtree if rtree in found else None,
+        triggers=tuple((n, found[n]) for n in names if n in found),
+    )
+
+
+@dataclass
+class PreparedInsert:
+    """Rows ready for :func:`run_insert` (made by :func:`prepare_insert`, without SQL)."""
+
+    layout: TableLayout
+    sql: str
+    rows: list[tuple[object, ...]]
+    bounds: np.ndarray | None
+
+
+def prepare_insert(layout: TableLayout, frame: pd.DataFrame) -> PreparedInsert:
+    """Turn a (Geo)DataFrame into rows for a table: plain values and GeoPackage blobs.
+
+    Columns absent from the table are ignored; geometries are encoded in the table's SRS (the
+    frame must already be in that CRS) and promoted to the declared multi type.
+    """
+    names = [c for c in frame.columns if c in layout.columns and c != "geometry"]
+    data: list[list[object]] = [_column_values(frame[c]) for c in names]
+    bounds = None
+    if layout.geometry is not None and "geometry" in frame.columns and len(frame):
+        geom_col, declared, srs_id = layout.geometry
+        geoms = np.asarray(frame["geometry"].array)
+        names.append(geom_col)
+        data.append(list(_blobs(geoms, srs_id, declared)))
+        bounds = shapely.bounds(geoms)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    sql = f'INSERT INTO "{layout.table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
+    return PreparedInsert(layout=layout, sql=sql, rows=list(zip(*data, strict=True)),
+                          bounds=bounds)
+
+
+def run_insert(con: sqlite3.Connection, prepared: PreparedInsert) -> int:
+    """Append prepared rows inside the caller's transaction.
+
+    The spatial index and GDAL's feature count are updated in bulk: their per-row triggers are
+    suspended during the insert and restored afterwards.
+
+    Returns
+    -------
+    int
+        Number of rows inserted.
+    """
+    layout, rows = prepared.layout, prepared.rows
+    if not rows:
+        return 0
+    for name, _ in layout.triggers:
+        con.execute(f'DROP TRIGGER "{name}"')
+    first = con.execute(f'SELECT coalesce(max(rowid), 0) FROM "{layout.table}"').fetchone()[0]
+    con.executemany(prepared.sql, rows)
+    if layout.rtree is not None and prepared.bounds is not None:
+        fids = [r[0] for r in con.execute(
+            f'SELECT rowid FROM "{layout.table}" WHERE rowid > ? ORDER BY rowid', (first,))]
+        b = prepared.bounds
+        keep = np.isfinite(b).all(axis=1)
+        con.executemany(f'INSERT INTO "{layout.rtree}" VALUES (?, ?, ?, ?, ?)',
+                        [(f, x0, x1, y0, y1) for f, x0, y0, x1, y1, k in
+                         zip(fids, *b.T.tolist(), keep.tolist(), strict=True) if k])
+    if any(name.startswith("trigger_insert_feature_count_") for name, _ in layout.triggers):
+        con.execute("UPDATE gpkg_ogr_contents SET feature_count = feature_count + ? WHERE "
+                    "lower(table_name) = lower(?)", (len(rows), layout.table))
+    for _, ddl in layout.triggers:
+        con.execute(ddl)
+    return len(rows)
+
+
 def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) -> int:
     """Append rows of a (Geo)DataFrame to a GeoPackage table through SQLite.
 
-    Columns absent from the table are ignored; geometries are encoded as GeoPackage blobs in
-    the table's SRS (the frame must already be in that CRS) and promoted to the declared multi
-    type. The spatial index and GDAL's feature count are updated in bulk: their per-row
-    triggers are suspended during the insert and restored afterwards, all inside the caller's
-    transaction.
+    :func:`prepare_insert` then :func:`run_insert`: columns absent from the table are ignored,
+    geometries become GeoPackage blobs, the spatial index and feature count are kept right.
 
     Returns
     -------
@@ -209,48 +321,7 @@ def insert_features(con: sqlite3.Connection, table: str, frame: pd.DataFrame) ->
     """
     if len(frame) == 0:
         return 0
-    columns = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
-    row = con.execute("SELECT column_name, geometry_type_name, srs_id FROM "
-                      "gpkg_geometry_columns WHERE table_name = ?", (table,)).fetchone()
-    names = [c for c in frame.columns if c in columns and c != "geometry"]
-    data: list[list[object]] = [_column_values(frame[c]) for c in names]
-    rtree = None
-    if row is not None and "geometry" in frame.columns:
-        geom_col, declared, srs_id = row
-        geoms = np.asarray(frame["geometry"].array)
-        names.append(geom_col)
-        data.append(list(_blobs(geoms, int(srs_id), str(declared))))
-        rtree = f"rtree_{table}_{geom_col}"
-        if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone() is None:
-            rtree = None
-    quoted = ", ".join(f'"{n}"' for n in names)
-    insert = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
-    rows = list(zip(*data, strict=True))
-    # per-row triggers (spatial index, GDAL's feature count) are replaced by one bulk step
-    count_trigger = f"trigger_insert_feature_count_{table}"
-    suspended: dict[str, str] = {}
-    for trigger in (count_trigger, f"{rtree}_insert" if rtree else None):
-        ddl = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                          (trigger,)).fetchone()
-        if trigger is not None and ddl is not None:
-            con.execute(f'DROP TRIGGER "{trigger}"')
-            suspended[trigger] = ddl[0]
-    first = con.execute(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').fetchone()[0]
-    con.executemany(insert, rows)
-    if rtree is not None:
-        fids = [r[0] for r in con.execute(f'SELECT rowid FROM "{table}" WHERE rowid > ? '
-                                          "ORDER BY rowid", (first,))]
-        bounds = shapely.bounds(geoms)
-        keep = np.isfinite(bounds).all(axis=1)
-        con.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
-                        [(f, b[0], b[2], b[1], b[3]) for f, b, k in
-                         zip(fids, bounds.tolist(), keep, strict=True) if k])
-    if count_trigger in suspended:
-        con.execute("UPDATE gpkg_ogr_contents SET feature_count = feature_count + ? WHERE "
-                    "lower(table_name) = lower(?)", (len(rows), table))
-    for ddl in suspended.values():
-        con.execute(ddl)
-    return len(frame)
+    return run_insert(con, prepare_insert(table_layout(con, table), frame))
 
 
 def _wkb_sql(column: str) -> str:

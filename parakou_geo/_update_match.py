@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from parakou_geo._gpkg import create_indexes, read_features
+from parakou_geo._gpkg import TableLayout, create_indexes, read_features, table_layout
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
 from parakou_geo.settings import AddressingSettings
@@ -40,6 +40,7 @@ class _Old:
     footprints: gpd.GeoDataFrame | None
     zones: gpd.GeoDataFrame | None
     quartiers: gpd.GeoDataFrame | None
+    layouts: dict[str, TableLayout]
 
 
 def _load(con: sqlite3.Connection, *, need_footprints: bool) -> _Old:
@@ -60,6 +61,7 @@ def _load(con: sqlite3.Connection, *, need_footprints: bool) -> _Old:
         footprints=read_features(con, "buildings") if need_footprints else None,
         zones=read_features(con, "zones") if "zones" in tables else None,
         quartiers=read_features(con, "quartiers") if "quartiers" in tables else None,
+        layouts={t: table_layout(con, t) for t in ("addresses", "buildings", "unaddressed")},
     )
 
 

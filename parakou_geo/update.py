@@ -32,7 +32,9 @@ from parakou_geo._gpkg import (
     RegisterError,
     append_history,
     insert_features,
+    prepare_insert,
     read_meta,
+    run_insert,
     touch_contents,
     transaction,
     write_meta,
@@ -205,6 +207,11 @@ def update_register(
         gone = _details(con, gone_ids)
         deferred = gone[gone["street_code"].isin(locked)]
         retire = gone[~gone["street_code"].isin(locked)]
+        # the new rows are written (SQLite works without the GIL) while the lists are made
+        writes = [pool.submit(run_insert, con, prepare_insert(old.layouts["addresses"],
+                                                              new_rows))]
+        writes.append(pool.submit(run_insert, con, prepare_insert(old.layouts["buildings"],
+                                                                  footprints)))
         changes = _changes(new_rows, retire, deferred, street_changes,
                            unaddressed[~unaddressed["building_id"].isin(old.unaddressed_ids)])
         history = _history(new_rows, retire, street_changes, run_id, reason)
@@ -214,6 +221,8 @@ def update_register(
                     for a, b, c, st in zip(deferred["address_id"], deferred["building_id"],
                                            deferred["street_code"], deferred["status"],
                                            strict=True)]
+        for done in writes:
+            done.result()
         _write(con, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
                footprints, history, run_id, day, fingerprints, method)
     counts = {
@@ -451,7 +460,10 @@ def _write(
     fingerprints: dict[str, str],
     method: str,
 ) -> None:
-    """Apply the update inside the register's transaction."""
+    """Apply the rest of the update inside the register's transaction.
+
+    The new addresses and footprints are inserted before, by :func:`run_insert`.
+    """
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     all_unaddressed = pd.concat([unaddressed, dropped.assign(
         detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
@@ -469,9 +481,7 @@ def _write(
         insert_features(con, "segments", segments)
         touch_contents(con, "streets", streets.total_bounds)
         touch_contents(con, "segments", segments.total_bounds)
-    if len(new_rows):
-        insert_features(con, "addresses", new_rows)
-        insert_features(con, "buildings", footprints)
+    if len(new_rows):  # the rows themselves are already inserted
         touch_contents(con, "addresses", new_rows.total_bounds)
         touch_contents(con, "buildings", footprints.total_bounds)
     touch_contents(con, "unaddressed")
