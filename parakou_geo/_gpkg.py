@@ -335,6 +335,8 @@ def read_features(
     con: sqlite3.Connection,
     table: str,
     *,
+    columns: Sequence[str] | None = None,
+    geometry: bool = True,
     where: str | None = None,
     params: Sequence[object] = (),
 ) -> gpd.GeoDataFrame:
@@ -346,6 +348,10 @@ def read_features(
         An open register (see :func:`connect`).
     table : str
         The feature table.
+    columns : sequence of str, optional
+        Only these attribute columns (default: all).
+    geometry : bool
+        Also read the geometry (otherwise the ``geometry`` column is empty).
     where : str, optional
         An SQL condition on the table's columns, with ``?`` placeholders.
     params : sequence
@@ -366,9 +372,10 @@ def read_features(
     geom_col, org, org_id, definition = row
     info = con.execute(f'PRAGMA table_info("{table}")').fetchall()
     pk = next((r[1] for r in info if r[5]), None)
-    cols = [r[1] for r in info if r[1] not in (geom_col, pk)]
+    cols = [r[1] for r in info if r[1] not in (geom_col, pk)
+            and (columns is None or r[1] in columns)]
     select = ", ".join([f'"{pk}"' if pk else "rowid", *(f'"{c}"' for c in cols),
-                        _wkb_sql(geom_col)])
+                        _wkb_sql(geom_col) if geometry else "NULL"])
     sql = f'SELECT {select} FROM "{table}"' + (f" WHERE {where}" if where else "")
     rows = con.execute(sql, tuple(params)).fetchall()
     frame = pd.DataFrame.from_records(rows, columns=["fid", *cols, "geometry"],

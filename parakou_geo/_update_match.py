@@ -29,6 +29,8 @@ _STREET_BUFFER_M = 5.0
 _MIN_STREET_OVERLAP = 0.5
 _MIN_FOOTPRINT_IOU = 0.5
 _POINT_MATCH_M = 2.0
+#: What numbering new doors needs of the streets table when the roads did not change.
+_NUMBERING_STREET_COLUMNS = ("street_code", "street_name", "zone", "status", "locked")
 
 
 @dataclass
@@ -43,21 +45,41 @@ class _Old:
     layouts: dict[str, TableLayout]
 
 
-def _load(con: sqlite3.Connection, *, need_footprints: bool) -> _Old:
-    """Read what an update needs of the register's present state (creating missing indexes)."""
+def _active_ids(con: sqlite3.Connection) -> str | None:
+    """Return the building ids of the active addresses joined by char(31) (SQL only).
+
+    One joined string is much faster to move out of SQLite than 100,000 rows; the partial
+    index ``addresses_active_building`` (created here when missing) holds exactly these ids.
+    Being a single SQLite call, it runs without the GIL, beside other work.
+    """
     create_indexes(con)
-    tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
-    # one joined string is much faster to move out of SQLite than 100,000 rows; the partial
-    # index addresses_active_building holds exactly these ids
-    joined = con.execute(
+    joined: str | None = con.execute(
         "SELECT group_concat(building_id, char(31)) FROM addresses WHERE status IN "
         "('proposed', 'current')").fetchone()[0]
+    return joined
+
+
+def _load(
+    con: sqlite3.Connection, joined: str | None, *, need_footprints: bool, roads_changed: bool
+) -> _Old:
+    """Read what an update needs of the register's present state.
+
+    Unless the roads changed, streets are read without geometry and segments with only what
+    numbering uses.
+    """
+    tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
     listed = {r[0] for r in con.execute("SELECT building_id FROM unaddressed")}
+    if roads_changed:
+        streets, segments = read_features(con, "streets"), read_features(con, "segments")
+    else:
+        streets = read_features(con, "streets", columns=_NUMBERING_STREET_COLUMNS,
+                                geometry=False)
+        segments = read_features(con, "segments", columns=("street_code", "offset_m"))
     return _Old(
         active_ids=_split(joined),
         unaddressed_ids=listed,
-        streets=read_features(con, "streets"),
-        segments=read_features(con, "segments"),
+        streets=streets,
+        segments=segments,
         footprints=read_features(con, "buildings") if need_footprints else None,
         zones=read_features(con, "zones") if "zones" in tables else None,
         quartiers=read_features(con, "quartiers") if "quartiers" in tables else None,

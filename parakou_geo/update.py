@@ -40,6 +40,7 @@ from parakou_geo._gpkg import (
     write_meta,
 )
 from parakou_geo._update_match import (
+    _active_ids,
     _details,
     _load,
     _match_buildings,
@@ -175,23 +176,23 @@ def update_register(
     run_id = str(uuid.uuid4())
     id_col = detect_id_column(buildings, "buildings", s.building_id_column)
     with transaction(p) as con, ThreadPoolExecutor(max_workers=1) as pool:
-        # the register's state is read (SQLite works without the GIL) while the input
-        # layers are checked; nothing is written before both are done
-        loading = pool.submit(_load, con, need_footprints=id_col is None)
+        # the ids of the register's addresses are read (one SQLite call, without the GIL)
+        # while the input layers are checked; nothing is written before both are done
+        reading = pool.submit(_active_ids, con)
         problems = check_layer(roads, "roads", settings=s, crs=crs)
         problems += check_layer(buildings, "buildings", settings=s, crs=crs)
-        fingerprints = {"roads_input_fingerprint": "" if problems else
-                        input_fingerprint(roads, crs)}
-        old = loading.result()
+        joined = reading.result()
         if problems:
             raise InputError(problems)
         step("streets")
+        fingerprints = {"roads_input_fingerprint": input_fingerprint(roads, crs)}
         roads_changed = False
         if fingerprints["roads_input_fingerprint"] != meta.get("roads_input_fingerprint"):
             # the input differs at least in order or columns: compare the prepared network
             road_m, _ = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
             fingerprints["roads_fingerprint"] = roads_fingerprint(road_m)
             roads_changed = fingerprints["roads_fingerprint"] != meta.get("roads_fingerprint")
+        old = _load(con, joined, need_footprints=id_col is None, roads_changed=roads_changed)
         if roads_changed:
             streets, segments, street_changes = _rebuild_streets(road_m, old, s, centre, day)
         else:
