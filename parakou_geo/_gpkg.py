@@ -45,6 +45,7 @@ __all__ = [
     "prepare_insert",
     "read_features",
     "read_meta",
+    "recover_interrupted",
     "register_lock",
     "run_insert",
     "table_layout",
@@ -457,6 +458,27 @@ def create_support_tables(path: str | os.PathLike[str], meta: dict[str, str]) ->
         con.execute("COMMIT")
 
 
+def recover_interrupted(path: str | os.PathLike[str]) -> None:
+    """Undo the unfinished change a killed program left in a GeoPackage, if there is one.
+
+    A change interrupted after part of it reached the file leaves ``<file>-journal`` beside
+    it; the first program that opens the file for writing restores the previous state from it.
+    Programs that open the file read-only (GDAL's default) cannot, and fail; calling this
+    before such a read makes it work. Does nothing when there is no journal.
+    """
+    p = Path(path)
+    if not Path(f"{p}-journal").exists() or not p.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(str(p), timeout=30)) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        logger.warning("%s: could not undo an interrupted change (%s); open the file once "
+                       "with write access, e.g. in QGIS", p, exc)
+    else:
+        logger.info("%s: checked for an interrupted change (journal beside the file)", p)
+
+
 def read_meta(path: str | os.PathLike[str]) -> dict[str, str]:
     """Return a register's metadata, refusing files that are not registers of this version.
 
@@ -470,6 +492,7 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, str]:
     if not p.is_file():
         raise RegisterError(f"register not found: {p}")
     try:
+        # opening the file for writing also undoes a change a killed program left unfinished
         with contextlib.closing(connect(p)) as con:
             tables = {r[0] for r in con.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -546,9 +569,11 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
 
     The block's changes are committed together when it ends without error and rolled back on
     any error. SQLite's rollback journal makes this atomic on disk: if the process is killed,
-    the register file still holds the previous state (changes stay in memory until the commit)
-    and the next program to open it, GDAL and QGIS included, discards the unfinished change
-    recorded in ``<register>-journal``. The commit syncs the journal and the file to disk.
+    the register file still holds the previous state (changes stay in memory until the commit,
+    unless they outgrow a 512 MiB page cache), and whatever part of an unfinished change
+    reached the file is undone from ``<register>-journal`` by the next program that opens it
+    for writing (see :func:`recover_interrupted`). The commit syncs the journal and the file
+    to disk.
 
     Raises
     ------

@@ -20,6 +20,7 @@ import pyogrio
 import shapely
 
 from parakou_geo._errors import InputError
+from parakou_geo._gpkg import recover_interrupted
 
 __all__ = ["LayerKind", "read_layer"]
 
@@ -90,6 +91,8 @@ def read_layer(
         gdf = _read_parquet(p)
         source = str(p)
     else:
+        if name.endswith(".gpkg"):
+            recover_interrupted(p)  # GDAL reads read-only: undo a killed change first
         layer = layer if layer is not None else _pick_layer(p, kind)
         gdf = _read_ogr(p, layer)
         source = f"{p} (layer {layer})" if layer is not None else str(p)

@@ -12,6 +12,7 @@ import pyogrio
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
+from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.pipeline import AddressingResult
 from parakou_geo.register import Register
 
@@ -56,6 +57,7 @@ def _read(path: Path) -> Register:
             f"register file {path} does not exist; build one with `parakou-geo address` "
             "(or `parakou-geo demo`)"
         )
+    recover_interrupted(path)
     try:
         layers = {str(name) for name, _ in pyogrio.list_layers(path)}
     except (pyogrio.errors.DataSourceError, OSError) as exc:

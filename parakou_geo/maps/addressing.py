@@ -16,6 +16,7 @@ import numpy as np
 import pyogrio
 
 from parakou_geo._errors import InputError
+from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.maps._base import LayerSpec, MapFrame
 from parakou_geo.maps._geojson import categorical, raise_all, to_lonlat
 from parakou_geo.maps._words import words
@@ -65,6 +66,7 @@ def read_register_layers(
     if not p.is_file():
         raise InputError(f"register {p} does not exist; give the .gpkg written by "
                          "'parakou-geo address' (or 'parakou-geo demo')")
+    recover_interrupted(p)
     try:
         layers = {str(name) for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:
