@@ -1,9 +1,9 @@
 """Private SQLite plumbing of the register GeoPackage: metadata, history, locks, transactions.
 
 A register is a GeoPackage (an SQLite file) written by GDAL when it is created. Every later
-change goes through :mod:`sqlite3` in one SQLite transaction (:func:`transaction`) under an
-exclusive lock (:func:`register_lock`), so a killed process or a second concurrent update
-never leaves a damaged or half-changed register. Features are read and appended directly as
+change goes through :mod:`sqlite3` in one SQLite transaction (:func:`transaction`) that holds
+the register's write lock, so a killed process or a second concurrent update never leaves a
+damaged or half-changed register. Features are read and appended directly as
 GeoPackage geometry blobs (:func:`read_features`, :func:`insert_features`).
 """
 
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import functools
 import logging
 import os
@@ -46,7 +44,6 @@ __all__ = [
     "read_features",
     "read_meta",
     "recover_interrupted",
-    "register_lock",
     "run_insert",
     "table_layout",
     "touch_contents",
@@ -62,8 +59,8 @@ SCHEMA_VERSION = 1
 
 #: Page cache of a change transaction, in KiB (SQLite only allocates what it uses).
 _CACHE_KIB = 512 * 1024
-#: Length of the text identifying the process that holds a register's lock.
-_LOCK_TEXT_BYTES = 80
+#: How long a change waits for readers to finish before its commit gives up, in ms.
+_BUSY_MS = 30_000
 
 HISTORY_COLUMNS: tuple[str, ...] = (
     "time", "run_id", "operation", "object_type", "object_id", "field", "old_value",
@@ -531,41 +528,13 @@ def append_history(con: sqlite3.Connection, rows: Sequence[Sequence[object]]) ->
 
 
 @contextlib.contextmanager
-def register_lock(path: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold the exclusive update lock of a register (a ``.lock`` file beside it).
-
-    The lock is released by the operating system when the process ends, even when killed.
-
-    Raises
-    ------
-    RegisterLockedError
-        When another process holds the lock.
-    """
-    lock_path = Path(f"{path}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                holder = os.pread(fd, _LOCK_TEXT_BYTES, 0).decode(errors="replace").strip()
-                raise RegisterLockedError(
-                    f"{path} is being changed by another process ({holder or 'unknown'}); "
-                    "wait until it has finished, then run your command again. The register "
-                    "was not touched."
-                ) from exc
-            raise
-        # overwritten in place, padded: truncating the file makes ext4 flush it to disk
-        holder = f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        os.pwrite(fd, holder.ljust(_LOCK_TEXT_BYTES).encode()[:_LOCK_TEXT_BYTES], 0)
-        yield
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
 def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
-    """Lock the register and yield a connection inside one SQLite write transaction.
+    """Yield a connection inside one SQLite write transaction on the register.
+
+    The transaction takes the register's write lock at once (``BEGIN IMMEDIATE``): a second
+    process trying to change the register meanwhile fails straight away with
+    :class:`RegisterLockedError`, while readers (QGIS, exports) go on reading the previous
+    state. The operating system releases the lock when the process ends, even when killed.
 
     The block's changes are committed together when it ends without error and rolled back on
     any error. SQLite's rollback journal makes this atomic on disk: if the process is killed,
@@ -583,24 +552,34 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         When the file is not a register of this version.
     """
     final = Path(path)
-    with register_lock(final):
-        read_meta(final)  # opening the file also rolls back a change a killed run left
-        con = connect(final, any_thread=True)
+    read_meta(final)  # opening the file also rolls back a change a killed run left
+    con = connect(final, any_thread=True)
+    try:
+        con.execute("PRAGMA synchronous = FULL")
+        # room to keep the whole change in memory: the file is written only at commit
+        con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        con.execute("PRAGMA busy_timeout = 0")
         try:
-            con.execute("PRAGMA journal_mode = DELETE")  # what GDAL writes; no -wal file
-            con.execute("PRAGMA synchronous = FULL")
-            # room to keep the whole change in memory: the file is written only at commit
-            con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
             con.execute("BEGIN IMMEDIATE")
-            yield con
-            pause = os.environ.get("PARAKOU_GEO_PAUSE_BEFORE_COMMIT")
-            if pause:  # lets tests kill a process in the middle of an update
-                logger.warning("test hook: pausing %s s before committing to %s", pause, final)
-                time.sleep(float(pause))
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise RegisterLockedError(
+                f"{final} is being changed by another process (another parakou-geo command, "
+                "or a QGIS edit being saved); wait until it has finished, then run your "
+                "command again. The register was not touched."
+            ) from exc
+        # the commit may wait for readers (QGIS drawing the map) to finish their read
+        con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        yield con
+        pause = os.environ.get("PARAKOU_GEO_PAUSE_BEFORE_COMMIT")
+        if pause:  # lets tests kill a process in the middle of an update
+            logger.warning("test hook: pausing %s s before committing to %s", pause, final)
+            time.sleep(float(pause))
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
