@@ -16,6 +16,7 @@ import logging
 import os
 import sqlite3
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -466,7 +467,7 @@ def _write(
     The new addresses and footprints are inserted before, by :func:`run_insert`.
     """
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    all_unaddressed = pd.concat([unaddressed, dropped.assign(
+    all_unaddressed = unaddressed if dropped.empty else pd.concat([unaddressed, dropped.assign(
         detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
         ignore_index=True)
     con.executemany(
@@ -499,11 +500,11 @@ def _write(
         con.executemany("UPDATE streets SET n_addresses = ? WHERE street_code = ?",
                         [(int(counts.get(c, 0)), c) for c in codes])
     else:
-        delta = new_rows["street_code"].value_counts().sub(
-            retire["street_code"].value_counts(), fill_value=0)
+        delta = Counter(new_rows["street_code"].tolist())
+        delta.subtract(retire["street_code"].tolist())
         con.executemany("UPDATE streets SET n_addresses = n_addresses + ? WHERE "
                         "street_code = ? AND status = 'current'",
-                        [(int(d), str(c)) for c, d in delta.items() if d])
+                        [(int(d), str(c)) for c, d in sorted(delta.items()) if d])
 
 
 def update_register_files(

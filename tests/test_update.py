@@ -212,6 +212,11 @@ def test_property_updates_never_renumber_and_never_reuse(
         active = after[after["status"].isin(["proposed", "current"])]
         assert active["label"].is_unique
         assert after["label"].is_unique
+        # 5. each street's address count follows
+        streets = pyogrio.read_dataframe(path, layer="streets", read_geometry=False)
+        counted = active["street_code"].value_counts()
+        for code, n in zip(streets["street_code"], streets["n_addresses"], strict=True):
+            assert n == counted.get(code, 0)
 
 
 @pytest.mark.realdata
