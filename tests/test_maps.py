@@ -462,3 +462,29 @@ def test_cli_map_plan(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="2 problems"):
         _cli(["map", "plan", "--forest", str(tmp_path / "a.gpkg"), "--water-points",
               str(tmp_path / "b.gpkg"), "-o", str(tmp_path / "x.html")])
+
+
+def test_cli_map_plan_shows_the_new_sites_of_plan_waste(tmp_path: Path) -> None:
+    from parakou_geo.cli import plan as cli_plan
+    from parakou_geo.datasets import sample_path
+    from parakou_geo.planning.sample import planning_sample_path
+
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="command", required=True)
+    cli_plan.add_parsers(sub)
+    sample, planning = str(sample_path()), str(planning_sample_path())
+    args = p.parse_args(["plan", "waste", "--buildings", sample, "--buildings-layer",
+                         "buildings", "--points", planning, "--points-layer", "waste_points",
+                         "--roads", sample, "--roads-layer", "roads", "--site", "2",
+                         "-o", str(tmp_path)])
+    assert args.func(args) == 0
+    gpkg = str(tmp_path / "waste.gpkg")
+    sites = gpd.read_file(gpkg, layer="waste_new_sites")
+    out = tmp_path / "plan.html"
+    assert _cli(["map", "plan", "--waste-points", gpkg, "--waste-points-layer", "waste_points",
+                 "--new-sites", gpkg, "--new-sites-layer", "waste_new_sites",
+                 "--new-sites-radius", "300", "-o", str(out)]) == 0
+    by_id = {lay["id"]: lay for lay in _spec(out.read_text(encoding="utf-8"))["layers"]}  # type: ignore[attr-defined]
+    assert by_id["new_sites"]["n"] == len(sites) == 2
+    assert by_id["new_sites"]["ring_m"] == 300.0
+    assert by_id["new_sites"]["props"]["rank"] == sites["rank"].tolist()

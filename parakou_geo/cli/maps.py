@@ -27,6 +27,8 @@ _THEMES = (
     ("waste-points", "waste_points", "waste regrouping points"),
     ("uncovered", "uncovered_buildings", "buildings not covered by a service"),
     ("water-points", "water_points", "water points"),
+    ("new-sites", "new_sites", "proposed new sites, e.g. the layer waste_new_sites written by "
+                               "'parakou-geo plan waste --site K'"),
     ("zones", "zones", "zone (arrondissement) polygons"),
 )
 
@@ -60,6 +62,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                       help="waste-point coverage radius in metres (default 300)")
     plan.add_argument("--water-radius", type=float, default=500.0, metavar="M",
                       help="water-point coverage radius in metres (default 500)")
+    plan.add_argument("--new-sites-radius", type=float, default=300.0, metavar="M",
+                      help="service radius drawn around --new-sites (default 300 m)")
     _common(plan)
     plan.set_defaults(func=_run_plan)
 
@@ -132,6 +136,7 @@ def _run_plan(args: argparse.Namespace) -> int:
                          "espaces_verts.gpkg (see parakou-geo map plan --help)")
     m = planning_map(**layers, green_service_m=args.green_service,
                      waste_radius_m=args.waste_radius, water_radius_m=args.water_radius,
+                     new_sites_radius_m=args.new_sites_radius,
                      offline=args.offline, settings=settings)
     save_map(m, args.output, overwrite=args.overwrite)
     print(f"Planning map written: {args.output} ({', '.join(sorted(layers))})")
