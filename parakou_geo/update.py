@@ -262,8 +262,10 @@ def _number_new(
     """
     current = streets[streets["status"].to_numpy() == "current"]
     codes = current["street_code"].to_numpy(dtype=object).astype(str)
-    street = pd.Index(codes, dtype=object).get_indexer(
-        segments["street_code"].to_numpy(dtype=object).astype(str))
+    position = {c: i for i, c in enumerate(codes)}
+    street = np.array([position.get(c, -1) for c in
+                       segments["street_code"].to_numpy(dtype=object).astype(str)],
+                      dtype=np.int64)
     live = street >= 0
     seg = gpd.GeoDataFrame({"street": street[live], "offset_m": segments["offset_m"].to_numpy(
         dtype=float)[live]}, geometry=segments.geometry.values[live], crs=metric)
