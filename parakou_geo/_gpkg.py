@@ -39,6 +39,7 @@ __all__ = [
     "connect",
     "create_indexes",
     "create_support_tables",
+    "history_time",
     "insert_features",
     "prepare_insert",
     "read_features",
@@ -516,6 +517,19 @@ def write_meta(con: sqlite3.Connection, values: dict[str, str]) -> None:
     """Insert or replace metadata entries."""
     con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                     sorted(values.items()))
+
+
+def history_time(day: dt.date | None = None) -> str:
+    """Return the ``time`` written in the history for a change taking effect on ``day``.
+
+    The current UTC time; with a ``day`` other than today (an update or decision entered with
+    ``--date``), that day at the current time of day, so ``history --since`` and date diffs
+    follow the dates the register's users gave. ``runs.time`` keeps the real clock time.
+    """
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if day is not None and day != now.date():
+        now = dt.datetime.combine(day, now.time(), tzinfo=dt.UTC)
+    return now.isoformat()
 
 
 def append_history(con: sqlite3.Connection, rows: Sequence[Sequence[object]]) -> None:

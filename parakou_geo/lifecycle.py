@@ -20,6 +20,7 @@ import pandas as pd
 from parakou_geo._gpkg import (
     RegisterError,
     append_history,
+    history_time,
     read_features,
     read_meta,
     transaction,
@@ -123,7 +124,7 @@ def validate_addresses(
         if found.empty:
             raise RegisterError("the selection holds no proposed or current address")
         rows: list[tuple[object, ...]] = []
-        now = _now()
+        now = history_time(run_date)
         for a, st, off in zip(found["address_id"], found["status"], found["official"],
                               strict=True):
             if st != "current":
@@ -137,7 +138,7 @@ def validate_addresses(
             "WHERE address_id = ?", [(int(official), day, a) for a in found["address_id"]])
         append_history(con, rows)
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, now, "validate", f"{len(found)} addresses"))
+                    (run_id, _now(), "validate", f"{len(found)} addresses"))
     return len({r[4] for r in rows})
 
 
@@ -169,11 +170,11 @@ def reject_addresses(
                 f"{bad['status'].iloc[0]} (retire a current address by removing its building)")
         con.executemany("UPDATE addresses SET status = 'rejected', updated = ? WHERE "
                         "address_id = ?", [(day, a) for a in found["address_id"]])
-        now = _now()
+        now = history_time(run_date)
         append_history(con, [(now, run_id, "reject", "address", a, "status", "proposed",
                               "rejected", reason) for a in found["address_id"]])
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, now, "reject", f"{len(found)} addresses"))
+                    (run_id, _now(), "reject", f"{len(found)} addresses"))
     return len(found)
 
 
@@ -296,7 +297,7 @@ def renumber_street(
             out.append((a_id, old_label, label, number, sfx, int(old_num),
                         "" if pd.isna(old_sfx) else str(old_sfx)))
         changed = [o for o in out if o[1] != o[2]]
-        now = _now()
+        now = history_time(run_date)
         con.executemany("UPDATE addresses SET number = ?, suffix = ?, label = ?, updated = ? "
                         "WHERE address_id = ?",
                         [(o[3], o[4], o[2], day, o[0]) for o in changed])
@@ -312,7 +313,7 @@ def renumber_street(
                                 reason))
         append_history(con, history)
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, now, "renumber", f"{street_code}: {len(changed)} changed"))
+                    (run_id, _now(), "renumber", f"{street_code}: {len(changed)} changed"))
     logger.info("renumbered %s: %d labels changed", street_code, len(changed))
     return pd.DataFrame([(o[0], o[1], o[2]) for o in changed],
                         columns=["address_id", "old_label", "new_label"])
@@ -373,7 +374,7 @@ def move_address(
                    if (number, suffix_for(r, style)) not in taken)  # type: ignore[arg-type]
         label = make_labels(np.array([number]), np.array([sfx], dtype=object),
                             np.array([to_street], dtype=object), s.street_prefix)[0]
-        now = _now()
+        now = history_time(run_date)
         # the new label has not been adopted yet: the address is proposed again
         con.execute(
             "UPDATE addresses SET street_code = ?, street_name = ?, zone = ?, number = ?, "
@@ -392,7 +393,7 @@ def move_address(
             for f, old, new in changes if str(old) != str(new)
         ])
         con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES "
-                    "(?, ?, ?, ?)", (run_id, now, "move", f"{rec[0]} → {label}"))
+                    "(?, ?, ?, ?)", (run_id, _now(), "move", f"{rec[0]} → {label}"))
         con.execute("UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a "
                     "WHERE a.street_code = streets.street_code AND a.status IN "
                     "('proposed', 'current'))")

@@ -32,6 +32,7 @@ from parakou_geo._errors import InputError
 from parakou_geo._gpkg import (
     RegisterError,
     append_history,
+    history_time,
     insert_features,
     prepare_insert,
     read_meta,
@@ -216,8 +217,8 @@ def update_register(
                                                                   footprints)))
         changes = _changes(new_rows, retire, deferred, street_changes,
                            unaddressed[~unaddressed["building_id"].isin(old.unaddressed_ids)])
-        history = _history(new_rows, retire, street_changes, run_id, reason)
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        history = _history(new_rows, retire, street_changes, run_id, reason, run_date)
+        now = history_time(run_date)
         history += [(now, run_id, "update", "address", a, None, st, st,
                      f"retirement deferred: building {b} is gone but street {c} is locked")
                     for a, b, c, st in zip(deferred["address_id"], deferred["building_id"],
@@ -431,9 +432,10 @@ def _history(
     street_changes: list[tuple[str, ...]],
     run_id: str,
     reason: str | None,
+    run_date: dt.date | None,
 ) -> list[tuple[object, ...]]:
     """History rows in :data:`parakou_geo._gpkg.HISTORY_COLUMNS` order."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    now = history_time(run_date)
     rows: list[tuple[object, ...]] = []
     for change, _, code, *_rest in street_changes:
         old, new = (None, "current") if change == "street_added" else ("current", "retired")

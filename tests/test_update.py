@@ -265,3 +265,25 @@ def test_updated_register_keeps_a_valid_spatial_index(tmp_path: Path) -> None:
     assert n_rtree == n_rows == 3
     assert {"rtree_addresses_geom_insert", "trigger_insert_feature_count_addresses"} <= triggers
     assert count == 3
+
+
+def test_history_is_dated_by_the_update_date_and_runs_by_the_clock(tmp_path: Path) -> None:
+    from parakou_geo.history import changes_between, read_history
+    from parakou_geo.lifecycle import validate_addresses
+
+    bld = _buildings([(40, 10), (80, 10)], ["a", "b"])
+    path = _register(tmp_path, bld)
+    new = pd.concat([bld, _buildings([(120, 10)], ["c"])], ignore_index=True)
+    rep = update_register(path, lines(*GRID, names=NAMES), new, run_date=D1)
+    mine = read_history(path, since=D1, until=D1)
+    assert mine["run_id"].unique().tolist() == [rep.run_id]
+    assert mine["object_id"].tolist() == rep.changes.loc[
+        rep.changes["change"] == "address_added", "object_id"].tolist()
+    later = dt.date(2026, 9, 15)
+    validate_addresses(path, address_ids=mine["object_id"].tolist(), reason="council",
+                       run_date=later)
+    assert changes_between(path, later, later)["new_value"].tolist() == ["current"]
+    assert changes_between(path, D1, D1)["new_value"].tolist() == ["proposed"]
+    runs = pyogrio.read_dataframe(path, layer="runs")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert [t[:10] for t in runs["time"].iloc[1:]] == [today, today]
