@@ -590,7 +590,16 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         if pause:  # lets tests kill a process in the middle of an update
             logger.warning("test hook: pausing %s s before committing to %s", pause, final)
             time.sleep(float(pause))
-        con.execute("COMMIT")
+        try:
+            con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise RegisterLockedError(
+                f"{final} stayed in use by another program for {_BUSY_MS // 1000} s (a QGIS "
+                "edit session or a long read), so the change could not be saved; the register "
+                "was not changed. Close it there, then run your command again."
+            ) from exc
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")

@@ -161,6 +161,29 @@ def test_second_concurrent_update_fails_clearly_and_nothing_is_corrupted(
     assert runs["operation"].tolist() == ["address", "update"]
 
 
+def test_commit_held_back_by_a_reader_fails_clearly_and_changes_nothing(
+    setup: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parakou_geo import RegisterLockedError, _gpkg
+    from parakou_geo.update import update_register_files
+
+    path, rp, bp = setup
+    monkeypatch.setattr(_gpkg, "_BUSY_MS", 200)
+    before = path.read_bytes()
+    reader = sqlite3.connect(path)  # e.g. QGIS in the middle of a long read
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM addresses").fetchone()
+    try:
+        with pytest.raises(RegisterLockedError, match="could not be saved"):
+            update_register_files(path, rp, bp)
+    finally:
+        reader.rollback()
+        reader.close()
+    assert path.read_bytes() == before
+    update_register_files(path, rp, bp)  # once the reader is gone, the update goes through
+    assert _count(path) == 12
+
+
 def test_unknown_schema_version_is_refused(setup: tuple[Path, Path, Path]) -> None:
     path, _, _ = setup
     with sqlite3.connect(path) as con:
