@@ -44,6 +44,7 @@ __all__ = [
     "prepare_insert",
     "read_features",
     "read_meta",
+    "record_run",
     "recover_interrupted",
     "run_insert",
     "table_layout",
@@ -530,6 +531,12 @@ def history_time(day: dt.date | None = None) -> str:
     if day is not None and day != now.date():
         now = dt.datetime.combine(day, now.time(), tzinfo=dt.UTC)
     return now.isoformat()
+
+
+def record_run(con: sqlite3.Connection, run_id: str, operation: str, summary: str) -> None:
+    """Add a row to the ``runs`` table, stamped with the current UTC clock time."""
+    con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
+                (run_id, history_time(), operation, summary))
 
 
 def append_history(con: sqlite3.Connection, rows: Sequence[Sequence[object]]) -> None:

@@ -83,7 +83,7 @@ def _load(
         footprints=read_features(con, "buildings") if need_footprints else None,
         zones=read_features(con, "zones") if "zones" in tables else None,
         quartiers=read_features(con, "quartiers") if "quartiers" in tables else None,
-        layouts={t: table_layout(con, t) for t in ("addresses", "buildings", "unaddressed")},
+        layouts={t: table_layout(con, t) for t in ("addresses", "buildings")},
     )
 
 

@@ -23,6 +23,7 @@ from parakou_geo._gpkg import (
     history_time,
     read_features,
     read_meta,
+    record_run,
     transaction,
 )
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, suffix_for
@@ -40,10 +41,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _select(
@@ -137,8 +134,7 @@ def validate_addresses(
             "UPDATE addresses SET status = 'current', official = MAX(official, ?), updated = ? "
             "WHERE address_id = ?", [(int(official), day, a) for a in found["address_id"]])
         append_history(con, rows)
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, _now(), "validate", f"{len(found)} addresses"))
+        record_run(con, run_id, "validate", f"{len(found)} addresses")
     return len({r[4] for r in rows})
 
 
@@ -173,8 +169,7 @@ def reject_addresses(
         now = history_time(run_date)
         append_history(con, [(now, run_id, "reject", "address", a, "status", "proposed",
                               "rejected", reason) for a in found["address_id"]])
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, _now(), "reject", f"{len(found)} addresses"))
+        record_run(con, run_id, "reject", f"{len(found)} addresses")
     return len(found)
 
 
@@ -189,12 +184,11 @@ def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reas
             return
         con.execute("UPDATE streets SET locked = ? WHERE street_code = ?",
                     (int(locked), street_code))
-        now = _now()
+        now = history_time()
         op = "lock" if locked else "unlock"
         append_history(con, [(now, run_id, op, "street", street_code, "locked",
                               str(int(not locked)), str(int(locked)), reason)])
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, now, op, street_code))
+        record_run(con, run_id, op, street_code)
 
 
 def lock_street(path: str | os.PathLike[str], street_code: str, *, reason: str) -> None:
@@ -312,8 +306,7 @@ def renumber_street(
                 history.append((now, run_id, "renumber", "address", a, "suffix", old_sfx, sfx,
                                 reason))
         append_history(con, history)
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, _now(), "renumber", f"{street_code}: {len(changed)} changed"))
+        record_run(con, run_id, "renumber", f"{street_code}: {len(changed)} changed")
     logger.info("renumbered %s: %d labels changed", street_code, len(changed))
     return pd.DataFrame([(o[0], o[1], o[2]) for o in changed],
                         columns=["address_id", "old_label", "new_label"])
@@ -392,8 +385,7 @@ def move_address(
             (now, run_id, "move", "address", address_id, f, old, new, reason)
             for f, old, new in changes if str(old) != str(new)
         ])
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES "
-                    "(?, ?, ?, ?)", (run_id, _now(), "move", f"{rec[0]} → {label}"))
+        record_run(con, run_id, "move", f"{rec[0]} → {label}")
         con.execute("UPDATE streets SET n_addresses = (SELECT count(*) FROM addresses a "
                     "WHERE a.street_code = streets.street_code AND a.status IN "
                     "('proposed', 'current'))")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import append_history, transaction
+from parakou_geo._gpkg import append_history, history_time, record_run, transaction
 from parakou_geo.codes import read_text_csv
 from parakou_geo.streets import name_key
 
@@ -208,7 +208,7 @@ def import_names(
         if problems:
             raise InputError([*problems, "Nothing was imported; fix the file and run again"],
                              source=str(names.attrs.get("source", "names")))
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        now = history_time()
         current = streets[streets["status"] == "current"].set_index("street_code")
         history: list[tuple[object, ...]] = []
         changed = 0
@@ -238,6 +238,5 @@ def import_names(
                 history.append((now, run_id, "name", "street", code, "street_type",
                                 old_kind, kind, reason or ref))
         append_history(con, history)
-        con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                    (run_id, now, "names", f"{changed} streets named"))
+        record_run(con, run_id, "names", f"{changed} streets named")
     return changed

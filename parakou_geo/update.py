@@ -36,6 +36,7 @@ from parakou_geo._gpkg import (
     insert_features,
     prepare_insert,
     read_meta,
+    record_run,
     run_insert,
     touch_contents,
     transaction,
@@ -470,7 +471,6 @@ def _write(
 
     The new addresses and footprints are inserted before, by :func:`run_insert`.
     """
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     all_unaddressed = unaddressed if dropped.empty else pd.concat([unaddressed, dropped.assign(
         detail="the feature has no geometry or an empty one", distance_to_street_m=np.nan)],
         ignore_index=True)
@@ -492,9 +492,8 @@ def _write(
         touch_contents(con, "buildings", footprints.total_bounds)
     touch_contents(con, "unaddressed")
     append_history(con, history)
-    con.execute("INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, ?, ?)",
-                (run_id, now, "update", json.dumps(
-                    {"added": len(new_rows), "retired": len(retire), "match": method})))
+    record_run(con, run_id, "update", json.dumps(
+        {"added": len(new_rows), "retired": len(retire), "match": method}))
     write_meta(con, fingerprints)
     if roads_changed:
         counts = dict(con.execute(
