@@ -22,7 +22,6 @@ from parakou_geo._gpkg import TableLayout, create_indexes, read_features, table_
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.streets import build_streets
 from parakou_geo.validate import prepare_buildings
 
 _STREET_BUFFER_M = 5.0
@@ -74,7 +73,9 @@ def _load(
     else:
         streets = read_features(con, "streets", columns=_NUMBERING_STREET_COLUMNS,
                                 geometry=False)
-        segments = read_features(con, "segments", columns=("street_code", "offset_m"))
+        seg_cols = {r[1] for r in con.execute('PRAGMA table_info("segments")')}
+        segments = read_features(con, "segments", columns=("street_code", "offset_m") + (
+            ("access_rank",) if "access_rank" in seg_cols else ()))
     return _Old(
         active_ids=_split(joined),
         unaddressed_ids=listed,
@@ -121,7 +122,9 @@ def _rebuild_streets(
         ref[hit, 1] = old_streets["origin_y"].to_numpy()[matched["rows"][hit]]
         return ref
 
-    net = build_streets(road_m, centre_xy=centre, settings=s, origin_hint=hint)
+    from parakou_geo.pipeline import street_network
+
+    net, _ = street_network(road_m, centre_xy=centre, settings=s, origin_hint=hint)
     rows = matched.get("rows", np.full(len(net.streets), -1))
     is_old = rows >= 0
     # keep the measuring origin: shift offsets by where the old origin falls on the new line
@@ -182,7 +185,8 @@ def _rebuild_streets(
                                          ignore_index=True), crs=old.streets.crs)
     segments = gpd.GeoDataFrame(
         {"street_code": codes[seg["street"].to_numpy()], "offset_m": np.round(
-            seg["offset_m"].to_numpy(), 3), "road_id": seg["road_id"].to_numpy(dtype=object)},
+            seg["offset_m"].to_numpy(), 3), "road_id": seg["road_id"].to_numpy(dtype=object),
+         "access_rank": seg["access_rank"].to_numpy(dtype=np.int64)},
         geometry=seg.geometry.values, crs=old.streets.crs,
     )
     changes: list[tuple[str, ...]] = [

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -22,7 +23,11 @@ import shapely
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import recover_interrupted
 
-__all__ = ["LayerKind", "read_layer"]
+__all__ = [
+    "LayerKind",
+    "combine_osm_ids",
+    "read_layer",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -107,6 +112,93 @@ def read_layer(
     return gdf
 
 
+def _osm_ids(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """``w<way id>`` or ``r<relation id>`` from GDAL's ``osm_way_id`` / ``osm_id`` columns."""
+    ids = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    way, rel = gdf.get("osm_way_id"), gdf.get("osm_id")
+    if way is not None:
+        ids = ids.fillna("w" + _id_text(way))
+    if rel is not None:
+        ids = ids.fillna("r" + _id_text(rel))
+    return ids
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Ids as text; whole floats (``123.0`` from a column with empty cells) lose their ``.0``."""
+    if pd.api.types.is_float_dtype(values):
+        values = values.astype("Int64")
+    text = values.astype("string").str.strip()
+    return text.where(text != "", pd.NA)
+
+
+def combine_osm_ids(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give a building layer exported from OSM by GDAL or QGIS one ``building_id`` column.
+
+    Such a layer has two id columns, ``osm_id`` (relations) and ``osm_way_id`` (ways), each
+    empty where the other is set. When a layer has both and no ``building_id``, the ids are
+    combined as the OSM PBF reader does: ``w<way id>`` or ``r<relation id>``.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A building layer as read.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``gdf`` itself when the layout is another one, else a copy with ``building_id`` first.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> gdf = gpd.GeoDataFrame({"osm_id": [None, "7"], "osm_way_id": ["12", None]},
+    ...                        geometry=[shapely.Point(0, 0)] * 2)
+    >>> combine_osm_ids(gdf)["building_id"].tolist()
+    ['w12', 'r7']
+    """
+    if "building_id" in gdf.columns or not {"osm_id", "osm_way_id"} <= set(gdf.columns):
+        return gdf
+    out = gdf.copy()
+    out.insert(0, "building_id", _osm_ids(gdf).astype(object).where(lambda s: s.notna(), None))
+    out.attrs["osm_ids_combined"] = True
+    logger.info("buildings: 'osm_id' (relations) and 'osm_way_id' (ways) combined into "
+                "building_id (w<way id>, r<relation id>)")
+    return out
+
+
+def _with_entrances(gdf: gpd.GeoDataFrame, p: Path) -> gpd.GeoDataFrame:
+    """Add ``osm_entrance``: an ``entrance=*`` node inside each footprint (WKT), if any.
+
+    Of several entrances, ``main`` comes first, then the one with the smallest node id.
+    """
+    try:
+        points = _read_ogr(p, "points")
+    except InputError:
+        return gdf
+    tags = points["other_tags"].astype("string") if "other_tags" in points.columns else None
+    if tags is None or len(gdf) == 0:
+        return gdf
+    kind = tags.str.extract(r'"entrance"=>"([^"]*)"', expand=False)
+    found = kind.notna().to_numpy()
+    if not found.any():
+        return gdf
+    pts = np.asarray(points.geometry.array)[found]
+    kind = kind[found].to_numpy(dtype=object)
+    node = pd.to_numeric(points["osm_id"], errors="coerce").to_numpy()[found] \
+        if "osm_id" in points.columns else np.arange(int(found.sum()))
+    bi, pi = shapely.STRtree(pts).query(np.asarray(gdf.geometry.array), predicate="covers")
+    if len(bi) == 0:
+        return gdf
+    order = np.lexsort((node[pi], kind[pi] != "main", bi))
+    first = np.r_[True, bi[order][1:] != bi[order][:-1]]
+    out = np.full(len(gdf), None, dtype=object)
+    out[bi[order][first]] = shapely.to_wkt(pts[pi[order][first]])
+    gdf = gdf.copy()
+    gdf["osm_entrance"] = out
+    logger.info("%d buildings have an entrance node", int(first.sum()))
+    return gdf
+
+
 @contextmanager
 def _gdal_warnings_to_log(p: Path) -> Iterator[None]:
     """Turn GDAL's Python warnings into log records naming the file."""
@@ -172,14 +264,8 @@ def _read_osm(p: Path, kind: LayerKind) -> gpd.GeoDataFrame:
         raise InputError(f"OSM layer {osm_layer!r} has no {column!r} tag column", source=str(p))
     gdf = gdf[gdf[column].notna() & (gdf[column] != "no")].copy()
     if kind == "buildings":
-        way = gdf.get("osm_way_id")
-        rel = gdf.get("osm_id")
-        ids = pd.Series(pd.NA, index=gdf.index, dtype="string")
-        if way is not None:
-            ids = ids.fillna("w" + way.astype("string"))
-        if rel is not None:
-            ids = ids.fillna("r" + rel.astype("string"))
-        gdf.insert(0, "building_id", ids)
+        gdf.insert(0, "building_id", _osm_ids(gdf))
+        gdf = _with_entrances(gdf, p)
     else:
         gdf.insert(0, "road_id", "w" + gdf["osm_id"].astype("string"))
     return gdf.reset_index(drop=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +21,9 @@ import shapely
 
 from parakou_geo._crs import require_metric
 from parakou_geo.settings import AddressingSettings, NumberingMethod, SuffixStyle
+
+if TYPE_CHECKING:
+    from parakou_geo.access import StreetChoice
 
 __all__ = ["LATIN_SUFFIXES", "StreetIndex", "number_doors", "suffix_for"]
 
@@ -66,6 +70,10 @@ class StreetIndex:
         self.length = length[keep]
         seg = owner[start][keep]
         self.street = segments["street"].to_numpy()[seg]
+        #: access rank of each piece's road (see :mod:`parakou_geo.access`; 1 when unknown)
+        self.rank = (segments["access_rank"].to_numpy(dtype=np.int64)[seg]
+                     if "access_rank" in segments.columns
+                     else np.ones(len(seg), dtype=np.int64))
         self.along0 = segments["offset_m"].to_numpy(dtype=float)[seg] + along0[keep]
         self.pieces = shapely.linestrings(
             np.stack([a[keep], b[keep]], axis=1))
@@ -211,6 +219,7 @@ def number_doors(
     max_distance_m: float = 100.0,
     tiebreak: np.ndarray | None = None,
     threads: int | None = None,
+    choice: StreetChoice | None = None,
 ) -> pd.DataFrame:
     """Give every door point a street, side, number and suffix.
 
@@ -232,6 +241,9 @@ def number_doors(
         street (default: their position).
     threads : int, optional
         Threads for the nearest-segment search.
+    choice : StreetChoice, optional
+        The street of each door chosen by :func:`parakou_geo.access.choose_streets`; without
+        it each door goes to its nearest street piece.
 
     Returns
     -------
@@ -239,7 +251,8 @@ def number_doors(
         Indexed like ``doors``: ``street`` (row of the streets table, -1 when none in reach),
         ``distance_to_street_m``, ``distance_m`` (along the street from its origin),
         ``side`` (``left``/``right``), ``number`` (0 when unaddressed), ``suffix``,
-        ``street_x``/``street_y`` (the point of the street facing the door).
+        ``street_x``/``street_y`` (the point of the street facing the door), ``street_choice``
+        (how the street was chosen, None when unaddressed).
 
     Examples
     --------
@@ -260,7 +273,12 @@ def number_doors(
     pts = np.asarray(doors.array)
     n = len(pts)
     xy = shapely.get_coordinates(pts)
-    pi, piece, dist = index.nearest(pts, max_distance_m=max_distance_m, threads=threads, xy=xy)
+    if choice is None:
+        pi, piece, dist = index.nearest(pts, max_distance_m=max_distance_m, threads=threads,
+                                        xy=xy)
+        reason = np.full(len(pi), "nearest", dtype=object)
+    else:
+        pi, piece, dist, reason = choice.door, choice.piece, choice.distance_m, choice.reason
     along, foot_x, foot_y, cross = index.project(xy[pi], piece)
     left = cross > 0
     along = np.round(along, 3)
@@ -323,6 +341,8 @@ def number_doors(
             "suffix": pd.Series(full(suffix, "", object), index=doors.index, dtype=object),
             "street_x": full(np.round(foot_x, 3), np.nan, float),
             "street_y": full(np.round(foot_y, 3), np.nan, float),
+            "street_choice": pd.Series(full(reason, None, object), index=doors.index,
+                                       dtype=object),
         },
         index=doors.index,
     )

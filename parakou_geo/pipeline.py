@@ -24,12 +24,19 @@ import shapely
 from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
+from parakou_geo.access import (
+    CHOICE_REASONS,
+    access_ranks,
+    attach_sidewalks,
+    choose_streets,
+    find_sidewalks,
+)
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
-from parakou_geo.io import read_layer
+from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
 from parakou_geo.register import ADDRESS_COLUMNS, Register, address_uuid, sort_addresses
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.streets import StreetNetwork, build_streets
+from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 from parakou_geo.validate import (
     LayerReport,
     check_layer,
@@ -51,6 +58,7 @@ __all__ = [
     "quartier_of",
     "resolve_centre",
     "roads_fingerprint",
+    "street_network",
 ]
 
 logger = logging.getLogger(__name__)
@@ -185,6 +193,9 @@ def address(
     s = settings or AddressingSettings()
     step = progress or (lambda _name: None)
     step("validate")
+    if s.building_id_column is None:
+        buildings = combine_osm_ids(buildings)
+    combined_ids = bool(buildings.attrs.get("osm_ids_combined"))
     problems = check_layer(roads, "roads", settings=s, crs=crs)
     problems += check_layer(buildings, "buildings", settings=s, crs=crs)
     if zones is not None:
@@ -208,7 +219,7 @@ def address(
     centre = resolve_centre(road_m, s, metric)
 
     step("streets")
-    net = build_streets(road_m, centre_xy=centre, settings=s)
+    net, n_sidewalks = street_network(road_m, centre_xy=centre, settings=s)
 
     step("codes")
     zone = assign_zones(net.streets, zones_m, default_zone=s.default_zone)
@@ -224,9 +235,14 @@ def address(
     step("numbering")
     index = StreetIndex(net.segments)
     doors = gpd.GeoSeries(bld_m["door"].array, crs=metric)
+    choice = choose_streets(
+        np.asarray(bld_m.geometry.array), np.asarray(doors.array), index,
+        street_named=net.streets["name"].notna().to_numpy(),
+        entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s,
+    )
     numbers = number_doors(
         doors, index, method=s.method, suffix_style=s.suffix_style,
-        max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)),
+        max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)), choice=choice,
     )
 
     step("register")
@@ -245,11 +261,15 @@ def address(
     counts = {
         "roads": len(road_m),
         "segments": len(net.segments),
+        "sidewalks": n_sidewalks,
         "streets": len(net.streets),
+        "streets_with_addresses": int((register.streets["n_addresses"] > 0).sum()),
         "buildings": bld_report.n_input,
         "addresses": len(register.addresses),
         "unaddressed": len(register.unaddressed),
     }
+    chosen = register.addresses["street_choice"].value_counts()
+    counts.update({f"street_choice_{k}": int(chosen.get(k, 0)) for k in CHOICE_REASONS})
     reports = {"roads": road_report, "buildings": bld_report}
     register.run_info = _run_info(s, metric, centre, counts, reports, inputs or {}, run_day)
     info = dict(zip(register.run_info["key"], register.run_info["value"], strict=True))
@@ -265,8 +285,50 @@ def address(
         "roads_input_fingerprint": input_fingerprint(roads, crs),
         "parakou_geo_version": info["parakou_geo_version"],
     }
+    if combined_ids:  # updates combine the ids of new layers the same way
+        register.meta["building_ids"] = "osm_combined"
     return AddressingResult(register=register, network=net, reports=reports,
                             metric_crs=metric, centre_xy=centre, counts=counts)
+
+
+def street_network(
+    roads: gpd.GeoDataFrame, *, centre_xy: tuple[float, float], settings: AddressingSettings,
+    origin_hint: OriginHint | None = None,
+) -> tuple[StreetNetwork, int]:
+    """Build the streets from prepared roads, sidewalks folded into their street.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        Roads from :func:`parakou_geo.validate.prepare_roads` (metric CRS).
+    centre_xy : tuple of float
+        Reference centre (metres).
+    settings : AddressingSettings
+        Street and access settings.
+    origin_hint : callable, optional
+        As in :func:`parakou_geo.streets.build_streets`.
+
+    Returns
+    -------
+    network : StreetNetwork
+        Streets whose segments carry their ``access_rank``; each street's ``road_ids`` also
+        lists its sidewalks and crossings.
+    n_sidewalks : int
+        Roads recognised as sidewalks or crossings (with ``assignment="access"``).
+    """
+    roads = roads.assign(access_rank=access_ranks(
+        roads["road_class"] if "road_class" in roads.columns else None, len(roads)))
+    sidewalk = find_sidewalks(roads, settings) if settings.assignment == "access" \
+        else np.zeros(len(roads), dtype=bool)
+    if sidewalk.all():
+        sidewalk[:] = False  # nothing but footways: they are the streets
+    net = build_streets(roads[~sidewalk].reset_index(drop=True), centre_xy=centre_xy,
+                        settings=settings, origin_hint=origin_hint)
+    if sidewalk.any():
+        net = StreetNetwork(streets=attach_sidewalks(net.streets, net.segments, roads[sidewalk]),
+                            segments=net.segments)
+        logger.info("%d sidewalks and crossings are part of their street", int(sidewalk.sum()))
+    return net, int(sidewalk.sum())
 
 
 def make_labels(
@@ -366,6 +428,7 @@ def _assemble(
             "street_code": code_of[net.segments["street"].to_numpy()],
             "offset_m": np.round(net.segments["offset_m"].to_numpy(), 3),
             "road_id": net.segments["road_id"].to_numpy(dtype=object),
+            "access_rank": net.segments["access_rank"].to_numpy(dtype=np.int64),
         },
         geometry=net.segments.geometry.values, crs=metric,
     )
@@ -432,6 +495,7 @@ def address_rows(
             "side": numbering["side"].to_numpy(dtype=object),
             "distance_m": numbering["distance_m"].to_numpy(),
             "distance_to_street_m": numbering["distance_to_street_m"].to_numpy(),
+            "street_choice": numbering["street_choice"].to_numpy(dtype=object),
             "method": settings.method,
             "status": "proposed",
             "official": False,

@@ -58,6 +58,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "side",
     "distance_m",
     "distance_to_street_m",
+    "street_choice",
     "method",
     "status",
     "official",

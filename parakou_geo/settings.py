@@ -16,6 +16,7 @@ from parakou_geo._settings_io import load_table, replace_checked
 __all__ = [
     "MAIRIE_DE_PARAKOU_LONLAT",
     "AddressingSettings",
+    "AssignmentMode",
     "NumberingMethod",
     "SuffixStyle",
     "load_settings",
@@ -27,6 +28,7 @@ MAIRIE_DE_PARAKOU_LONLAT: tuple[float, float] = (2.629183, 9.339005)
 NumberingMethod = Literal["metric", "sequential", "decametric"]
 SuffixStyle = Literal["latin", "letters"]
 CentreMode = Literal["auto", "roads"]
+AssignmentMode = Literal["access", "nearest"]
 
 _DEFAULT_EXCLUDED = (
     "motorway",
@@ -84,6 +86,33 @@ class AddressingSettings:
         Unnamed segments continue through a junction when they deflect less than this (degrees).
     snap_tolerance_m : float
         Segment ends closer than this (metres) are one junction.
+    assignment : {"access", "nearest"}
+        How a door's street is chosen. ``"access"`` (default): the street that gives the
+        building access — distance from the footprint, a named street or a street of a higher
+        class preferred over a nearer unnamed lane, path or driveway (see the next three
+        settings); sidewalks are part of their street. ``"nearest"``: the nearest street
+        from the door point, whatever its class (the behaviour before version 0.2).
+    class_step_m : float
+        How many metres of distance one step of road class is worth (classes, high to low:
+        trunk/primary, secondary, tertiary, residential/unclassified, service/track/pedestrian,
+        footway/path). Measured on ``shared/data/truth`` (6 m: best mean street agreement of
+        2, 4, 6 and 8 m).
+    unnamed_penalty_m : float
+        Extra distance (metres) charged to a street without a name when another street in
+        reach has one: a named street up to about this much farther wins. Measured on
+        ``shared/data/truth`` (40 m: best of 10, 20 and 40 m); has no effect where no street
+        has a name (Parakou quartiers with only coded streets).
+    door_distance_weight : float
+        Weight of the distance from the door point, added to the distance from the footprint
+        (0.3: a deep building is drawn to the street its door faces). Measured as above.
+    sidewalk_offset_m : float
+        An unnamed footway, path or cycleway lying within this many metres of a street for
+        most of its length (``sidewalk_share``) is that street's sidewalk, like one tagged
+        ``footway=sidewalk``: part of the street, never a street of its own (12 m: half of a
+        typical 20–25 m urban right of way).
+    sidewalk_share : float
+        Share (0–1) of a footway's length that must lie within ``sidewalk_offset_m`` of a
+        street for it to count as a sidewalk.
     zone_column : str
         Column of the zones layer holding the zone number (arrondissement ``arr_num``).
     quartier_column : str
@@ -118,6 +147,12 @@ class AddressingSettings:
     suffix_style: SuffixStyle = "latin"
     stroke_max_deflection_deg: float = 45.0
     snap_tolerance_m: float = 0.5
+    assignment: AssignmentMode = "access"
+    class_step_m: float = 6.0
+    unnamed_penalty_m: float = 40.0
+    door_distance_weight: float = 0.3
+    sidewalk_offset_m: float = 12.0
+    sidewalk_share: float = 0.8
     zone_column: str = "arr_num"
     quartier_column: str = "quartier"
     default_zone: str = "1"
@@ -139,6 +174,15 @@ class AddressingSettings:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 problems.append(f"{name}={value!r} must be a positive number of metres")
+        if self.assignment not in get_args(AssignmentMode):
+            problems.append(f"assignment={self.assignment!r} is not 'access' or 'nearest'")
+        for name in ("class_step_m", "unnamed_penalty_m", "door_distance_weight",
+                     "sidewalk_offset_m"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 <= value < float("inf"):
+                problems.append(f"{name}={value!r} must be a finite number >= 0")
+        if not isinstance(self.sidewalk_share, int | float) or not 0 < self.sidewalk_share <= 1:
+            problems.append(f"sidewalk_share={self.sidewalk_share!r} must be in (0, 1]")
         if not 0 < self.stroke_max_deflection_deg < 180:
             problems.append(
                 f"stroke_max_deflection_deg={self.stroke_max_deflection_deg!r} must be between "

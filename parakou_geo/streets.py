@@ -46,7 +46,8 @@ class StreetNetwork:
     segments : geopandas.GeoDataFrame
         One row per segment: ``street`` (row of ``streets``), ``road_id``, ``offset_m``
         (distance from the street origin to the segment start along the street),
-        ``length_m`` and the oriented LineString ``geometry``.
+        ``length_m``, ``access_rank`` (when the roads have one, see
+        :mod:`parakou_geo.access`) and the oriented LineString ``geometry``.
     """
 
     streets: gpd.GeoDataFrame
@@ -122,6 +123,8 @@ def build_streets(
     key_of = dict(zip(pd.unique(names), keys, strict=True))
     piece_keys = np.array([key_of[n] for n in names], dtype=object)
     road_ids = roads["road_id"].astype(str).to_numpy()[parent]
+    ranks = roads["access_rank"].to_numpy(dtype=np.int64)[parent] \
+        if "access_rank" in roads.columns else None
 
     start_xy = shapely.get_coordinates(shapely.get_point(pieces, 0))
     end_xy = shapely.get_coordinates(shapely.get_point(pieces, -1))
@@ -148,6 +151,8 @@ def build_streets(
         },
         geometry=gpd.GeoSeries(seg["geometry"], crs=roads.crs).values,
     )
+    if ranks is not None:
+        segments["access_rank"] = ranks
     order = np.lexsort((segments["offset_m"].to_numpy(), street))
     segments = segments.iloc[order].reset_index(drop=True)
     streets = _street_table(segments, names[order], piece_keys[order], seg["origin"], roads.crs)

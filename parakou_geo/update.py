@@ -51,7 +51,8 @@ from parakou_geo._update_match import (
     _rebuild_streets,
     _text,
 )
-from parakou_geo.io import read_layer
+from parakou_geo.access import choose_streets
+from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors, suffix_for
 from parakou_geo.pipeline import (
     address_rows,
@@ -177,6 +178,8 @@ def update_register(
     centre = _centre(meta)
     day = (run_date or dt.date.today()).isoformat()
     run_id = str(uuid.uuid4())
+    if s.building_id_column is None and meta.get("building_ids") == "osm_combined":
+        buildings = combine_osm_ids(buildings)  # the ids of the first build: w<way>, r<relation>
     id_col = detect_id_column(buildings, "buildings", s.building_id_column)
     with transaction(p) as con, ThreadPoolExecutor(max_workers=1) as pool:
         # the ids of the register's addresses are read (one SQLite call, without the GIL)
@@ -271,10 +274,18 @@ def _number_new(
     live = street >= 0
     seg = gpd.GeoDataFrame({"street": street[live], "offset_m": segments["offset_m"].to_numpy(
         dtype=float)[live]}, geometry=segments.geometry.values[live], crs=metric)
+    if "access_rank" in segments.columns:  # registers before 0.2 have no ranks: all equal
+        seg["access_rank"] = pd.to_numeric(segments["access_rank"]).fillna(1).to_numpy(
+            dtype=np.int64)[live]
     index = StreetIndex(seg)
     doors = gpd.GeoSeries(cand["door"].array, crs=metric)
+    choice = choose_streets(
+        np.asarray(cand.geometry.array), np.asarray(doors.array), index,
+        street_named=current["street_name"].notna().to_numpy(),
+        entrance=cand["door_is_entrance"].to_numpy(dtype=bool), settings=s)
     num = number_doors(doors, index, method=s.method, suffix_style=s.suffix_style,
-                       max_distance_m=s.max_distance_m, tiebreak=np.arange(len(cand)))
+                       max_distance_m=s.max_distance_m, tiebreak=np.arange(len(cand)),
+                       choice=choice)
     ok = num["street"].to_numpy() >= 0
     code = codes[np.maximum(num["street"].to_numpy(), 0)].astype(object)
     code[~ok] = None

@@ -256,8 +256,9 @@ def prepare_roads(
     Returns
     -------
     roads : geopandas.GeoDataFrame
-        One LineString per row with ``road_id``, ``name`` (None when unnamed) and
-        ``road_class``, in ``metric_crs``, in canonical order (independent of input order).
+        One LineString per row with ``road_id``, ``name`` (None when unnamed),
+        ``road_class`` and ``footway`` (the OSM tag, None when absent), in ``metric_crs``,
+        in canonical order (independent of input order).
     report : LayerReport
         Counts of repaired, dropped, excluded and exploded features.
     """
@@ -289,6 +290,7 @@ def prepare_roads(
             "name": names.to_numpy()[idx],
             "road_class": (gdf[cls].astype(object).where(gdf[cls].notna(), None).to_numpy()[idx]
                            if cls in gdf.columns else None),
+            "footway": _footway_tag(gdf)[idx],
         }
     )
     keys = _geometry_keys(parts)
@@ -308,6 +310,25 @@ def prepare_roads(
             source=source,
         )
     return roads, report
+
+
+_FOOTWAY_IN_TAGS = r'"footway"=>"([^"]*)"'
+
+
+def _footway_tag(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Return the OSM ``footway`` tag (``sidewalk``, ``crossing``...) of each road, or None.
+
+    Read from a ``footway`` column, else from GDAL's ``other_tags`` hstore text (OSM PBF files
+    and layers saved from them by QGIS).
+    """
+    if "footway" in gdf.columns:
+        tag = gdf["footway"].astype("string")
+    elif "other_tags" in gdf.columns:
+        tag = gdf["other_tags"].astype("string").str.extract(_FOOTWAY_IN_TAGS, expand=False)
+    else:
+        return np.full(len(gdf), None, dtype=object)
+    out: np.ndarray = tag.astype(object).where(tag.notna(), None).to_numpy(dtype=object)
+    return out
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
@@ -341,7 +362,8 @@ def prepare_buildings(
     -------
     buildings : geopandas.GeoDataFrame
         ``building_id`` (text), every input attribute, the footprint ``geometry`` and the door
-        point ``door`` (a second geometry column), in ``metric_crs`` and canonical order.
+        point ``door`` (a second geometry column) with ``door_is_entrance`` (True where it
+        is an entrance point), in ``metric_crs`` and canonical order.
     dropped : geopandas.GeoDataFrame
         Features that cannot be addressed (null or empty geometry) with ``reason``.
     report : LayerReport
@@ -384,14 +406,16 @@ def prepare_buildings(
     if "building_id" in attrs.columns:
         attrs = attrs.drop(columns="building_id")
     attrs.insert(0, "building_id", ids)
-    door = _door_points(geoms, attrs, settings, gdf, metric_crs, source)
+    door, at_entrance = _door_points(geoms, attrs, settings, gdf, metric_crs, source)
     attrs = attrs.iloc[order].reset_index(drop=True)
     geoms, door, missing = geoms[order], door[order], missing[order]
+    at_entrance = at_entrance[order]
     buildings = gpd.GeoDataFrame(
         attrs[~missing].reset_index(drop=True),
         geometry=gpd.GeoSeries(geoms[~missing], crs=metric_crs).values,
     )
     buildings["door"] = gpd.GeoSeries(door[~missing], crs=metric_crs).values
+    buildings["door_is_entrance"] = at_entrance[~missing]
     dropped = gpd.GeoDataFrame(
         {"building_id": attrs["building_id"].to_numpy()[missing],
          "reason": "empty_geometry"},
@@ -410,11 +434,14 @@ def _door_points(
     original: gpd.GeoDataFrame,
     metric_crs: CRS,
     source: str,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Door point of each building and whether it is a real entrance."""
     door = shapely.point_on_surface(geoms)
     col = settings.entrance_column
+    if col is None and "osm_entrance" in attrs.columns:
+        col = "osm_entrance"  # entrance=* nodes found by the OSM PBF reader
     if col is None:
-        return np.asarray(door)
+        return np.asarray(door), np.zeros(len(geoms), dtype=bool)
     if col not in attrs.columns:
         raise InputError(
             f"entrance column {col!r} not found; columns are "
@@ -438,7 +465,7 @@ def _door_points(
             "give one entrance point per building (WKT 'POINT (x y)') or leave it empty",
             source=source,
         )
-    return np.where(usable, ent, door)
+    return np.where(usable, ent, door), usable
 
 
 def prepare_zones(

@@ -235,7 +235,9 @@ def test_kotka_register_from_90_percent_then_update_with_all(tmp_path: Path) -> 
     merged = before.merge(after, on="address_id", suffixes=("_b", "_a"))
     changed = (merged["label_b"] != merged["label_a"]) | (merged["status_b"] != merged["status_a"])
     assert int(changed.sum()) == 0
-    added_ids = set(bld.loc[~keep, "osm_way_id"].astype(str))
+    # a layer saved from OSM by GDAL/QGIS: osm_way_id (ways) and osm_id (relations) combined
+    assert bld["osm_id"].isna().all()
+    added_ids = set("w" + bld.loc[~keep, "osm_way_id"].astype(str))
     un = pyogrio.read_dataframe(path, layer="unaddressed")
     new_addr = set(after.loc[~after["address_id"].isin(before["address_id"]), "building_id"])
     assert added_ids <= new_addr | set(un["building_id"])

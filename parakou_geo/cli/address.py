@@ -76,6 +76,14 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
                    help="CRS of input layers that have none, e.g. EPSG:4326")
     p.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                    help="creation date written on new addresses (default today)")
+    p.add_argument("--building-id", metavar="COLUMN",
+                   help="building/parcel id column (default: building_id, bld_id, "
+                        "osm_way_id + osm_id combined, osm_id, id; else numbered)")
+    p.add_argument("--road-id", metavar="COLUMN",
+                   help="road id column (default: road_id, osm_id, id; else numbered)")
+    p.add_argument("--assignment", choices=["access", "nearest"],
+                   help="how a door's street is chosen: the street giving access (default) "
+                        "or the nearest line of any class")
 
 
 def settings_from_args(args: argparse.Namespace) -> AddressingSettings:
@@ -84,7 +92,8 @@ def settings_from_args(args: argparse.Namespace) -> AddressingSettings:
     changes: dict[str, Any] = {}
     for opt, key in (("method", "method"), ("suffix_style", "suffix_style"),
                      ("max_distance", "max_distance_m"), ("metric_crs", "crs"),
-                     ("zone_column", "zone_column"),
+                     ("zone_column", "zone_column"), ("building_id", "building_id_column"),
+                     ("road_id", "road_id_column"), ("assignment", "assignment"),
                      ("quartier_column", "quartier_column")):
         value = getattr(args, opt, None)
         if value is not None:
@@ -120,12 +129,20 @@ def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
         f"Register written: {register}",
         f"Addresses CSV:    {csv}",
         f"  metric CRS:       {result.metric_crs.to_string()}",
-        f"  road features:    {c['roads']} → {c['segments']} segments → {c['streets']} streets",
+        f"  road features:    {c['roads']} → {c['segments']} segments → {c['streets']} streets"
+        + (f" ({c['sidewalks']} sidewalks/crossings folded into their street)"
+           if c.get("sidewalks") else ""),
+        f"  streets with addresses: {c.get('streets_with_addresses', 0)} "
+        f"(without: {c['streets'] - c.get('streets_with_addresses', 0)})",
         f"  buildings:        {c['buildings']}",
         f"  addresses:        {c['addresses']}",
         f"  unaddressed:      {c['unaddressed']}",
     ]
     lines += [f"    {reason}: {n}" for reason, n in result.unaddressed_by_reason().items()]
+    chosen = {k.removeprefix("street_choice_"): n for k, n in c.items()
+              if k.startswith("street_choice_") and n}
+    if chosen:
+        lines.append("  street chosen by: " + ", ".join(f"{k} {n}" for k, n in chosen.items()))
     for layer, rep in result.reports.items():
         notes = []
         if rep.n_repaired:

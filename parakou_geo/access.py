@@ -1,0 +1,307 @@
+"""Which street gives each building access: road classes, sidewalks, and the door's street.
+
+The nearest line to a building is often not its street: on real data it is a sidewalk, a
+footway, a courtyard path or a rear service lane. This module decides
+
+- the **access rank** of every road from its class (trunk/primary 4, secondary 3, tertiary 2,
+  residential/unclassified 1, service/track/pedestrian 0, footway/path -1; roads without a
+  class count as residential);
+- which footways are **sidewalks** (tagged ``footway=sidewalk|crossing``, or unnamed and lying
+  along a street for most of their length): they are part of that street, never a street;
+- the **street of every door**: among the streets within reach of the building's footprint,
+  the one of lowest cost ``distance from the footprint + door_distance_weight × distance from
+  the door − class_step_m × rank + unnamed_penalty_m (when unnamed)``; an entrance point
+  takes the street nearest to it. Ties go to the lower street row, so corner buildings are
+  decided the same way every run.
+
+Each choice carries its reason (:data:`CHOICE_REASONS`), recorded in the register.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from parakou_geo.numbering import StreetIndex
+from parakou_geo.settings import AddressingSettings
+
+__all__ = [
+    "ACCESS_RANKS",
+    "CHOICE_REASONS",
+    "PATH_CLASSES",
+    "StreetChoice",
+    "access_ranks",
+    "attach_sidewalks",
+    "choose_streets",
+    "find_sidewalks",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: Access rank of each road class (OSM ``highway`` values); unknown classes rank 1.
+ACCESS_RANKS: dict[str, int] = {
+    "motorway": 4, "trunk": 4, "primary": 4,
+    "motorway_link": 3, "trunk_link": 3, "primary_link": 3, "secondary": 3,
+    "secondary_link": 2, "tertiary": 2,
+    "tertiary_link": 1, "residential": 1, "unclassified": 1, "living_street": 1, "road": 1,
+    "busway": 1,
+    "service": 0, "track": 0, "pedestrian": 0,
+    "footway": -1, "path": -1, "cycleway": -1, "bridleway": -1, "steps": -1,
+    "corridor": -1, "sidewalk": -1, "crossing": -1,
+}
+#: Classes of ways for people on foot or bicycle (rank -1); candidates for sidewalks.
+PATH_CLASSES: tuple[str, ...] = tuple(k for k, v in ACCESS_RANKS.items() if v < 0)
+_SIDEWALK_TAGS = ("sidewalk", "crossing")
+_UNKNOWN_RANK = 1
+_SAMPLE_M = 5.0
+_PIECES_PER_STREET = 3
+
+#: How a door's street was chosen (the register's ``street_choice``).
+CHOICE_REASONS: dict[str, str] = {
+    "entrance": "the street nearest to the building's entrance point",
+    "nearest": "the nearest street to the building (footprint and door)",
+    "named_street": "a named street preferred over a nearer unnamed lane, path or driveway",
+    "higher_class": "a street of a higher class preferred over a nearer, lower one",
+    "nearest_path": "the nearest way is a footway, path, track or service lane, and no street "
+                    "wins over it within reach",
+}
+
+
+def access_ranks(road_class: pd.Series | np.ndarray | None, n: int) -> np.ndarray:
+    """Return the access rank of each road (see :data:`ACCESS_RANKS`).
+
+    Parameters
+    ----------
+    road_class : pandas.Series or numpy.ndarray or None
+        Road classes (OSM ``highway`` values); None when the layer has no class column.
+    n : int
+        Number of roads.
+
+    Examples
+    --------
+    >>> access_ranks(pd.Series(["primary", "footway", None, "service"]), 4).tolist()
+    [4, -1, 1, 0]
+    """
+    if road_class is None:
+        return np.full(n, _UNKNOWN_RANK, dtype=np.int64)
+    values = pd.Series(np.asarray(road_class, dtype=object)).astype("string").str.lower()
+    ranks = values.map(ACCESS_RANKS).fillna(_UNKNOWN_RANK)
+    return ranks.to_numpy(dtype=np.int64)
+
+
+def find_sidewalks(roads: gpd.GeoDataFrame, settings: AddressingSettings) -> np.ndarray:
+    """Return which roads are sidewalks or crossings of a street.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        Prepared roads (metric CRS) with ``name``, ``road_class`` and ``footway``.
+    settings : AddressingSettings
+        ``sidewalk_offset_m`` and ``sidewalk_share``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for a way tagged ``footway=sidewalk|crossing``, and for an unnamed footway, path
+        or cycleway with at least ``sidewalk_share`` of its length within
+        ``sidewalk_offset_m`` of a street of rank 1 or more.
+    """
+    n = len(roads)
+    cls = roads["road_class"].astype("string").str.lower() if "road_class" in roads.columns \
+        else pd.Series(pd.NA, index=roads.index, dtype="string")
+    foot = roads["footway"].astype("string").str.lower() if "footway" in roads.columns \
+        else pd.Series(pd.NA, index=roads.index, dtype="string")
+    rank = access_ranks(cls.to_numpy(dtype=object), n)
+    tagged = foot.isin(_SIDEWALK_TAGS).fillna(False).to_numpy(dtype=bool)
+    unnamed = roads["name"].isna().to_numpy() if "name" in roads.columns else np.ones(n, bool)
+    candidate = (rank < 0) & unnamed & ~tagged
+    streets = rank >= 1
+    out = tagged.copy()
+    if not candidate.any() or not streets.any():
+        return out
+    lines = np.asarray(roads.geometry.array)
+    idx = np.flatnonzero(candidate)
+    length = shapely.length(lines[idx])
+    k = np.maximum(1, np.ceil(length / _SAMPLE_M)).astype(np.int64)
+    owner = np.repeat(np.arange(len(idx)), k)
+    first = np.repeat(np.cumsum(k) - k, k)
+    frac = (np.arange(len(owner)) - first + 0.5) / np.repeat(k, k)
+    pts = shapely.line_interpolate_point(lines[idx][owner], frac, normalized=True)
+    near, _ = shapely.STRtree(lines[streets]).query(
+        pts, predicate="dwithin", distance=settings.sidewalk_offset_m)
+    close = np.zeros(len(pts), dtype=bool)
+    close[near] = True
+    share = np.bincount(owner, weights=close, minlength=len(idx)) / k
+    out[idx[share >= settings.sidewalk_share]] = True
+    return out
+
+
+@dataclass(frozen=True)
+class StreetChoice:
+    """The street chosen for each door, and the piece of it the door is measured on.
+
+    Attributes
+    ----------
+    door : numpy.ndarray of int
+        Row of each door that has a street in reach (sorted).
+    piece : numpy.ndarray of int
+        The street piece (row of the :class:`~parakou_geo.numbering.StreetIndex`) nearest to
+        the door on its chosen street.
+    distance_m : numpy.ndarray of float
+        Distance from the door point to that piece (metres).
+    reason : numpy.ndarray of str
+        Why that street (a key of :data:`CHOICE_REASONS`).
+    """
+
+    door: np.ndarray
+    piece: np.ndarray
+    distance_m: np.ndarray
+    reason: np.ndarray
+
+
+def choose_streets(
+    footprints: np.ndarray,
+    doors: np.ndarray,
+    index: StreetIndex,
+    *,
+    street_named: np.ndarray,
+    entrance: np.ndarray | None = None,
+    settings: AddressingSettings | None = None,
+    threads: int | None = None,
+) -> StreetChoice:
+    """Choose the street that gives each building access (vectorised).
+
+    Parameters
+    ----------
+    footprints : numpy.ndarray of shapely geometries
+        Building footprints (polygons, or points for point buildings), metric CRS.
+    doors : numpy.ndarray of shapely.Point
+        Door points (representative points or entrances), same CRS and order.
+    index : StreetIndex
+        The prepared street pieces, with their ``rank``.
+    street_named : numpy.ndarray of bool
+        Whether each street (row of the streets table) has a name.
+    entrance : numpy.ndarray of bool, optional
+        Doors that are real entrance points: they take the street nearest to them.
+    settings : AddressingSettings, optional
+        ``max_distance_m``, ``class_step_m``, ``unnamed_penalty_m``, ``door_distance_weight``.
+    threads : int, optional
+        Threads for the nearest-piece search.
+
+    Returns
+    -------
+    StreetChoice
+        One row per door with a street within ``max_distance_m`` of its door point.
+    """
+    s = settings or AddressingSettings()
+    xy = shapely.get_coordinates(doors)
+    door, near_piece, near_d = index.nearest(doors, max_distance_m=s.max_distance_m,
+                                             threads=threads, xy=xy)
+    nearest_reason = np.full(len(door), "nearest", dtype=object)
+    if s.assignment == "nearest" or len(door) == 0:
+        return StreetChoice(door, near_piece, near_d, nearest_reason)
+    named = np.asarray(street_named, dtype=bool)
+    rank = index.rank
+    penalty = np.where(named, 0.0, s.unnamed_penalty_m) if named.any() else np.zeros(len(named))
+    bonus = s.class_step_m * rank - penalty[index.street]
+    spread = float(bonus.max() - bonus.min()) if len(bonus) else 0.0
+    fp = footprints[door]
+    is_point = shapely.get_type_id(fp) == 0
+    if spread == 0.0 and is_point.all():
+        return StreetChoice(door, near_piece, near_d, nearest_reason)
+
+    # every street piece that could beat the nearest one (cost bound, capped at max distance)
+    w = s.door_distance_weight
+    reach = np.minimum((1.0 + w) * near_d + spread, s.max_distance_m)
+    k, piece = index.tree.query(fp, predicate="dwithin", distance=reach)
+    d_door = _point_piece_distance(index, xy[door[k]], piece)
+    street = index.street[piece]
+    # per (door, street): the few pieces nearest to the door point
+    order = np.lexsort((piece, d_door, street, k))
+    k, piece, d_door, street = k[order], piece[order], d_door[order], street[order]
+    new_pair = np.r_[True, (k[1:] != k[:-1]) | (street[1:] != street[:-1])]
+    pos = np.arange(len(k)) - np.maximum.accumulate(np.where(new_pair, np.arange(len(k)), 0))
+    keep = pos < _PIECES_PER_STREET
+    k, piece, d_door, street = k[keep], piece[keep], d_door[keep], street[keep]
+    d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
+    cost = d_fp + w * d_door - bonus[piece]
+    is_entrance = np.zeros(len(door), dtype=bool) if entrance is None \
+        else np.asarray(entrance, dtype=bool)[door]
+    cost = np.where(is_entrance[k], d_door, cost)
+    frame = pd.DataFrame({"k": k, "street": street, "piece": piece, "d_door": d_door,
+                          "d_fp": d_fp, "cost": np.round(cost, 6), "rank": rank[piece]})
+    per_street = frame.groupby(["k", "street"], sort=True).agg(
+        cost=("cost", "min"), d_fp=("d_fp", "min"), rank=("rank", "max")).reset_index()
+    best = per_street.sort_values(["k", "cost", "street"], kind="stable").drop_duplicates("k")
+    closest = per_street.sort_values(["k", "d_fp", "street"], kind="stable") \
+        .drop_duplicates("k").set_index("k")
+    # the chosen street's piece nearest to the door point (pieces are sorted by distance)
+    first_piece = frame.drop_duplicates(["k", "street"]).set_index(["k", "street"])
+    at = first_piece.loc[list(zip(best["k"], best["street"], strict=True))]
+    kk = best["k"].to_numpy()
+    chosen_piece = near_piece.copy()
+    chosen_d = near_d.copy()
+    chosen_piece[kk] = at["piece"].to_numpy()
+    chosen_d[kk] = at["d_door"].to_numpy()
+    reason = nearest_reason.copy()
+    b_street = best["street"].to_numpy()
+    c_street = closest.loc[kk, "street"].to_numpy()
+    b_rank = best["rank"].to_numpy()
+    moved = b_street != c_street
+    reason[kk] = np.select(
+        [is_entrance[kk], moved & named[b_street] & ~named[c_street], moved, b_rank <= 0],
+        ["entrance", "named_street", "higher_class", "nearest_path"], default="nearest")
+    # a door whose footprint query found nothing keeps its nearest piece (cannot happen for
+    # valid data: the nearest piece is always within reach of the footprint)
+    return StreetChoice(door, chosen_piece, chosen_d, reason)
+
+
+def _point_piece_distance(index: StreetIndex, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """Distance from points to straight street pieces (closed form)."""
+    ax, ay, dx, dy = index.ax[piece], index.ay[piece], index.dx[piece], index.dy[piece]
+    length = index.length[piece]
+    px, py = xy[:, 0] - ax, xy[:, 1] - ay
+    t = np.clip((px * dx + py * dy) / (length * length), 0.0, 1.0)
+    out: np.ndarray = np.hypot(px - t * dx, py - t * dy)
+    return out
+
+
+def attach_sidewalks(
+    streets: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, sidewalks: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Return ``streets`` with each sidewalk's road id added to the street it runs along.
+
+    Parameters
+    ----------
+    streets : geopandas.GeoDataFrame
+        The streets table (``road_ids``: ``;``-joined sorted road ids).
+    segments : geopandas.GeoDataFrame
+        The oriented segments (``street`` column), same metric CRS.
+    sidewalks : geopandas.GeoDataFrame
+        The roads found by :func:`find_sidewalks` (``road_id``), same CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``streets`` whose ``road_ids`` also list their sidewalks and crossings.
+    """
+    out = streets.copy()
+    if len(sidewalks) == 0 or len(segments) == 0:
+        return out
+    lines = np.asarray(sidewalks.geometry.array)
+    mid = shapely.line_interpolate_point(lines, 0.5, normalized=True)
+    si, gi = shapely.STRtree(np.asarray(segments.geometry.array)).query_nearest(
+        mid, all_matches=False)
+    owner = segments["street"].to_numpy()[gi]
+    extra = pd.Series(sidewalks["road_id"].astype(str).to_numpy()[si]).groupby(owner).agg(list)
+    ids = out["road_ids"].astype(str).to_numpy(dtype=object)
+    for street, added in extra.items():
+        ids[street] = ";".join(sorted(set(ids[street].split(";")) | set(added)))
+    out["road_ids"] = ids
+    return out
