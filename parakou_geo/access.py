@@ -60,7 +60,6 @@ PATH_CLASSES: tuple[str, ...] = tuple(k for k, v in ACCESS_RANKS.items() if v < 
 _SIDEWALK_TAGS = ("sidewalk", "crossing")
 _UNKNOWN_RANK = 1
 _SAMPLE_M = 5.0
-_PIECES_PER_STREET = 3
 
 #: How a door's street was chosen (the register's ``street_choice``).
 CHOICE_REASONS: dict[str, str] = {
@@ -177,6 +176,11 @@ def choose_streets(
 ) -> StreetChoice:
     """Choose the street that gives each building access (vectorised).
 
+    Street pieces are grouped by their preference (``class_step_m × rank`` less
+    ``unnamed_penalty_m`` when unnamed); within one group the nearest piece is the cheapest, so
+    each door needs one nearest-piece search per group (from the footprint and from the door
+    point), not a search of every piece around it.
+
     Parameters
     ----------
     footprints : numpy.ndarray of shapely geometries
@@ -192,7 +196,7 @@ def choose_streets(
     settings : AddressingSettings, optional
         ``max_distance_m``, ``class_step_m``, ``unnamed_penalty_m``, ``door_distance_weight``.
     threads : int, optional
-        Threads for the nearest-piece search.
+        Threads for the nearest-piece searches.
 
     Returns
     -------
@@ -203,63 +207,84 @@ def choose_streets(
     xy = shapely.get_coordinates(doors)
     door, near_piece, near_d = index.nearest(doors, max_distance_m=s.max_distance_m,
                                              threads=threads, xy=xy)
-    nearest_reason = np.full(len(door), "nearest", dtype=object)
+    reason = np.full(len(door), "nearest", dtype=object)
     if s.assignment == "nearest" or len(door) == 0:
-        return StreetChoice(door, near_piece, near_d, nearest_reason)
+        return StreetChoice(door, near_piece, near_d, reason)
     named = np.asarray(street_named, dtype=bool)
-    rank = index.rank
     penalty = np.where(named, 0.0, s.unnamed_penalty_m) if named.any() else np.zeros(len(named))
-    bonus = s.class_step_m * rank - penalty[index.street]
-    spread = float(bonus.max() - bonus.min()) if len(bonus) else 0.0
+    bonus = np.round(s.class_step_m * index.rank - penalty[index.street], 6)
     fp = footprints[door]
     is_point = shapely.get_type_id(fp) == 0
-    if spread == 0.0 and is_point.all():
-        return StreetChoice(door, near_piece, near_d, nearest_reason)
-
-    # every street piece that could beat the nearest one (cost bound, capped at max distance)
-    w = s.door_distance_weight
-    reach = np.minimum((1.0 + w) * near_d + spread, s.max_distance_m)
-    k, piece = index.tree.query(fp, predicate="dwithin", distance=reach)
-    d_door = _point_piece_distance(index, xy[door[k]], piece)
-    street = index.street[piece]
-    # per (door, street): the few pieces nearest to the door point
-    order = np.lexsort((piece, d_door, street, k))
-    k, piece, d_door, street = k[order], piece[order], d_door[order], street[order]
-    new_pair = np.r_[True, (k[1:] != k[:-1]) | (street[1:] != street[:-1])]
-    pos = np.arange(len(k)) - np.maximum.accumulate(np.where(new_pair, np.arange(len(k)), 0))
-    keep = pos < _PIECES_PER_STREET
-    k, piece, d_door, street = k[keep], piece[keep], d_door[keep], street[keep]
-    d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
-    cost = d_fp + w * d_door - bonus[piece]
     is_entrance = np.zeros(len(door), dtype=bool) if entrance is None \
         else np.asarray(entrance, dtype=bool)[door]
-    cost = np.where(is_entrance[k], d_door, cost)
-    frame = pd.DataFrame({"k": k, "street": street, "piece": piece, "d_door": d_door,
-                          "d_fp": d_fp, "cost": np.round(cost, 6), "rank": rank[piece]})
-    per_street = frame.groupby(["k", "street"], sort=True).agg(
-        cost=("cost", "min"), d_fp=("d_fp", "min"), rank=("rank", "max")).reset_index()
-    best = per_street.sort_values(["k", "cost", "street"], kind="stable").drop_duplicates("k")
-    closest = per_street.sort_values(["k", "d_fp", "street"], kind="stable") \
-        .drop_duplicates("k").set_index("k")
-    # the chosen street's piece nearest to the door point (pieces are sorted by distance)
-    first_piece = frame.drop_duplicates(["k", "street"]).set_index(["k", "street"])
-    at = first_piece.loc[list(zip(best["k"], best["street"], strict=True))]
-    kk = best["k"].to_numpy()
-    chosen_piece = near_piece.copy()
-    chosen_d = near_d.copy()
-    chosen_piece[kk] = at["piece"].to_numpy()
-    chosen_d[kk] = at["d_door"].to_numpy()
-    reason = nearest_reason.copy()
-    b_street = best["street"].to_numpy()
-    c_street = closest.loc[kk, "street"].to_numpy()
-    b_rank = best["rank"].to_numpy()
-    moved = b_street != c_street
-    reason[kk] = np.select(
-        [is_entrance[kk], moved & named[b_street] & ~named[c_street], moved, b_rank <= 0],
+    levels = np.unique(bonus)
+    if len(levels) == 1 and is_point.all():
+        return StreetChoice(door, near_piece, near_d, reason)
+
+    w = s.door_distance_weight
+    pts = doors[door]
+    xy_d = xy[door]
+    inf = np.full(len(door), np.inf)
+    # best candidate so far: its cost, piece and door distance; and the nearest by footprint
+    best_cost, best_piece = inf.copy(), near_piece.copy()
+    close_fp, close_piece = inf.copy(), near_piece.copy()
+    near_level = bonus[near_piece]
+    for level in levels:
+        sub = np.flatnonzero(bonus == level)
+        cand: list[np.ndarray] = []
+        # door points: only where this level is preferred to the nearest piece's level (a
+        # level no better than the nearest piece's can never beat it from the door point)
+        ask = np.flatnonzero(level > near_level) if is_point.all() \
+            else np.flatnonzero((level > near_level) | ~is_point)
+        if len(ask):
+            qi, pi, _ = index.nearest(pts[ask], max_distance_m=s.max_distance_m,
+                                      threads=threads, xy=xy_d[ask], subset=sub)
+            cand.append(np.column_stack([ask[qi], pi]))
+        poly = np.flatnonzero(~is_point)
+        if len(poly):  # footprints: the level's piece nearest to the wall
+            qi, pi = shapely.STRtree(index.pieces[sub]).query_nearest(
+                fp[poly], max_distance=s.max_distance_m, all_matches=False)
+            cand.append(np.column_stack([poly[qi], sub[pi]]))
+        cand.append(np.column_stack([np.flatnonzero(near_level == level),
+                                     near_piece[near_level == level]]))
+        if not any(len(c) for c in cand):
+            continue
+        k, piece = np.concatenate(cand).T
+        d_door = _point_piece_distance(index, xy_d[k], piece)
+        d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
+        cost = np.where(is_entrance[k], d_door, d_fp + w * d_door - level)
+        cost = np.round(cost, 6)
+        d_fp = np.round(d_fp, 6)
+        street = index.street[piece]
+        # the cheapest candidate of this level per door; a tie goes to the lower street row
+        order = np.lexsort((street, cost, k))
+        sel = order[np.r_[True, k[order][1:] != k[order][:-1]]]
+        ks, cs, ps = k[sel], cost[sel], piece[sel]
+        better = (cs < best_cost[ks]) | ((cs == best_cost[ks])
+                                         & (street[sel] < index.street[best_piece[ks]]))
+        best_cost[ks[better]] = cs[better]
+        best_piece[ks[better]] = ps[better]
+        # and the nearest piece to the footprint, whatever its level (for the reason)
+        order = np.lexsort((street, d_fp, k))
+        sel = order[np.r_[True, k[order][1:] != k[order][:-1]]]
+        nearer = d_fp[sel] < close_fp[k[sel]]
+        close_fp[k[sel][nearer]] = d_fp[sel][nearer]
+        close_piece[k[sel][nearer]] = piece[sel][nearer]
+    found = np.isfinite(best_cost)
+    chosen = np.where(found, best_piece, near_piece)
+    # measure the door on the chosen street: its piece nearest to the door point if the
+    # door-point search found one on that street, else the piece facing the footprint
+    chosen_street = index.street[chosen]
+    same = index.street[near_piece] == chosen_street
+    chosen = np.where(same, near_piece, chosen)
+    d_chosen = _point_piece_distance(index, xy_d, chosen)
+    b_street, c_street = chosen_street, index.street[close_piece]
+    moved = found & (b_street != c_street)
+    reason = np.select(
+        [is_entrance, moved & named[b_street] & ~named[c_street], moved,
+         index.rank[chosen] <= 0],
         ["entrance", "named_street", "higher_class", "nearest_path"], default="nearest")
-    # a door whose footprint query found nothing keeps its nearest piece (cannot happen for
-    # valid data: the nearest piece is always within reach of the footprint)
-    return StreetChoice(door, chosen_piece, chosen_d, reason)
+    return StreetChoice(door, chosen, d_chosen, reason.astype(object))
 
 
 def _point_piece_distance(index: StreetIndex, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:

@@ -79,6 +79,7 @@ class StreetIndex:
             np.stack([a[keep], b[keep]], axis=1))
         self.tree = shapely.STRtree(self.pieces)
 
+
     def nearest(
         self,
         points: np.ndarray,
@@ -86,6 +87,7 @@ class StreetIndex:
         max_distance_m: float,
         threads: int | None = None,
         xy: np.ndarray | None = None,
+        subset: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Find the nearest straight street piece of each point within ``max_distance_m``.
 
@@ -102,6 +104,9 @@ class StreetIndex:
             Worker threads; default: the number of CPUs (at most 8).
         xy : numpy.ndarray, optional
             The points' ``(n, 2)`` coordinates, when already at hand.
+        subset : numpy.ndarray of int, optional
+            Search only these pieces (rows of the index); the piece indices returned are
+            still rows of the whole index.
 
         Returns
         -------
@@ -115,13 +120,15 @@ class StreetIndex:
         order = _curve_order(shapely.get_coordinates(points) if xy is None else xy)
         workers = threads or min(8, os.cpu_count() or 1)
         chunks = np.array_split(order, max(1, min(4 * workers, n // 20_000 + 1)))
+        tree = self.tree if subset is None else shapely.STRtree(self.pieces[subset])
+        rows = None if subset is None else np.asarray(subset)
 
         def query(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            (pi, si), dist = self.tree.query_nearest(
+            (pi, si), dist = tree.query_nearest(
                 points[chunk], max_distance=max_distance_m, return_distance=True,
                 all_matches=False,
             )
-            return chunk[pi], si, dist
+            return chunk[pi], (si if rows is None else rows[si]), dist
 
         if len(chunks) == 1:
             results = [query(chunks[0])]
