@@ -4,8 +4,8 @@ The nearest line to a building is often not its street: on real data it is a sid
 footway, a courtyard path or a rear service lane. This module decides
 
 - the **access rank** of every road from its class (trunk/primary 4, secondary 3, tertiary 2,
-  residential/unclassified 1, service/track/pedestrian 0, footway/path -1; roads without a
-  class count as residential);
+  residential/unclassified 1, track/pedestrian 0, service lanes (driveways, parking aisles,
+  back lanes) and footway/path -1; roads without a class count as residential);
 - which footways are **sidewalks** (tagged ``footway=sidewalk|crossing``, or unnamed and lying
   along a street for most of their length): they are part of that street, never a street;
 - the **street of every door**: among the streets within reach of the building's footprint,
@@ -51,12 +51,13 @@ ACCESS_RANKS: dict[str, int] = {
     "secondary_link": 2, "tertiary": 2,
     "tertiary_link": 1, "residential": 1, "unclassified": 1, "living_street": 1, "road": 1,
     "busway": 1,
-    "service": 0, "track": 0, "pedestrian": 0,
-    "footway": -1, "path": -1, "cycleway": -1, "bridleway": -1, "steps": -1,
+    "track": 0, "pedestrian": 0,
+    "service": -1, "footway": -1, "path": -1, "cycleway": -1, "bridleway": -1, "steps": -1,
     "corridor": -1, "sidewalk": -1, "crossing": -1,
 }
-#: Classes of ways for people on foot or bicycle (rank -1); candidates for sidewalks.
-PATH_CLASSES: tuple[str, ...] = tuple(k for k, v in ACCESS_RANKS.items() if v < 0)
+#: Classes of ways for people on foot or bicycle; candidates for sidewalks.
+PATH_CLASSES: tuple[str, ...] = ("footway", "path", "cycleway", "bridleway", "steps",
+                                 "corridor", "sidewalk", "crossing")
 _SIDEWALK_TAGS = ("sidewalk", "crossing")
 _UNKNOWN_RANK = 1
 _SAMPLE_M = 5.0
@@ -84,7 +85,7 @@ def access_ranks(road_class: pd.Series | np.ndarray | None, n: int) -> np.ndarra
 
     Examples
     --------
-    >>> access_ranks(pd.Series(["primary", "footway", None, "service"]), 4).tolist()
+    >>> access_ranks(pd.Series(["primary", "footway", None, "track"]), 4).tolist()
     [4, -1, 1, 0]
     """
     if road_class is None:
@@ -119,7 +120,7 @@ def find_sidewalks(roads: gpd.GeoDataFrame, settings: AddressingSettings) -> np.
     rank = access_ranks(cls.to_numpy(dtype=object), n)
     tagged = foot.isin(_SIDEWALK_TAGS).fillna(False).to_numpy(dtype=bool)
     unnamed = roads["name"].isna().to_numpy() if "name" in roads.columns else np.ones(n, bool)
-    candidate = (rank < 0) & unnamed & ~tagged
+    candidate = cls.isin(PATH_CLASSES).fillna(False).to_numpy(dtype=bool) & unnamed & ~tagged
     streets = rank >= 1
     out = tagged.copy()
     if not candidate.any() or not streets.any():

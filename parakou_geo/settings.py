@@ -94,9 +94,9 @@ class AddressingSettings:
         from the door point, whatever its class (the behaviour before version 0.2).
     class_step_m : float
         How many metres of distance one step of road class is worth (classes, high to low:
-        trunk/primary, secondary, tertiary, residential/unclassified, service/track/pedestrian,
-        footway/path). Measured on ``shared/data/truth`` (6 m: best mean street agreement of
-        2, 4, 6 and 8 m).
+        trunk/primary, secondary, tertiary, residential/unclassified, track/pedestrian,
+        service lanes and footways/paths). Measured on ``shared/data/truth`` (6 m: best mean
+        street agreement of 2, 4, 6 and 8 m).
     unnamed_penalty_m : float
         Extra distance (metres) charged to a street without a name when another street in
         reach has one: a named street up to about this much farther wins. Measured on

@@ -78,7 +78,7 @@ def test_sidewalk_detection_leaves_paths_that_lead_away_from_streets() -> None:
 def test_named_street_in_front_wins_over_service_lane_behind() -> None:
     # Rue B along y = 0, an unnamed service lane along y = 50. Building y 40..45: the named
     # street is 40 m in front, the lane 5 m behind. Cost (metres): street 40 + 0.3 × 42.5
-    # − 6 × 1 = 46.75; lane 5 + 0.3 × 7.5 − 6 × 0 + 40 = 47.25 → Rue B.
+    # − 6 × 1 = 46.75; lane 5 + 0.3 × 7.5 − 6 × (−1) + 40 = 53.25 → Rue B.
     roads = _roads([([(0, 0), (200, 0)], "Rue B", "residential", None),
                     ([(0, 50), (200, 50)], None, "service", None)])
     result = address(roads, _buildings([_box(95, 40, 105, 45)]), settings=SETTINGS)
@@ -89,7 +89,7 @@ def test_named_street_in_front_wins_over_service_lane_behind() -> None:
 
 
 def test_service_lane_wins_when_the_named_street_is_out_of_reach() -> None:
-    # the same building with the street 60 m in front: 60 + 0.3 × 62.5 − 6 = 72.75 > 47.25
+    # the same building with the street 60 m in front: 60 + 0.3 × 62.5 − 6 = 72.75 > 53.25
     roads = _roads([([(0, -20), (200, -20)], "Rue B", "residential", None),
                     ([(0, 50), (200, 50)], None, "service", None)])
     result = address(roads, _buildings([_box(95, 40, 105, 45)]), settings=SETTINGS)
@@ -163,7 +163,7 @@ def test_cluster_with_paths_only_stays_addressed() -> None:
 def test_access_ranks() -> None:
     ranks = access_ranks(pd.Series(["trunk", "secondary", "tertiary", "residential",
                                     "service", "footway", "unknown", None]), 8)
-    assert ranks.tolist() == [4, 3, 2, 1, 0, -1, 1, 1]
+    assert ranks.tolist() == [4, 3, 2, 1, -1, -1, 1, 1]
 
 
 def test_osm_layer_saved_from_qgis_combines_its_two_id_columns() -> None:
