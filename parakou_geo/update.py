@@ -10,6 +10,7 @@ zone. The whole update is one SQLite transaction: it happens completely or not a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from parakou_geo._csv import write_csv
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import (
     RegisterError,
@@ -171,6 +173,29 @@ def update_register(
     p = Path(path)
     step = progress or (lambda _n: None)
     step("validate")
+    with contextlib.ExitStack() as stack:
+        # the changes CSV is written to a temporary file inside the transaction and moved into
+        # place after the commit: a CSV that cannot be written leaves the register unchanged
+        csv_tmp = (stack.enter_context(atomic_path(changes_csv, overwrite=True))
+                   if changes_csv is not None else None)
+        report = _apply(p, roads, buildings, csv_tmp, crs=crs, run_date=run_date,
+                        reason=reason, step=step)
+    logger.info("register %s updated: %s", p, report.counts)
+    return report
+
+
+def _apply(
+    p: Path,
+    roads: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    csv_tmp: Path | None,
+    *,
+    crs: str | None,
+    run_date: dt.date | None,
+    reason: str | None,
+    step: Callable[[str], None],
+) -> UpdateReport:
+    """Make the update in one transaction (and write the changes CSV before committing)."""
     meta = read_meta(p)
     s = load_settings_of(meta)
     metric = CRS.from_user_input(meta["metric_crs"])
@@ -229,6 +254,9 @@ def update_register(
             done.result()
         _write(con, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
                footprints, history, run_id, day, fingerprints, method)
+        table = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
+        if csv_tmp is not None:
+            write_csv(table, csv_tmp)
     counts = {
         "kept": len(old.active_ids) - len(retire),
         "added": len(new_rows),
@@ -238,11 +266,6 @@ def update_register(
         "streets_retired": sum(1 for c in street_changes if c[0] == "street_retired"),
         "unaddressed": len(unaddressed) + len(dropped),
     }
-    table = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
-    if changes_csv is not None:
-        with atomic_path(changes_csv, overwrite=True) as out:
-            table.to_csv(out, index=False, lineterminator="\n", encoding="utf-8")
-    logger.info("register %s updated: %s", p, counts)
     return UpdateReport(run_id=run_id, changes=table, match_method=method,
                         roads_changed=roads_changed, counts=counts)
 

@@ -62,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             f"parakou-geo: internal error: {type(exc).__name__}: {exc}\n"
-            "Nothing was written. Rerun with --debug for details and report it.",
+            "Register changes are rolled back on errors and other outputs are only moved "
+            "into place when complete, so files were left as they were. Rerun with --debug "
+            "for details and report it.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
