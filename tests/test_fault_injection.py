@@ -96,7 +96,8 @@ Operation = Callable[[Path, dict[str, Path]], object]
 
 def _update(reg: Path, inp: dict[str, Path]) -> object:
     return update_register_files(reg, inp["roads"], inp["buildings"],
-                                 changes_csv=reg.with_name("changes.csv"))
+                                 changes_csv=reg.with_name("changes.csv"),
+                                 allow_mass_retirement=True)
 
 
 def _names(reg: Path, inp: dict[str, Path]) -> object:

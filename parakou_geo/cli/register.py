@@ -25,7 +25,7 @@ from parakou_geo.lifecycle import (
 )
 from parakou_geo.names import import_names, read_official_names
 from parakou_geo.register import atomic_path
-from parakou_geo.update import update_register_files
+from parakou_geo.update import MAX_CHANGE_SHARE, update_register_files
 
 __all__ = ["add_parsers"]
 
@@ -43,6 +43,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     up.add_argument("--changes", type=Path, help="changes CSV (default: beside the register)")
     up.add_argument("--reason", help="recorded in the history")
     up.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    up.add_argument("--max-change-share", type=_share, default=MAX_CHANGE_SHARE,
+                    metavar="SHARE", help="largest share of the register (0-1, default "
+                    f"{MAX_CHANGE_SHARE:g}) an update may retire or re-suffix unasked")
+    up.add_argument("--allow-mass-retirement", action="store_true",
+                    help="accept an update that retires or re-suffixes more than that")
     up.set_defaults(func=_update)
 
     va = sub.add_parser("validate", help="make proposed addresses current")
@@ -101,6 +106,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     df.set_defaults(func=_diff)
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share between 0 and 1, e.g. 0.05 "
+                                         "(or 5%)")
+    return value
+
+
 def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("register", type=Path)
     p.add_argument("--street", help="a whole street (code)")
@@ -115,7 +131,9 @@ def _update(args: argparse.Namespace) -> int:
     report = update_register_files(
         args.register, args.roads, args.buildings, roads_layer=args.roads_layer,
         buildings_layer=args.buildings_layer, crs=args.crs, run_date=args.date,
-        changes_csv=changes, reason=args.reason, progress=step)
+        changes_csv=changes, reason=args.reason, progress=step,
+        max_change_share=args.max_change_share,
+        allow_mass_retirement=args.allow_mass_retirement)
     close()
     print(f"Register updated: {args.register}\nChanges CSV:      {changes}")
     print(report.summary())
