@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from parakou_geo._errors import OutputError
 
-__all__ = ["FORMULA_STARTS", "neutralise", "neutralise_column", "write_csv"]
+__all__ = ["FORMULA_STARTS", "csv_text", "neutralise", "neutralise_column", "write_csv"]
 
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -162,6 +162,11 @@ def write_csv(
             raise OutputError(f"cannot write {final}: {exc.strerror or exc}; nothing was "
                               "written there") from exc
     return final
+
+
+def csv_text(table: pd.DataFrame, *, sep: str = ",") -> str:
+    """Return a table as CSV text with the rules of :func:`write_csv` (for the terminal)."""
+    return _lines(table, sep=sep, decimal_comma=False, crlf=False).decode("utf-8")
 
 
 def _lines(table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool) -> bytes:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from parakou_geo._errors import ParakouGeoError
 from parakou_geo.cli import address, export, maps, plan, register
+from parakou_geo.cli._outputs import check_args
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "main"]
 
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s")
     try:
+        check_args(args)  # no output over an input, the register or (without --overwrite) a file
         code: int = args.func(args)
         return code
     except ParakouGeoError as exc:
