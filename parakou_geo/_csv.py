@@ -65,7 +65,7 @@ def neutralise_column(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunk
 
 
 def _text_column(
-    column: pd.Series, *, decimal_comma: bool
+    column: pd.Series, *, decimal_comma: bool, neutral: bool = True
 ) -> pa.Array | pa.ChunkedArray:
     """Return a column as Arrow text, neutralised when it is text, with missing values null."""
     dtype = column.dtype
@@ -87,7 +87,8 @@ def _text_column(
     missing = pd.isna(column).to_numpy()
     cells = [None if m else (v if isinstance(v, str) else str(v))
              for v, m in zip(values.tolist(), missing.tolist(), strict=True)]
-    return neutralise_column(pa.array(cells, type=pa.large_string()))
+    text = pa.array(cells, type=pa.large_string())
+    return neutralise_column(text) if neutral else text
 
 
 def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.ChunkedArray:
@@ -99,8 +100,9 @@ def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.Chunk
     return pc.if_else(needs, wrapped, values)
 
 
-def _regex_escape(text: str) -> str:
-    return "".join("\\" + c if not c.isalnum() else c for c in text)
+def _regex_escape(char: str) -> str:
+    """Escape one character for use inside a regular-expression character class."""
+    return "\\" + char if char in "]\\^-[" else char
 
 
 def write_csv(
@@ -112,6 +114,7 @@ def write_csv(
     bom: bool = False,
     crlf: bool = False,
     overwrite: bool = True,
+    plain: tuple[str, ...] = (),
 ) -> Path:
     """Write a table as UTF-8 CSV, injection-safe, atomically.
 
@@ -133,6 +136,9 @@ def write_csv(
         End lines with CR LF instead of LF.
     overwrite : bool
         Replace an existing file (callers check their own overwrite rules first).
+    plain : tuple of str
+        Text columns written without neutralisation: numbers the caller formatted itself
+        (BAL coordinates), never free text.
 
     Returns
     -------
@@ -149,7 +155,7 @@ def write_csv(
     if len(sep) != 1 or sep in "\"'\r\n":
         raise OutputError(f"CSV separator {sep!r}: give one character other than quotes")
     final = Path(path)
-    data = _lines(table, sep=sep, decimal_comma=decimal_comma, crlf=crlf)
+    data = _lines(table, sep=sep, decimal_comma=decimal_comma, crlf=crlf, plain=plain)
     with atomic_path(final, overwrite=overwrite) as tmp:
         try:
             with tmp.open("wb") as fh:
@@ -169,7 +175,9 @@ def csv_text(table: pd.DataFrame, *, sep: str = ",") -> str:
     return _lines(table, sep=sep, decimal_comma=False, crlf=False).decode("utf-8")
 
 
-def _lines(table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool) -> bytes:
+def _lines(
+    table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool, plain: tuple[str, ...] = ()
+) -> bytes:
     """Return the whole CSV (header and rows) as UTF-8 bytes."""
     end = "\r\n" if crlf else "\n"
     header = sep.join(
@@ -177,7 +185,8 @@ def _lines(table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool) ->
         for c in table.columns)
     if not len(table.columns):
         return (header + end).encode("utf-8")
-    columns = [_quoted(_text_column(table.iloc[:, j], decimal_comma=decimal_comma), sep)
+    columns = [_quoted(_text_column(table.iloc[:, j], decimal_comma=decimal_comma,
+                                    neutral=str(table.columns[j]) not in plain), sep)
                for j in range(table.shape[1])]
     rows = pc.binary_join_element_wise(*columns, _s(sep)) if len(columns) > 1 else columns[0]
     body = end.join(rows.to_pylist()) if len(table) else ""
