@@ -13,6 +13,7 @@ import logging
 from parakou_geo._errors import (
     CRSError,
     InputError,
+    MassChangeError,
     OutputError,
     ParakouGeoError,
     RegisterError,
@@ -29,6 +30,7 @@ __all__ = [
     "AddressingSettings",
     "CRSError",
     "InputError",
+    "MassChangeError",
     "OutputError",
     "ParakouGeoError",
     "Register",

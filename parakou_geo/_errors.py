@@ -12,6 +12,7 @@ from collections.abc import Sequence
 __all__ = [
     "CRSError",
     "InputError",
+    "MassChangeError",
     "OutputError",
     "ParakouGeoError",
     "RegisterError",
@@ -63,6 +64,10 @@ class OutputError(ParakouGeoError, OSError):
 
 class RegisterError(ParakouGeoError, ValueError):
     """A register file cannot be used (not a register, unknown version, bad operation)."""
+
+
+class MassChangeError(RegisterError):
+    """An update would retire or re-suffix a large share of the register; nothing was changed."""
 
 
 class RegisterLockedError(RegisterError):

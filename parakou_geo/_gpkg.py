@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +36,7 @@ __all__ = [
     "RegisterError",
     "RegisterLockedError",
     "TableLayout",
+    "TransactionAbortedError",
     "append_history",
     "connect",
     "create_indexes",
@@ -137,6 +139,40 @@ def _st_bound(index: int) -> Callable[[bytes | None], float | None]:
     return bound
 
 
+class TransactionAbortedError(RegisterError):
+    """SQLite ended a change's transaction itself (disk full, I/O error): nothing more may run."""
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that refuses statements once the transaction it was guarding has ended.
+
+    When SQLite aborts a transaction itself (``SQLITE_FULL``, ``SQLITE_IOERR``...), the
+    connection falls back to autocommit mode: every later statement would be saved on its own,
+    half-applying the change. Inside :func:`transaction` (``guarded`` set), any statement run
+    after the transaction ended raises :class:`TransactionAbortedError` instead.
+    """
+
+    guarded = False
+
+    def _check(self) -> None:
+        if self.guarded and not self.in_transaction:
+            raise TransactionAbortedError(
+                "SQLite ended the transaction (a previous statement failed); the rest of the "
+                "change was not run")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        self._check()
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        self._check()
+        return super().executemany(sql, parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        self._check()
+        return super().executescript(sql_script)
+
+
 def connect(path: str | os.PathLike[str], *, any_thread: bool = False) -> sqlite3.Connection:
     """Open a register's SQLite database (no implicit transactions).
 
@@ -145,7 +181,7 @@ def connect(path: str | os.PathLike[str], *, any_thread: bool = False) -> sqlite
     With ``any_thread``, the connection may be used from another thread (one at a time).
     """
     con = sqlite3.connect(str(path), isolation_level=None, timeout=30,
-                          check_same_thread=not any_thread)
+                          check_same_thread=not any_thread, factory=_Connection)
     con.execute("PRAGMA foreign_keys = ON")
     con.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
     for i, name in enumerate(("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")):
@@ -548,6 +584,46 @@ def append_history(con: sqlite3.Connection, rows: Sequence[Sequence[object]]) ->
     )
 
 
+def _cause(exc: BaseException) -> str:
+    """Plain words for an SQLite failure, with what to do about it."""
+    text = str(exc)
+    low = text.lower()
+    if "full" in low:
+        return "the disk is full (free some space, then run the command again)"
+    if "readonly" in low or "read-only" in low:
+        return ("the register or its folder is read-only (SQLite writes a journal beside the "
+                "file: give write access to both, then run the command again)")
+    if "unable to open" in low:
+        return ("SQLite cannot create its journal beside the register (is the folder "
+                "read-only or full?)")
+    if "i/o" in low:
+        return "a disk I/O error (check the disk, then run the command again)"
+    if "interrupt" in low:
+        return "the change was interrupted"
+    return f"SQLite reported: {text.splitlines()[0][:200] if text else type(exc).__name__}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _register_state(final: Path, rolled_back: bool) -> str:
+    """Say what a register holds after a failed change (restoring it from its journal)."""
+    journal = Path(f"{final}-journal")
+    if rolled_back and not (journal.exists() and journal.stat().st_size > 0):
+        return "the register is unchanged"
+    try:  # a program opening the file for writing restores it from its journal
+        with contextlib.closing(sqlite3.connect(str(final), timeout=30)) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        pass
+    if journal.exists() and journal.stat().st_size > 0:
+        return (f"part of the change may be in the file, but {journal} holds what is needed "
+                "to undo it: keep that file, free some disk space and open the register "
+                "once with any parakou-geo command (or QGIS), which restores it unchanged")
+    return "the register is unchanged (restored from its journal)"
+
+
 @contextlib.contextmanager
 def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
     """Yield a connection inside one SQLite write transaction on the register.
@@ -565,16 +641,23 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
     for writing (see :func:`recover_interrupted`). The commit syncs the journal and the file
     to disk.
 
+    When SQLite aborts the transaction itself (disk full, I/O error), every later statement of
+    the block is refused (:class:`TransactionAbortedError`) instead of running on its own, and
+    the failure becomes a :class:`RegisterError` saying what the register now holds.
+
     Raises
     ------
     RegisterLockedError
         When another process is changing the register.
     RegisterError
-        When the file is not a register of this version.
+        When the file is not a register of this version, or the change could not be saved
+        (disk full, read-only file, I/O error); the message says the register's state.
     """
     final = Path(path)
     read_meta(final)  # opening the file also rolls back a change a killed run left
     con = connect(final, any_thread=True)
+    assert isinstance(con, _Connection)
+    rolled_back = True
     try:
         con.execute("PRAGMA synchronous = FULL")
         # room to keep the whole change in memory: the file is written only at commit
@@ -590,6 +673,7 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
                 "or a QGIS edit being saved); wait until it has finished, then run your "
                 "command again. The register was not touched."
             ) from exc
+        con.guarded = True
         # the commit may wait for readers (QGIS drawing the map) to finish their read
         con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
         yield con
@@ -597,6 +681,8 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         if pause:  # lets tests kill a process in the middle of an update
             logger.warning("test hook: pausing %s s before committing to %s", pause, final)
             time.sleep(float(pause))
+        con._check()  # SQLite may have ended the transaction under a caught error
+        con.guarded = False
         try:
             con.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -607,9 +693,26 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
                 "edit session or a long read), so the change could not be saved; the register "
                 "was not changed. Close it there, then run your command again."
             ) from exc
-    except BaseException:
+    except BaseException as exc:
+        con.guarded = False
         if con.in_transaction:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except sqlite3.Error:
+                rolled_back = False
+        con.close()
+        if isinstance(exc, sqlite3.Error | TransactionAbortedError):
+            cause = exc.__context__ if isinstance(exc, TransactionAbortedError) and \
+                isinstance(exc.__context__, sqlite3.Error) else exc
+            raise RegisterError(
+                f"{final}: the change could not be saved: {_cause(cause)}. "
+                f"{_sentence(_register_state(final, rolled_back))}."
+            ) from exc
+        if isinstance(exc, OSError):
+            raise RegisterError(
+                f"{final}: the change could not be made ({exc}). "
+                f"{_sentence(_register_state(final, rolled_back))}."
+            ) from exc
         raise
     finally:
         con.close()

@@ -231,9 +231,9 @@ def _match_buildings(
     """Return the buildings to number, the unusable ones, the ids gone, and the method."""
     if id_col is not None:
         # set operations on 100,000s of ids, done by Arrow
-        column = buildings[id_col]
-        ids = pa.array(column if pd.api.types.is_string_dtype(column) else column.astype(str))
-        where = pc.index_in(ids, value_set=active_ids)  # position among the active, or null
+        ids = id_keys(buildings[id_col])
+        # position among the active, or null
+        where = pc.index_in(ids, value_set=text_id_keys(active_ids))
         new = where.is_null().to_numpy(zero_copy_only=False)
         seen = np.zeros(len(active_ids), dtype=bool)
         seen[where.drop_null().to_numpy()] = True
@@ -270,6 +270,34 @@ def _match_buildings(
     cand = bld[~matched].copy()
     cand["building_id"] = _fresh_ids(len(cand), set(old_ids) | active)
     return cand.reset_index(drop=True), dropped, gone, "footprint overlap"
+
+
+def id_keys(column: pd.Series) -> pa.Array:
+    """Return building ids as matching keys: ``1``, ``1.0`` and ``"1.0"`` are one building.
+
+    Integral floats lose their ``.0`` (a column read as float in one survey and as integer in
+    the next keeps matching); text ids stay text, so zero-padded ``000123`` stays distinct from
+    ``123``. Surrounding spaces are ignored.
+    """
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(values) & (values == np.round(values))
+        text = [None if v != v else (str(int(v)) if w else repr(v))
+                for v, w in zip(values.tolist(), whole.tolist(), strict=True)]
+        return pa.array(text, type=pa.string())
+    if pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return pc.cast(pa.array(column, from_pandas=True), pa.string())
+    values = column.to_numpy(dtype=object)
+    missing = pd.isna(column).to_numpy()
+    cells = [None if m else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+             for v, m in zip(values.tolist(), missing.tolist(), strict=True)]
+    return text_id_keys(pa.array(cells, type=pa.string()))
+
+
+def text_id_keys(ids: pa.Array) -> pa.Array:
+    """Return the matching keys of ids stored as text (see :func:`id_keys`)."""
+    ids = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))
+    return pc.replace_substring_regex(ids, r"^(-?[0-9]+)\.0+$", r"\1")
 
 
 def _split(joined: str | None) -> pa.Array:

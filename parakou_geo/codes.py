@@ -195,6 +195,13 @@ def read_names_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"{', '.join(frame.columns)}",
             source=str(p),
         )
+    from parakou_geo.names import formula_problem  # names imports this module
+
+    problems = [f"line {line}: {problem}" for line, problem in enumerate(
+        (formula_problem(str(v)) for v in frame["name"]), start=2) if problem]
+    if problems:
+        raise InputError([*problems, "Official names are refused when a spreadsheet would "
+                          "run them; fix the file and run again"], source=str(p))
     frame.attrs["source"] = str(p)
     return frame
 

@@ -17,14 +17,37 @@ from pathlib import Path
 
 import pandas as pd
 
+from parakou_geo._csv import FORMULA_STARTS
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import append_history, history_time, record_run, transaction
 from parakou_geo.codes import read_text_csv
 from parakou_geo.streets import name_key
 
-__all__ = ["NameRules", "check_names", "full_name", "import_names", "read_official_names"]
+__all__ = ["NameRules", "check_names", "formula_problem", "full_name", "import_names",
+           "read_official_names"]
 
 _FORBIDDEN = re.compile(r"[<>{}\[\]|\\^~\"#%*=@$;_\x00-\x1f\x7f]")
+
+
+def formula_problem(name: str) -> str | None:
+    """Return why a name cannot be official when a spreadsheet would run it as a formula.
+
+    Names end up in CSV and XLSX files opened in spreadsheets: a name starting with ``=``,
+    ``+``, ``-``, ``@`` (or a tab or carriage return, spaces before it included) is refused
+    everywhere, whatever the command.
+
+    Examples
+    --------
+    >>> formula_problem('=HYPERLINK("http://evil","x")') is not None
+    True
+    >>> formula_problem("Rue des Manguiers") is None
+    True
+    """
+    text = name.lstrip(" ")
+    if text.startswith(FORMULA_STARTS):
+        return (f"{name!r} starts with {text[0]!r}, which spreadsheets run as a formula; "
+                "remove that character")
+    return None
 
 
 @dataclass(frozen=True)
@@ -109,6 +132,9 @@ def check_names(
         if raw != raw.strip() or "  " in raw:
             problems.append(f"line {line}: stray spaces in {raw!r} (leading, trailing or "
                             "double); remove them")
+        formula = formula_problem(raw)
+        if formula:
+            problems.append(f"line {line}: {formula}")
         bad = sorted(set(_FORBIDDEN.findall(raw)))
         if bad:
             problems.append(f"line {line}: forbidden character(s) {' '.join(map(repr, bad))} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -188,8 +189,9 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
 
 def write_addresses_csv(addresses: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write the address table (no geometry) as UTF-8 CSV, one line per address."""
-    table = pd.DataFrame(addresses.drop(columns=["geometry"], errors="ignore"))
-    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    from parakou_geo._csv import write_csv
+
+    write_csv(pd.DataFrame(addresses.drop(columns=["geometry"], errors="ignore")), path)
 
 
 def write_register(
@@ -271,17 +273,20 @@ def _write_layers(register: Register, tmp: Path) -> None:
                 layer_options={"DESCRIPTION": "Building footprints of the addressed buildings"},
             )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise OutputError(f"cannot write the register: {exc}") from exc
+        raise OutputError(f"cannot write the register: {exc} (nothing was written)") from exc
     meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
-    create_support_tables(tmp, meta)
-    with contextlib.closing(connect(tmp)) as con:
-        con.execute("BEGIN")
-        write_styles(con)
-        create_indexes(con)  # for the register's own look-ups (updates, lifecycle)
-        run_id = meta.get("run_id", "")
-        con.execute(
-            "INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, 'address', ?)",
-            (run_id, meta.get("run_time_utc", ""),
-             f"{len(register.addresses)} addresses, {len(register.streets)} streets"),
-        )
-        con.execute("COMMIT")
+    try:
+        create_support_tables(tmp, meta)
+        with contextlib.closing(connect(tmp)) as con:
+            con.execute("BEGIN")
+            write_styles(con)
+            create_indexes(con)  # for the register's own look-ups (updates, lifecycle)
+            run_id = meta.get("run_id", "")
+            con.execute(
+                "INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, 'address', "
+                "?)", (run_id, meta.get("run_time_utc", ""),
+                       f"{len(register.addresses)} addresses, {len(register.streets)} streets"),
+            )
+            con.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise OutputError(f"cannot write the register: {exc} (nothing was written)") from exc

@@ -10,6 +10,7 @@ zone. The whole update is one SQLite transaction: it happens completely or not a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -26,9 +27,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyproj import CRS
 
-from parakou_geo._errors import InputError
+from parakou_geo._csv import write_csv
+from parakou_geo._errors import InputError, MassChangeError
 from parakou_geo._gpkg import (
     RegisterError,
     append_history,
@@ -50,6 +53,8 @@ from parakou_geo._update_match import (
     _Old,
     _rebuild_streets,
     _text,
+    id_keys,
+    text_id_keys,
 )
 from parakou_geo.access import choose_streets
 from parakou_geo.io import combine_osm_ids, read_layer
@@ -67,6 +72,11 @@ __all__ = ["UpdateReport", "load_settings_of", "update_register", "update_regist
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
+
+#: Default largest share of the register an update may retire or re-suffix unasked.
+MAX_CHANGE_SHARE = 0.05
+#: Changes of up to this many addresses are never treated as a mass change (small registers).
+MASS_CHANGE_MIN = 4
 
 #: Columns of the changes table (and CSV) an update produces.
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -136,6 +146,8 @@ def update_register(
     changes_csv: str | os.PathLike[str] | None = None,
     reason: str | None = None,
     progress: Callable[[str], None] | None = None,
+    max_change_share: float = MAX_CHANGE_SHARE,
+    allow_mass_retirement: bool = False,
 ) -> UpdateReport:
     """Update a register from a new survey of roads and buildings.
 
@@ -156,6 +168,12 @@ def update_register(
         Recorded in the history with every change.
     progress : callable, optional
         Called with a step name as each step starts.
+    max_change_share : float
+        Largest share (0-1) of the register's active addresses an update may retire, or add
+        again with a suffix, without ``allow_mass_retirement`` (default 5 %; at least
+        :data:`MASS_CHANGE_MIN` addresses are always allowed).
+    allow_mass_retirement : bool
+        Accept an update above that share (a real mass change, checked by hand).
 
     Returns
     -------
@@ -166,12 +184,44 @@ def update_register(
     ------
     InputError
         Every problem of the input layers, before anything is changed.
+    MassChangeError
+        The update would retire or re-suffix more than ``max_change_share`` of the register
+        (usually the building id column changed type or name, or features were unreadable);
+        the message gives the counts and the likely cause. The register is unchanged.
     RegisterError
         The file is not a register of this version, or is being updated by another process.
     """
+    if not 0 <= max_change_share <= 1:
+        raise RegisterError(f"max_change_share={max_change_share!r}: give a share between 0 "
+                            "and 1 (0.05 is 5 %)")
     p = Path(path)
     step = progress or (lambda _n: None)
     step("validate")
+    with contextlib.ExitStack() as stack:
+        # the changes CSV is written to a temporary file inside the transaction and moved into
+        # place after the commit: a CSV that cannot be written leaves the register unchanged
+        csv_tmp = (stack.enter_context(atomic_path(changes_csv, overwrite=True))
+                   if changes_csv is not None else None)
+        report = _apply(p, roads, buildings, csv_tmp, crs=crs, run_date=run_date,
+                        reason=reason, step=step,
+                        limit=None if allow_mass_retirement else max_change_share)
+    logger.info("register %s updated: %s", p, report.counts)
+    return report
+
+
+def _apply(
+    p: Path,
+    roads: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    csv_tmp: Path | None,
+    *,
+    crs: str | None,
+    run_date: dt.date | None,
+    reason: str | None,
+    step: Callable[[str], None],
+    limit: float | None,
+) -> UpdateReport:
+    """Make the update in one transaction (and write the changes CSV before committing)."""
     meta = read_meta(p)
     s = load_settings_of(meta)
     metric = CRS.from_user_input(meta["metric_crs"])
@@ -214,6 +264,9 @@ def update_register(
         gone = _details(con, gone_ids)
         deferred = gone[gone["street_code"].isin(locked)]
         retire = gone[~gone["street_code"].isin(locked)]
+        if limit is not None:
+            _check_mass_change(len(old.active_ids), len(gone), new_rows, limit, buildings,
+                               id_col, old.active_ids, dropped)
         # the new rows are written (SQLite works without the GIL) while the lists are made
         writes = [pool.submit(run_insert, con, prepare_insert(old.layouts["addresses"],
                                                               new_rows))]
@@ -232,6 +285,9 @@ def update_register(
             done.result()
         _write(con, new_rows, retire, unaddressed, dropped, streets, segments, roads_changed,
                footprints, history, run_id, day, fingerprints, method)
+        table = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
+        if csv_tmp is not None:
+            write_csv(table, csv_tmp)
     counts = {
         "kept": len(old.active_ids) - len(retire),
         "added": len(new_rows),
@@ -241,13 +297,79 @@ def update_register(
         "streets_retired": sum(1 for c in street_changes if c[0] == "street_retired"),
         "unaddressed": len(unaddressed) + len(dropped),
     }
-    table = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
-    if changes_csv is not None:
-        with atomic_path(changes_csv, overwrite=True) as out:
-            table.to_csv(out, index=False, lineterminator="\n", encoding="utf-8")
-    logger.info("register %s updated: %s", p, counts)
     return UpdateReport(run_id=run_id, changes=table, match_method=method,
                         roads_changed=roads_changed, counts=counts)
+
+
+def _check_mass_change(
+    active: int,
+    gone: int,
+    new_rows: pd.DataFrame,
+    share: float,
+    buildings: gpd.GeoDataFrame,
+    id_col: str | None,
+    active_ids: pa.Array,
+    dropped: pd.DataFrame,
+) -> None:
+    """Refuse an update that would retire or re-suffix a large share of the register."""
+    suffixed = int((new_rows["suffix"].fillna("").astype(str) != "").sum()) if len(new_rows) \
+        else 0
+    allowed = max(share * active, MASS_CHANGE_MIN)
+    if gone <= allowed and suffixed <= allowed:
+        return
+    pct = 100 * share
+    raise MassChangeError(
+        f"update refused: it would retire {gone:,} of the register's {active:,} active "
+        f"addresses ({100 * gone / max(active, 1):.0f} %) and give {suffixed:,} new addresses "
+        f"a suffix (bis, ter...), more than the {pct:g} % an update may change unasked. "
+        f"Likely cause: {_likely_cause(buildings, id_col, active_ids, dropped, active)}. "
+        "The register is unchanged. If this mass change is real, run again with "
+        "--allow-mass-retirement (allow_mass_retirement=True), or raise the limit with "
+        "--max-change-share.")
+
+
+def _likely_cause(
+    buildings: gpd.GeoDataFrame,
+    id_col: str | None,
+    active_ids: pa.Array,
+    dropped: pd.DataFrame,
+    active: int,
+) -> str:
+    """Guess why an update would retire so much, from the ids and the features."""
+    source = str(buildings.attrs.get("source", "the buildings layer"))
+    causes: list[str] = []
+    old_keys = set(text_id_keys(active_ids).to_pylist())
+    if id_col is None:
+        causes.append(f"{source} has no building id column, so buildings were matched by "
+                      "footprint; if its ids are in a renamed column, name it with the "
+                      "building_id_column setting")
+    else:
+        new_keys = {k for k in id_keys(buildings[id_col]).to_pylist() if k is not None}
+        if not new_keys & old_keys:
+            stripped_old = {k.lstrip("0") for k in old_keys}
+            padded = sorted(k for k in new_keys if k.lstrip("0") in stripped_old)[:1]
+            if padded:
+                causes.append(
+                    f"the id column {id_col!r} changed type: its ids are written differently "
+                    f"(e.g. {padded[0]!r} in {source}, without the leading zeros in the "
+                    "register); convert the column back to the register's form")
+            else:
+                causes.append(f"no id of column {id_col!r} in {source} is in the register "
+                              "(the column changed name or meaning?)")
+        for col in buildings.columns:
+            if col in (id_col, "geometry"):
+                continue
+            keys = set(id_keys(buildings[col].astype(object)).to_pylist())
+            if len(keys & old_keys) > 0.5 * max(len(old_keys), 1):
+                causes.append(f"column {col!r} holds the register's building ids: set the "
+                              f"building_id_column setting to {col!r}")
+                break
+    if len(buildings) < 0.9 * active:
+        causes.append(f"{source} has only {len(buildings):,} features for {active:,} active "
+                      "addresses (an incomplete file, or features that could not be read)")
+    if len(dropped):
+        causes.append(f"{len(dropped):,} features of {source} have no usable geometry")
+    return "; ".join(causes) or f"many buildings of the register are absent from {source}"
 
 
 def _number_new(
@@ -533,6 +655,8 @@ def update_register_files(
     changes_csv: str | os.PathLike[str] | None = None,
     reason: str | None = None,
     progress: Callable[[str], None] | None = None,
+    max_change_share: float = MAX_CHANGE_SHARE,
+    allow_mass_retirement: bool = False,
 ) -> UpdateReport:
     """Read the new road and building files and run :func:`update_register`."""
     problems: list[str] = []
@@ -547,4 +671,5 @@ def update_register_files(
         raise InputError(problems)
     return update_register(path, layers["roads"], layers["buildings"], crs=crs,
                            run_date=run_date, changes_csv=changes_csv, reason=reason,
-                           progress=progress)
+                           progress=progress, max_change_share=max_change_share,
+                           allow_mass_retirement=allow_mass_retirement)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from parakou_geo._errors import ParakouGeoError
 from parakou_geo.cli import address, export, maps, plan, register
+from parakou_geo.cli._outputs import check_args
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "main"]
 
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s")
     try:
+        check_args(args)  # no output over an input, the register or (without --overwrite) a file
         code: int = args.func(args)
         return code
     except ParakouGeoError as exc:
@@ -62,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             f"parakou-geo: internal error: {type(exc).__name__}: {exc}\n"
-            "Nothing was written. Rerun with --debug for details and report it.",
+            "Register changes are rolled back on errors and other outputs are only moved "
+            "into place when complete, so files were left as they were. Rerun with --debug "
+            "for details and report it.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

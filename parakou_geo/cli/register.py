@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from parakou_geo._csv import csv_text, write_csv
 from parakou_geo._gpkg import RegisterError
+from parakou_geo.cli._outputs import check_outputs
 from parakou_geo.cli.address import step_progress
 from parakou_geo.history import changes_between, diff_registers, read_history
 from parakou_geo.lifecycle import (
@@ -24,8 +26,7 @@ from parakou_geo.lifecycle import (
     validate_addresses,
 )
 from parakou_geo.names import import_names, read_official_names
-from parakou_geo.register import atomic_path
-from parakou_geo.update import update_register_files
+from parakou_geo.update import MAX_CHANGE_SHARE, update_register_files
 
 __all__ = ["add_parsers"]
 
@@ -40,9 +41,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     up.add_argument("--buildings", required=True, type=Path)
     up.add_argument("--buildings-layer")
     up.add_argument("--crs", help="CRS of input layers that have none")
-    up.add_argument("--changes", type=Path, help="changes CSV (default: beside the register)")
+    up.add_argument("--changes", type=Path, help="changes CSV (default: beside the register, "
+                    "named after the register and the date)")
+    up.add_argument("--overwrite", action="store_true", help="replace an existing --changes file")
     up.add_argument("--reason", help="recorded in the history")
     up.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    up.add_argument("--max-change-share", type=_share, default=MAX_CHANGE_SHARE,
+                    metavar="SHARE", help="largest share of the register (0-1, default "
+                    f"{MAX_CHANGE_SHARE:g}) an update may retire or re-suffix unasked")
+    up.add_argument("--allow-mass-retirement", action="store_true",
+                    help="accept an update that retires or re-suffixes more than that")
     up.set_defaults(func=_update)
 
     va = sub.add_parser("validate", help="make proposed addresses current")
@@ -90,6 +98,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     hi.add_argument("--until", type=dt.date.fromisoformat)
     hi.add_argument("--id", dest="object_id")
     hi.add_argument("-o", "--output", type=Path, help="write to a CSV file")
+    hi.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     hi.set_defaults(func=_history)
 
     df = sub.add_parser("diff", help="differences between two registers, or two dates")
@@ -98,7 +107,29 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     df.add_argument("--since", type=dt.date.fromisoformat)
     df.add_argument("--until", type=dt.date.fromisoformat)
     df.add_argument("-o", "--output", type=Path, help="write to a CSV file")
+    df.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     df.set_defaults(func=_diff)
+
+
+def _free_name(path: Path) -> Path:
+    """Return ``path``, or ``<stem>_2<suffix>``... when it exists (a default never overwrites)."""
+    k = 1
+    out = path
+    while out.exists():
+        k += 1
+        out = path.with_name(f"{path.stem}_{k}{path.suffix}")
+    return out
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share between 0 and 1, e.g. 0.05 "
+                                         "(or 5%)")
+    return value
 
 
 def _selection(p: argparse.ArgumentParser) -> None:
@@ -110,12 +141,18 @@ def _selection(p: argparse.ArgumentParser) -> None:
 
 
 def _update(args: argparse.Namespace) -> int:
-    changes = args.changes or args.register.with_name(args.register.stem + "_changes.csv")
+    changes = args.changes or _free_name(args.register.with_name(
+        f"{args.register.stem}_changes_{(args.date or dt.date.today()).isoformat()}.csv"))
+    check_outputs({"--changes": changes}, {"register": args.register, "--roads": args.roads,
+                                           "--buildings": args.buildings},
+                  overwrite=args.overwrite)
     step, close = step_progress(args.quiet)
     report = update_register_files(
         args.register, args.roads, args.buildings, roads_layer=args.roads_layer,
         buildings_layer=args.buildings_layer, crs=args.crs, run_date=args.date,
-        changes_csv=changes, reason=args.reason, progress=step)
+        changes_csv=changes, reason=args.reason, progress=step,
+        max_change_share=args.max_change_share,
+        allow_mass_retirement=args.allow_mass_retirement)
     close()
     print(f"Register updated: {args.register}\nChanges CSV:      {changes}")
     print(report.summary())
@@ -172,7 +209,7 @@ def _names(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     table = read_history(args.register, since=args.since, until=args.until,
                          object_id=args.object_id)
-    _emit(table, args.output)
+    _emit(table, args.output, args.overwrite)
     return 0
 
 
@@ -183,14 +220,13 @@ def _diff(args: argparse.Namespace) -> int:
         table = changes_between(args.register, args.since, args.until)
     else:
         raise RegisterError("give a second register file, or --since and --until dates")
-    _emit(table, args.output)
+    _emit(table, args.output, args.overwrite)
     return 0
 
 
-def _emit(table: pd.DataFrame, output: Path | None) -> None:
+def _emit(table: pd.DataFrame, output: Path | None, overwrite: bool) -> None:
     if output is None:
-        print(table.to_csv(index=False, lineterminator="\n"), end="")
-    else:
-        with atomic_path(output, overwrite=True) as tmp:
-            table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+        print(csv_text(table), end="")
+    else:  # check_args has refused an input, the register or an unasked overwrite
+        write_csv(table, output, overwrite=overwrite)
         print(f"{len(table)} row(s) written to {output}")

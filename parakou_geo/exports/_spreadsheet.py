@@ -13,7 +13,6 @@ Files are written atomically: a failure never leaves a half-written file.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Sequence
@@ -25,29 +24,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from parakou_geo._csv import FORMULA_STARTS, neutralise
+from parakou_geo._csv import write_csv as _write_csv
 from parakou_geo._errors import OutputError
 from parakou_geo.register import atomic_path
 
 __all__ = ["FORMULA_STARTS", "neutralise", "safe_sheet_title", "write_csv", "write_xlsx"]
 
-#: First characters that make a spreadsheet treat a cell as a formula.
-FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-
 _MAX_WIDTH = 60
 _BAD_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
-
-
-def neutralise(value: str) -> str:
-    r"""Return ``value`` with a leading apostrophe when a spreadsheet would run it.
-
-    Examples
-    --------
-    >>> neutralise('=HYPERLINK("http://x","y")')
-    '\'=HYPERLINK("http://x","y")'
-    >>> neutralise("Rue 2.045")
-    'Rue 2.045'
-    """
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -57,14 +42,6 @@ def _is_text(series: pd.Series) -> bool:
 def _cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
-    return str(value)
-
-
-def _number_text(value: object, decimal: str) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float | np.floating):
-        return repr(float(value)).replace(".", decimal)
     return str(value)
 
 
@@ -96,23 +73,9 @@ def write_csv(
     pathlib.Path
         The file written.
     """
-    final = Path(path)
-    columns = [str(c) for c in table.columns]
-    data: list[list[str]] = []
-    for c in table.columns:
-        s = table[c]
-        if _is_text(s):
-            data.append([neutralise(_cell_text(v)) for v in s.tolist()])
-        else:
-            data.append([_number_text(v, decimal) for v in s.tolist()])
-    headers = [neutralise(c) for c in columns]
-    with atomic_path(final, overwrite=overwrite) as tmp, \
-            tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=separator, lineterminator="\r\n",
-                            quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(headers)
-        writer.writerows(zip(*data, strict=True) if data else [])
-    return final
+    # the project's one CSV writer: same quoting and neutralisation as every other CSV
+    return _write_csv(table, path, sep=separator, decimal_comma=decimal == ",", bom=True,
+                      crlf=True, overwrite=overwrite)
 
 
 def safe_sheet_title(title: str, taken: set[str]) -> str:

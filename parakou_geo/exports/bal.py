@@ -14,7 +14,6 @@ Lambert-93; the ``id_ban_*`` columns stay empty (no BAN ids outside France).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 import os
@@ -25,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from parakou_geo._csv import write_csv
+from parakou_geo._errors import OutputError
 from parakou_geo.exports._input import RegisterSource, load_register, select_addresses, text
 from parakou_geo.exports.settings import ExportSettings
-from parakou_geo.register import atomic_path
 
 __all__ = ["BAL_COLUMNS", "bal_table", "voie_key", "write_bal"]
 
@@ -189,10 +189,10 @@ def write_bal(
     table = bal_table(register, zones=zones, quartiers=quartiers, statuses=statuses,
                       street_prefix=street_prefix, settings=settings, update_date=update_date)
     final = Path(path)
-    with atomic_path(final, overwrite=overwrite) as tmp, \
-            tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";", lineterminator="\n")
-        writer.writerow(BAL_COLUMNS)
-        writer.writerows(table.itertuples(index=False, name=None))
+    if final.exists() and not overwrite:
+        raise OutputError(f"{final} already exists; choose another name or pass --overwrite")
+    # coordinates and numbers are formatted above: written as they are, the text neutralised
+    write_csv(table[list(BAL_COLUMNS)], final, sep=";", overwrite=True,
+              plain=("numero", "x", "y", "long", "lat"))
     logger.info("wrote BAL file %s (%d addresses)", final, len(table))
     return final

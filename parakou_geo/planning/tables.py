@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from parakou_geo._csv import write_csv
 from parakou_geo._errors import OutputError
 from parakou_geo.planning.settings import Language
 from parakou_geo.register import atomic_path
@@ -125,9 +126,9 @@ def write_table(
         )
     frame = pd.DataFrame(table.drop(columns=["geometry"], errors="ignore"))
     frame = translate_headers(frame, language=language)
+    if suffix == ".csv":  # the project's one CSV writer (quoting, formula neutralisation)
+        write_csv(frame, p, bom=True, overwrite=overwrite)
+        return p
     with atomic_path(p, overwrite=overwrite) as tmp:
-        if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            frame.to_excel(tmp, index=False, engine="openpyxl")
+        frame.to_excel(tmp, index=False, engine="openpyxl")
     return p

@@ -1,0 +1,193 @@
+"""Private: the one CSV writer of parakou_geo (quoting, formula neutralisation, atomic writes).
+
+Every CSV the project writes goes through :func:`write_csv`, so all of them follow the same
+rules:
+
+- a text cell that a spreadsheet would run as a formula (first character ``=``, ``+``, ``-``,
+  ``@``, tab or carriage return, also after leading spaces) gets a leading apostrophe, the
+  OWASP recommendation: LibreOffice and Excel show ``'=SOMME(A1)`` as text and the original
+  text is intact after the apostrophe. DDE payloads (``=cmd|' /C calc'!A0``) start with one of
+  these characters, so they are neutralised too. Column headers are neutralised the same way;
+- a field is quoted (``"..."``, inner quotes doubled) when it contains the separator, a quote,
+  a carriage return or a line feed (RFC 4180), and only then;
+- numbers are written by Arrow (``.`` decimal mark) or, with ``decimal_comma``, with a comma;
+  missing values are empty fields;
+- the file is written to a temporary name beside the target and renamed into place only when
+  complete: a failure never leaves a half-written file.
+
+The columns are turned into text with Arrow compute functions (no per-cell Python loop), so
+large tables (the register CSV) are written quickly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parakou_geo._errors import OutputError
+
+__all__ = ["FORMULA_STARTS", "csv_text", "neutralise", "neutralise_column", "write_csv"]
+
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+#: A text value a spreadsheet would run: a formula starter, possibly after spaces.
+_FORMULA_RE = r"^[ ]*[=+\-@\t\r]"
+
+
+def neutralise(value: str) -> str:
+    r"""Return ``value`` with a leading apostrophe when a spreadsheet would run it.
+
+    Examples
+    --------
+    >>> neutralise('=HYPERLINK("http://x","y")')
+    '\'=HYPERLINK("http://x","y")'
+    >>> neutralise("Rue 2.045")
+    'Rue 2.045'
+    """
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
+
+
+def _s(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def neutralise_column(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Return a string column with a leading apostrophe on every value a spreadsheet would run."""
+    values = pc.cast(values, pa.large_string())
+    risky = pc.match_substring_regex(values, _FORMULA_RE)
+    return pc.if_else(risky, pc.binary_join_element_wise(_s("'"), values, _s("")), values)
+
+
+def _text_column(
+    column: pd.Series, *, decimal_comma: bool, neutral: bool = True
+) -> pa.Array | pa.ChunkedArray:
+    """Return a column as Arrow text, neutralised when it is text, with missing values null."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        arr = pa.array(column, from_pandas=True)
+        return pc.if_else(arr, _s("True"), _s("False"))
+    if pd.api.types.is_integer_dtype(dtype):
+        return pc.cast(pa.array(column, from_pandas=True), pa.large_string())
+    if pd.api.types.is_float_dtype(dtype):
+        arr = pa.array(column.to_numpy(dtype=float, na_value=np.nan), from_pandas=True)
+        text = pc.cast(arr, pa.large_string())
+        # Arrow writes 2.0 as "2": add ".0" like Python and pandas do
+        whole = pc.and_(pc.is_finite(arr), pc.invert(pc.match_substring_regex(text, "[.e]")))
+        text = pc.if_else(whole, pc.binary_join_element_wise(text, _s(".0"), _s("")), text)
+        return pc.replace_substring(text, ".", ",") if decimal_comma else text
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return pa.array(column.astype(str).where(column.notna(), None), type=pa.large_string())
+    values = column.to_numpy(dtype=object)
+    missing = pd.isna(column).to_numpy()
+    cells = [None if m else (v if isinstance(v, str) else str(v))
+             for v, m in zip(values.tolist(), missing.tolist(), strict=True)]
+    text = pa.array(cells, type=pa.large_string())
+    return neutralise_column(text) if neutral else text
+
+
+def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.ChunkedArray:
+    """Quote the fields that need it (separator, quote, CR or LF inside); nulls become ""."""
+    values = pc.fill_null(values, _s(""))
+    needs = pc.match_substring_regex(values, "[" + _regex_escape(sep) + '"\r\n]')
+    doubled = pc.replace_substring(values, '"', '""')
+    wrapped = pc.binary_join_element_wise(_s('"'), doubled, _s('"'), _s(""))
+    return pc.if_else(needs, wrapped, values)
+
+
+def _regex_escape(char: str) -> str:
+    """Escape one character for use inside a regular-expression character class."""
+    return "\\" + char if char in "]\\^-[" else char
+
+
+def write_csv(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    sep: str = ",",
+    decimal_comma: bool = False,
+    bom: bool = False,
+    crlf: bool = False,
+    overwrite: bool = True,
+    plain: tuple[str, ...] = (),
+) -> Path:
+    """Write a table as UTF-8 CSV, injection-safe, atomically.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table (a geometry column, if any, should be dropped first); the index is not
+        written. Text columns are neutralised; numbers and booleans are written as they are.
+    path : str or os.PathLike
+        The CSV file. It is written under a temporary name and renamed into place at the end.
+    sep : str
+        Field separator (one character).
+    decimal_comma : bool
+        Write floating-point numbers with a decimal comma (French spreadsheets; use with
+        ``sep=";"``).
+    bom : bool
+        Start the file with a UTF-8 byte order mark (Excel then detects the encoding).
+    crlf : bool
+        End lines with CR LF instead of LF.
+    overwrite : bool
+        Replace an existing file (callers check their own overwrite rules first).
+    plain : tuple of str
+        Text columns written without neutralisation: numbers the caller formatted itself
+        (BAL coordinates), never free text.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written (the target is left as it was).
+    """
+    from parakou_geo.register import atomic_path
+
+    if len(sep) != 1 or sep in "\"'\r\n":
+        raise OutputError(f"CSV separator {sep!r}: give one character other than quotes")
+    final = Path(path)
+    data = _lines(table, sep=sep, decimal_comma=decimal_comma, crlf=crlf, plain=plain)
+    with atomic_path(final, overwrite=overwrite) as tmp:
+        try:
+            with tmp.open("wb") as fh:
+                if bom:
+                    fh.write(b"\xef\xbb\xbf")
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise OutputError(f"cannot write {final}: {exc.strerror or exc}; nothing was "
+                              "written there") from exc
+    return final
+
+
+def csv_text(table: pd.DataFrame, *, sep: str = ",") -> str:
+    """Return a table as CSV text with the rules of :func:`write_csv` (for the terminal)."""
+    return _lines(table, sep=sep, decimal_comma=False, crlf=False).decode("utf-8")
+
+
+def _lines(
+    table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool, plain: tuple[str, ...] = ()
+) -> bytes:
+    """Return the whole CSV (header and rows) as UTF-8 bytes."""
+    end = "\r\n" if crlf else "\n"
+    header = sep.join(
+        _quoted(neutralise_column(pa.array([str(c)], type=pa.large_string())), sep)[0].as_py()
+        for c in table.columns)
+    if not len(table.columns):
+        return (header + end).encode("utf-8")
+    columns = [_quoted(_text_column(table.iloc[:, j], decimal_comma=decimal_comma,
+                                    neutral=str(table.columns[j]) not in plain), sep)
+               for j in range(table.shape[1])]
+    rows = pc.binary_join_element_wise(*columns, _s(sep)) if len(columns) > 1 else columns[0]
+    body = end.join(rows.to_pylist()) if len(table) else ""
+    return (header + end + (body + end if len(table) else "")).encode("utf-8")
