@@ -184,18 +184,30 @@ class Register:
 
 def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     """Sort addresses by zone, street code, side, number and suffix order (stable)."""
-    zone_num = pd.to_numeric(addresses["zone"], errors="coerce").fillna(np.inf)
-    order = np.lexsort(
-        (
-            addresses["building_id"].astype(str).to_numpy(),
-            addresses["distance_m"].to_numpy(),
-            addresses["number"].to_numpy(),
-            addresses["side"].astype(str).to_numpy(),
-            addresses["street_code"].astype(str).to_numpy(),
-            zone_num.to_numpy(),
-        )
-    )
-    return addresses.iloc[order].reset_index(drop=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    zone_num = pd.to_numeric(addresses["zone"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.inf)
+    zone_num[np.isnan(zone_num)] = np.inf
+
+    def text(column: str) -> object:
+        values = addresses[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            return pa.array(values.array)  # Arrow-backed text: no copy
+        return pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+
+    # one multi-key Arrow sort; UTF-8 bytes sort in code point order, as Python strings do
+    keys = pa.table({
+        "zone": zone_num,
+        "street_code": text("street_code"),
+        "side": text("side"),
+        "number": addresses["number"].to_numpy(),
+        "distance_m": addresses["distance_m"].to_numpy(),
+        "building_id": text("building_id"),
+    })
+    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
+    return addresses.iloc[order.to_numpy()].reset_index(drop=True)
 
 
 @contextmanager
