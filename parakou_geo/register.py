@@ -207,7 +207,7 @@ def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
         "building_id": text("building_id"),
     })
     order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
-    return addresses.iloc[order.to_numpy()].reset_index(drop=True)
+    return addresses.iloc[np.asarray(order)].reset_index(drop=True)
 
 
 @contextmanager
