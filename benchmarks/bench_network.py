@@ -48,7 +48,7 @@ def grid_roads(n: int, block_m: float) -> gpd.GeoDataFrame:
 
 def reference_build_road_graph(roads: gpd.GeoDataFrame, *,
                                snap_tolerance_m: float = 0.5) -> RoadGraph:
-    """The former ``build_road_graph``: GEOS intersections of line pairs, then the same graph."""
+    """Build the graph as before: GEOS intersections of line pairs, then the same steps."""
     from scipy.spatial import cKDTree
 
     require_metric(roads, "roads")
@@ -76,7 +76,7 @@ def reference_build_road_graph(roads: gpd.GeoDataFrame, *,
 
 
 def reference_snap(g: RoadGraph, points: np.ndarray) -> SnappedPoints:
-    """The former ``RoadGraph.snap``: one STRtree nearest query, then ``line_locate_point``."""
+    """Snap as before: one STRtree nearest query, then ``line_locate_point``."""
     idx, gap = g.tree.query_nearest(points, return_distance=True, all_matches=False)
     order = np.argsort(idx[0], kind="stable")
     edge = idx[1][order].astype(np.int64)
@@ -129,7 +129,7 @@ def end_to_end(roads: gpd.GeoDataFrame, b_xy: np.ndarray, f_xy: np.ndarray,
 
 
 def jittered_roads(n_segments: int, seed: int) -> gpd.GeoDataFrame:
-    """The jittered city of ``bench_numbering.py`` (bent 3-vertex segments, dead ends)."""
+    """Return the jittered city of ``bench_numbering.py`` (bent 3-vertex segments)."""
     import sys
     from pathlib import Path
 

@@ -94,13 +94,63 @@ class _Pieces:
         return np.asarray(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
 
 
+def _cells(c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell ``(cx, cy)`` of every cell range ``c0..c1`` (inclusive), with its range."""
+    w, h = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+    count = w * h
+    which = np.repeat(np.arange(len(c0)), count)
+    k = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
+    return which, c0[which, 0] + k % w[which], c0[which, 1] + k // w[which]
+
+
+@dataclass(frozen=True)
+class _BoxGrid:
+    """Bounding boxes registered in the square cells of a grid (a bucket index in numpy)."""
+
+    origin: np.ndarray
+    cell: float
+    shape: tuple[int, int]
+    start: np.ndarray  # offsets into ``item`` of each cell (row-major), plus the end
+    item: np.ndarray  # box positions, by cell
+
+    @classmethod
+    def of(cls, lo: np.ndarray, hi: np.ndarray, cell: float) -> _BoxGrid:
+        """Register boxes ``lo``-``hi`` (arrays ``(n, 2)``) in cells of ``cell`` metres."""
+        origin = lo.min(axis=0)
+        span = hi.max(axis=0) - origin
+        cell = max(cell, float(np.sqrt(span[0] * span[1] / 4e6)))  # at most ~4 million cells
+        nx, ny = (span // cell).astype(np.int64) + 1
+        which, cx, cy = _cells(((lo - origin) // cell).astype(np.int64),
+                               ((hi - origin) // cell).astype(np.int64))
+        key = cy * nx + cx
+        order = np.argsort(key, kind="stable")
+        start = np.searchsorted(key[order], np.arange(nx * ny + 1))
+        return cls(origin, cell, (int(nx), int(ny)), start, which[order])
+
+    def query(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (query box, registered box) sharing a cell, grouped by query box in order.
+
+        Every registered box that intersects a query box is in a pair with it (some pairs
+        more than once, and some whose boxes only share a cell).
+        """
+        top = np.array(self.shape) - 1
+        c0 = np.clip((lo - self.origin) // self.cell, 0, top).astype(np.int64)
+        c1 = np.clip((hi - self.origin) // self.cell, 0, top).astype(np.int64)
+        which, cx, cy = _cells(c0, c1)
+        key = cy * self.shape[0] + cx
+        first, count = self.start[key], self.start[key + 1] - self.start[key]
+        pair_q = np.repeat(which, count)
+        pos = np.arange(len(pair_q)) - np.repeat(np.cumsum(count) - count - first, count)
+        return pair_q, self.item[pos]
+
+
 @dataclass(frozen=True)
 class _SnapIndex:
-    """Sample points along every piece in a k-d tree, and the pieces' boxes in an R-tree."""
+    """Sample points along every piece in a k-d tree, and the pieces' boxes in a grid."""
 
     pieces: _Pieces
     tree: cKDTree
-    box_tree: shapely.STRtree
+    grid: _BoxGrid
 
     @classmethod
     def of(cls, pieces: _Pieces, sample_m: float = _SAMPLE_M) -> _SnapIndex:
@@ -110,7 +160,10 @@ class _SnapIndex:
         step = np.arange(len(piece)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)
         t = step / n[piece]
         xy = pieces.a[piece] + t[:, None] * (pieces.b[piece] - pieces.a[piece])
-        return cls(pieces, cKDTree(xy), shapely.STRtree(pieces.boxes()))
+        grid = _BoxGrid.of(np.minimum(pieces.a, pieces.b), np.maximum(pieces.a, pieces.b),
+                           cell=2 * sample_m)
+        return cls(pieces, cKDTree(xy), grid)
+
 
 @dataclass(frozen=True)
 class RoadGraph:
@@ -209,19 +262,22 @@ class RoadGraph:
         if not near.any():
             return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), near
         xy, bound = xy[near], bound[near]
-        r = bound * (1 + 1e-9) + 1e-9
-        boxes = shapely.box(xy[:, 0] - r, xy[:, 1] - r, xy[:, 0] + r, xy[:, 1] + r)
-        p, q = index.box_tree.query(boxes)
+        r = (bound * (1 + 1e-9) + 1e-9)[:, None]
+        p, q = index.grid.query(xy - r, xy + r)  # grouped by point, every point present
         a, d = pc.a[q], pc.b[q] - pc.a[q]
         len2 = np.einsum("nc,nc->n", d, d)
         t = np.clip(np.einsum("nc,nc->n", xy[p] - a, d) / np.where(len2 > 0, len2, 1.0), 0, 1)
         dist = np.hypot(*(xy[p] - a - t[:, None] * d).T)
-        order = np.lexsort((q, dist, p))
-        best = order[np.r_[True, p[order][1:] != p[order][:-1]]]
-        piece, gap = q[best], dist[best]
+        first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+        count = np.diff(np.r_[first, len(p)])
+        gap = np.minimum.reduceat(dist, first)
+        piece = np.minimum.reduceat(np.where(dist == np.repeat(gap, count), q, len(pc.a)), first)
+        # the position along the chosen piece
+        a, d = pc.a[piece], pc.b[piece] - pc.a[piece]
+        len2 = np.einsum("nc,nc->n", d, d)
+        t = np.clip(np.einsum("nc,nc->n", xy - a, d) / np.where(len2 > 0, len2, 1.0), 0, 1)
         edge = pc.edge[piece]
-        offset = np.clip(pc.start_m[piece] + t[best] * pc.length[piece], 0.0,
-                         self.length_m[edge])
+        offset = np.clip(pc.start_m[piece] + t * pc.length[piece], 0.0, self.length_m[edge])
         return edge, offset, gap, near
 
     def nearest(
@@ -372,15 +428,20 @@ def _junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.nd
         cut_line += [pc.edge[ih], pc.edge[jh]]
         cut_m += [pc.start_m[ih] + np.hypot(*(xy - pc.a[ih]).T),
                   pc.start_m[jh] + np.hypot(*(xy - pc.a[jh]).T)]
-    # collinear pieces that overlap: GEOS gives the overlap, whose ends are cuts on both
-    par = np.flatnonzero((denom == 0) & (ca[:, 0] * r[:, 1] - ca[:, 1] * r[:, 0] == 0))
-    if len(par):
-        inter = shapely.intersection(shapely.linestrings(np.stack([pc.a[i[par]], pc.b[i[par]]], 1)),
-                                     shapely.linestrings(np.stack([pc.a[j[par]], pc.b[j[par]]], 1)))
-        xy, which = shapely.get_coordinates(inter, return_index=True)
-        for side in (i[par][which], j[par][which]):
-            cut_line.append(pc.edge[side])
-            cut_m.append(pc.start_m[side] + np.hypot(*(xy - pc.a[side]).T))
+    # collinear pieces: the ends of their overlap (a point when they touch end to end)
+    line = (denom == 0) & (ca[:, 0] * r[:, 1] - ca[:, 1] * r[:, 0] == 0)
+    line &= (pc.length[i] > 0) & (pc.length[j] > 0)
+    if line.any():
+        il, jl = i[line], j[line]
+        for on, other in ((il, jl), (jl, il)):  # ends of one piece lying on the other
+            for end in (pc.a[on], pc.b[on]):
+                d = pc.b[other] - pc.a[other]
+                t = np.einsum("nc,nc->n", end - pc.a[other], d) / pc.length[other] ** 2
+                inside = (t >= 0) & (t <= 1)
+                xy = end[inside]
+                for side in (on[inside], other[inside]):
+                    cut_line.append(pc.edge[side])
+                    cut_m.append(pc.start_m[side] + np.hypot(*(xy - pc.a[side]).T))
 
     # line ends near another line: cut it at the nearest point (first piece on ties)
     last = np.r_[pc.edge[1:] != pc.edge[:-1], True]
