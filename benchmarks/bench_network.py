@@ -17,6 +17,7 @@ Results must agree; prints timings and the speed-up. Run by hand::
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import geopandas as gpd
@@ -24,6 +25,8 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from parakou_geo._crs import require_metric
+from parakou_geo._lines import junction_cuts, split_at_measures
 from parakou_geo.planning.network import RoadGraph, SnappedPoints, _link_matrix, build_road_graph
 
 X0, Y0 = 455000.0, 1028000.0
@@ -36,6 +39,49 @@ def grid_roads(n: int, block_m: float) -> gpd.GeoDataFrame:
     v = [((X0 + i * block_m, Y0 + j * block_m), (X0 + i * block_m, Y0 + (j + 1) * block_m))
          for i in idx for j in idx[:-1]]
     return gpd.GeoDataFrame(geometry=shapely.linestrings(h + v), crs=32631)
+
+
+# --------------------------------------------------------------------------------------------
+# the reference: graph building and snapping as they were before the numpy rewrite
+# --------------------------------------------------------------------------------------------
+
+
+def reference_build_road_graph(roads: gpd.GeoDataFrame, *,
+                               snap_tolerance_m: float = 0.5) -> RoadGraph:
+    """Build the graph as before: GEOS intersections of line pairs, then the same steps."""
+    from scipy.spatial import cKDTree
+
+    require_metric(roads, "roads")
+    geoms = shapely.get_parts(np.asarray(roads.geometry.values, dtype=object))
+    lines = geoms[(shapely.get_type_id(geoms) == 1) & ~shapely.is_empty(geoms)]
+    lines = lines[shapely.length(lines) > 0]
+    cut_line, cut_m = junction_cuts(lines, snap_tolerance_m=snap_tolerance_m)
+    pieces, _ = split_at_measures(lines, cut_line, cut_m, min_piece_m=snap_tolerance_m)
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(pieces, 0)),
+                           shapely.get_coordinates(shapely.get_point(pieces, -1))])
+    node_xy, inverse = np.unique(np.round(ends, 6), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    m = len(pieces)
+    u, v = inverse[:m], inverse[m:]
+    length = shapely.length(pieces)
+    pairs = cKDTree(node_xy).query_pairs(r=snap_tolerance_m, output_type="ndarray")
+    gap = np.hypot(*(node_xy[pairs[:, 0]] - node_xy[pairs[:, 1]]).T) if len(pairs) \
+        else np.zeros(0)
+    return RoadGraph(
+        edges=pieces, u=u.astype(np.int64), v=v.astype(np.int64), length_m=length,
+        node_xy=node_xy, link_a=np.concatenate([u, pairs[:, 0]]).astype(np.int64),
+        link_b=np.concatenate([v, pairs[:, 1]]).astype(np.int64),
+        link_m=np.concatenate([length, gap]), crs=roads.crs, tree=shapely.STRtree(pieces),
+    )
+
+
+def reference_snap(g: RoadGraph, points: np.ndarray) -> SnappedPoints:
+    """Snap as before: one STRtree nearest query, then ``line_locate_point``."""
+    idx, gap = g.tree.query_nearest(points, return_distance=True, all_matches=False)
+    order = np.argsort(idx[0], kind="stable")
+    edge = idx[1][order].astype(np.int64)
+    offset = shapely.line_locate_point(g.edges[edge], points)
+    return SnappedPoints(edge, np.clip(offset, 0.0, g.length_m[edge]), gap[order])
 
 
 def per_facility(g: RoadGraph, pts: SnappedPoints, fac: SnappedPoints) -> np.ndarray:
@@ -64,30 +110,94 @@ def per_facility(g: RoadGraph, pts: SnappedPoints, fac: SnappedPoints) -> np.nda
     return best
 
 
+def end_to_end(roads: gpd.GeoDataFrame, b_xy: np.ndarray, f_xy: np.ndarray,
+               build: object, snap: object) -> tuple[dict[str, float], np.ndarray]:
+    """Graph, snapping and the one pass with the given builder and snapper; times and result."""
+    times = {}
+    t = time.perf_counter()
+    g = build(roads)  # type: ignore[operator]
+    times["graph"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pts = snap(g, shapely.points(b_xy))  # type: ignore[operator]
+    fac = snap(g, shapely.points(f_xy))  # type: ignore[operator]
+    times["snap"] = time.perf_counter() - t
+    t = time.perf_counter()
+    dist, _ = g.nearest(pts, fac)
+    times["pass"] = time.perf_counter() - t
+    times["total"] = sum(times.values())
+    return times, dist
+
+
+def jittered_roads(n_segments: int, seed: int) -> gpd.GeoDataFrame:
+    """Return the jittered city of ``bench_numbering.py`` (bent 3-vertex segments)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_numbering import make_roads
+
+    return make_roads(n_segments, np.random.default_rng(seed))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buildings", type=int, default=100_000)
     parser.add_argument("--facilities", type=int, default=50)
     parser.add_argument("--grid", type=int, default=101, help="nodes per side")
+    parser.add_argument("--roads", choices=["grid", "jittered"], default="grid",
+                        help="the square grid, or the jittered city of bench_numbering "
+                             "(20,000 segments)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     block = 50.0
-    span = (args.grid - 1) * block
-    roads = grid_roads(args.grid, block)
-    t = time.perf_counter()
+    if args.roads == "grid":
+        roads = grid_roads(args.grid, block)
+    else:
+        roads = jittered_roads(20_000, args.seed)
+    x0, y0, x1, y1 = roads.total_bounds
+    b_xy = rng.uniform((x0, y0), (x1, y1), (args.buildings, 2))
+    f_xy = rng.uniform((x0, y0), (x1, y1), (args.facilities, 2))
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+          f"({os.cpu_count()} cores)")
+
+    # 1. end to end (graph + snapping + one pass): this code vs the former one, interleaved
+    runs: dict[str, list[dict[str, float]]] = {"new": [], "reference": []}
+    max_diff = 0.0
+    for r in range(args.repeat):
+        order = ("new", "reference") if r % 2 == 0 else ("reference", "new")
+        out = {}
+        for name in order:
+            if name == "new":
+                times, dist = end_to_end(roads, b_xy, f_xy, build_road_graph,
+                                         lambda g, p: g.snap(p))
+            else:
+                times, dist = end_to_end(roads, b_xy, f_xy, reference_build_road_graph,
+                                         reference_snap)
+            runs[name].append(times)
+            out[name] = dist
+        finite = np.isfinite(out["new"]) | np.isfinite(out["reference"])
+        assert (np.isfinite(out["new"]) == np.isfinite(out["reference"])).all()
+        max_diff = max(max_diff, float(np.max(np.abs(out["new"][finite]
+                                                     - out["reference"][finite]))))
     g = build_road_graph(roads)
-    t_build = time.perf_counter() - t
-    b_xy = rng.uniform(0, span, (args.buildings, 2)) + np.array([X0, Y0])
-    f_xy = rng.uniform(0, span, (args.facilities, 2)) + np.array([X0, Y0])
-    t = time.perf_counter()
+    print(f"network: {len(roads):,} road segments → {len(g.edges):,} edges, {g.n_nodes:,} "
+          f"nodes; {args.buildings:,} buildings, {args.facilities} facilities")
+    print("end to end (graph + snapping + one pass), best of "
+          f"{args.repeat} interleaved rounds:")
+    for name in ("reference", "new"):
+        best = {k: min(t[k] for t in runs[name]) for k in runs[name][0]}
+        print(f"  {name:9s} graph {best['graph']:.3f} s, snap {best['snap']:.3f} s, pass "
+              f"{best['pass']:.3f} s, total {best['total']:.3f} s")
+    t_new = min(t["total"] for t in runs["new"])
+    t_ref = min(t["total"] for t in runs["reference"])
+    print(f"  speed-up {t_ref / t_new:.1f}x (target >= 4x); largest distance difference "
+          f"{max_diff:.2e} m (target <= 1e-6 m)")
+
+    # 2. the shortest-path step: one multi-source pass vs one search per facility
     pts = g.snap(shapely.points(b_xy))
     fac = g.snap(shapely.points(f_xy))
-    t_snap = time.perf_counter() - t
-    print(f"network: {len(roads):,} road segments → {len(g.edges):,} edges, {g.n_nodes:,} nodes"
-          f" (built in {t_build:.2f} s); {args.buildings:,} buildings, {args.facilities} "
-          f"facilities snapped in {t_snap:.2f} s")
     one, per = [], []
     for _ in range(args.repeat):
         t = time.perf_counter()
@@ -104,8 +214,7 @@ def main() -> None:
     print(f"one multi-source pass: {t1 * 1000:.1f} ms (best of {args.repeat})")
     print(f"one search per facility: {t2 * 1000:.1f} ms (best of {args.repeat})")
     print(f"speed-up: {t2 / t1:.1f}× (same results; network ≥ straight line for every building)")
-    print(f"end to end incl. graph build and snapping: one pass {t_build + t_snap + t1:.2f} s, "
-          f"per facility {t_build + t_snap + t2:.2f} s")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from parakou_geo.access import (
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
-from parakou_geo.register import ADDRESS_COLUMNS, Register, address_uuid, sort_addresses
+from parakou_geo.register import ADDRESS_COLUMNS, Register, address_uuids, sort_addresses
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 from parakou_geo.validate import (
@@ -482,8 +482,8 @@ def address_rows(
         xy[:, 0], xy[:, 1])
     frame = pd.DataFrame(
         {
-            "address_id": [address_uuid(b, c, int(n), x) for b, c, n, x in
-                           zip(building_ids, codes, numbers, suffixes, strict=True)],
+            "address_id": address_uuids(building_ids, codes,
+                                        np.asarray(numbers, dtype=np.int64).tolist(), suffixes),
             "label": make_labels(numbers, suffixes, codes, settings.street_prefix),
             "street_code": codes,
             "street_name": street_names,

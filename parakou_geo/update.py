@@ -65,7 +65,7 @@ from parakou_geo.pipeline import (
     roads_fingerprint,
 )
 from parakou_geo.register import atomic_path
-from parakou_geo.settings import AddressingSettings
+from parakou_geo.settings import MAX_CHANGE_SHARE, AddressingSettings
 from parakou_geo.validate import check_layer, detect_id_column, prepare_roads
 
 __all__ = ["UpdateReport", "load_settings_of", "update_register", "update_register_files"]
@@ -73,8 +73,6 @@ __all__ = ["UpdateReport", "load_settings_of", "update_register", "update_regist
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-#: Default largest share of the register an update may retire or re-suffix unasked.
-MAX_CHANGE_SHARE = 0.05
 #: Changes of up to this many addresses are never treated as a mass change (small registers).
 MASS_CHANGE_MIN = 4
 

@@ -7,13 +7,12 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from parakou_geo.pipeline import STEPS, AddressingResult, address_files
-from parakou_geo.register import write_register
 from parakou_geo.settings import AddressingSettings, load_settings
+
+if TYPE_CHECKING:
+    from parakou_geo.pipeline import AddressingResult
 
 __all__ = ["add_parsers", "add_settings_options", "settings_from_args", "step_progress"]
 
@@ -105,6 +104,10 @@ def step_progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[], None
     """Return a step callback showing a progress bar on stderr, and its closing function."""
     if quiet:
         return (lambda _s: None), (lambda: None)
+    from tqdm import tqdm
+
+    from parakou_geo.pipeline import STEPS
+
     bar = tqdm(total=len(STEPS), desc="parakou-geo", unit="step", file=sys.stderr,
                bar_format="{desc} {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}")
     seen: list[str] = []
@@ -158,6 +161,9 @@ def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
 
 
 def _run_address(args: argparse.Namespace) -> int:
+    from parakou_geo.pipeline import address_files
+    from parakou_geo.register import write_register
+
     settings = settings_from_args(args)
     output: Path = args.output
     csv = args.csv or output.with_name(output.stem + "_addresses.csv")
@@ -176,6 +182,8 @@ def _run_address(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from parakou_geo.datasets import sample_names_path, sample_path
+    from parakou_geo.pipeline import address_files
+    from parakou_geo.register import write_register
 
     out: Path = args.output_dir
     out.mkdir(parents=True, exist_ok=True)

@@ -11,25 +11,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parakou_geo._errors import OutputError
-from parakou_geo.exports import (
-    ExportSettings,
-    load_export_settings,
-    signage_plan,
-    write_atlas,
-    write_bal,
-    write_certificates,
-    write_directory_csv,
-    write_directory_html,
-    write_directory_xlsx,
-    write_osm_geojson,
-    write_signage_csv,
-    write_signage_xlsx,
-    write_tax_csv,
-    write_tax_xlsx,
-)
+
+if TYPE_CHECKING:
+    from parakou_geo.exports import ExportSettings
 
 __all__ = ["add_parsers"]
 
@@ -91,6 +78,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _settings(args: argparse.Namespace) -> ExportSettings:
+    from parakou_geo.exports import ExportSettings, load_export_settings
+
     s = load_export_settings(args.settings) if args.settings else ExportSettings()
     changes: dict[str, Any] = {}
     if args.lang:
@@ -133,6 +122,8 @@ def _runner(run: Callable[[argparse.Namespace, ExportSettings], str],
 
 
 def _tax(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import write_tax_csv, write_tax_xlsx
+
     write = write_tax_xlsx if args.output.suffix.lower() == ".xlsx" else write_tax_csv
     out = write(args.register, args.output, settings=s, overwrite=args.overwrite,
                 **_filters(args))
@@ -140,6 +131,8 @@ def _tax(args: argparse.Namespace, s: ExportSettings) -> str:
 
 
 def _bal(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import write_bal
+
     out = write_bal(args.register, args.output, settings=s, overwrite=args.overwrite,
                     **_filters(args))
     return (f"BAL 1.4 file written: {out} (commune_insee empty and long/lat outside France: "
@@ -147,12 +140,20 @@ def _bal(args: argparse.Namespace, s: ExportSettings) -> str:
 
 
 def _osm(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import write_osm_geojson
+
     out = write_osm_geojson(args.register, args.output, settings=s, overwrite=args.overwrite,
                             **_filters(args))
     return f"OpenStreetMap address file written: {out} (for an import review; not uploaded)"
 
 
 def _streets(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import (
+        write_directory_csv,
+        write_directory_html,
+        write_directory_xlsx,
+    )
+
     f = _filters(args)
     zones = f.get("zones")
     if "quartiers" in f or "statuses" in f:
@@ -165,6 +166,8 @@ def _streets(args: argparse.Namespace, s: ExportSettings) -> str:
 
 
 def _atlas(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import write_atlas
+
     kwargs: dict[str, Any] = {"statuses": args.status} if args.status else {}
     pages = write_atlas(args.register, args.output, settings=s, overwrite=args.overwrite,
                         **kwargs)
@@ -172,6 +175,8 @@ def _atlas(args: argparse.Namespace, s: ExportSettings) -> str:
 
 
 def _signage(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import signage_plan, write_signage_csv, write_signage_xlsx
+
     plan = signage_plan(args.register, settings=s, **_filters(args))
     write = write_signage_xlsx if args.output.suffix.lower() == ".xlsx" else write_signage_csv
     out = write(plan, args.output, settings=s, overwrite=args.overwrite)
@@ -182,6 +187,8 @@ def _signage(args: argparse.Namespace, s: ExportSettings) -> str:
 
 
 def _certificate(args: argparse.Namespace, s: ExportSettings) -> str:
+    from parakou_geo.exports import write_certificates
+
     kwargs: dict[str, Any] = {"statuses": args.status} if args.status else {}
     out = write_certificates(args.register, args.output, address_ids=args.address,
                              street_code=args.street, settings=s, overwrite=args.overwrite,

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
+from typing import TYPE_CHECKING, Any
 
 from parakou_geo._errors import InputError
-from parakou_geo.io import read_layer
-from parakou_geo.maps import (
-    MapSettings,
-    addressing_map,
-    load_map_settings,
-    planning_map,
-    save_map,
-)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from parakou_geo.maps import MapSettings
 
 __all__ = ["add_parsers"]
 
@@ -84,6 +79,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> MapSettings:
+    from parakou_geo.maps import MapSettings, load_map_settings
+
     s = load_map_settings(args.settings) if args.settings else MapSettings()
     changes: dict[str, Any] = {}
     if args.lang:
@@ -97,6 +94,8 @@ def _settings(args: argparse.Namespace) -> MapSettings:
 
 def _read_all(files: dict[str, tuple[Path | None, str | None]]) -> dict[str, gpd.GeoDataFrame]:
     """Read every given layer, reporting every unreadable file at once."""
+    from parakou_geo.io import read_layer
+
     out: dict[str, gpd.GeoDataFrame] = {}
     problems: list[str] = []
     for key, (path, layer) in files.items():
@@ -112,6 +111,8 @@ def _read_all(files: dict[str, tuple[Path | None, str | None]]) -> dict[str, gpd
 
 
 def _run_address(args: argparse.Namespace) -> int:
+    from parakou_geo.maps import addressing_map, save_map
+
     settings = _settings(args)
     layers = _read_all({"zones": (args.zones, args.zones_layer),
                         "quartiers": (args.quartiers, args.quartiers_layer)})
@@ -125,6 +126,8 @@ def _run_address(args: argparse.Namespace) -> int:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
+    from parakou_geo.maps import planning_map, save_map
+
     settings = _settings(args)
     files = {}
     for option, keyword, _ in _THEMES:

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from parakou_geo._errors import CRSError, InputError
-from parakou_geo.io import LayerKind, read_layer
-from parakou_geo.planning.coverage import CoverageResult, zone_of
-from parakou_geo.planning.forest import plan_forest
-from parakou_geo.planning.green import green_access
-from parakou_geo.planning.network import RoadGraph, build_road_graph
-from parakou_geo.planning.settings import PlanningSettings, load_planning_settings
-from parakou_geo.planning.siting import candidate_sites, site_new_points
-from parakou_geo.planning.tables import write_table
-from parakou_geo.planning.waste import waste_points
-from parakou_geo.planning.water import water_points
-from parakou_geo.register import atomic_path
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from parakou_geo.io import LayerKind
+    from parakou_geo.planning.network import RoadGraph
+    from parakou_geo.planning.settings import PlanningSettings
 
 __all__ = ["add_parsers"]
 
@@ -112,6 +106,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> PlanningSettings:
+    from parakou_geo.planning.settings import PlanningSettings, load_planning_settings
+
     s = load_planning_settings(args.settings) if args.settings else PlanningSettings()
     changes: dict[str, Any] = {}
     for opt, key in (("population_column", "population_column"), ("metric_crs", "crs"),
@@ -129,6 +125,8 @@ def _settings(args: argparse.Namespace) -> PlanningSettings:
 
 def _read(args: argparse.Namespace, name: str, s: PlanningSettings,
           kind: LayerKind = "any") -> gpd.GeoDataFrame | None:
+    from parakou_geo.io import read_layer
+
     path = getattr(args, name)
     if path is None:
         return None
@@ -156,6 +154,8 @@ def _out(args: argparse.Namespace, name: str) -> Path:
 
 
 def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bool) -> None:
+    from parakou_geo.register import atomic_path
+
     with atomic_path(path, overwrite=overwrite) as tmp:
         for name, gdf in layers.items():
             g = gdf.copy()
@@ -169,12 +169,16 @@ def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bo
 
 def _table(args: argparse.Namespace, s: PlanningSettings, table: pd.DataFrame,
            stem: str) -> Path:
+    from parakou_geo.planning.tables import write_table
+
     path = _out(args, stem + (".xlsx" if args.xlsx else ".csv"))
     return write_table(table, path, language=s.language, overwrite=args.overwrite)
 
 
 def _groups(args: argparse.Namespace, buildings: gpd.GeoDataFrame,
             s: PlanningSettings) -> pd.Series | None:
+    from parakou_geo.planning.coverage import zone_of
+
     zones = _read(args, "zones", s, kind="zones")
     if zones is not None:
         return zone_of(buildings, zones.to_crs(buildings.crs), column=args.zone_column or
@@ -190,6 +194,8 @@ def _groups(args: argparse.Namespace, buildings: gpd.GeoDataFrame,
 
 def _graph(args: argparse.Namespace, roads: gpd.GeoDataFrame | None,
            s: PlanningSettings) -> RoadGraph | None:
+    from parakou_geo.planning.network import build_road_graph
+
     if s.distance_mode == "network" and roads is None:
         raise InputError("--network measures distances along the roads: give --roads FILE")
     return build_road_graph(roads, snap_tolerance_m=s.snap_tolerance_m) if roads is not None \
@@ -197,6 +203,10 @@ def _graph(args: argparse.Namespace, roads: gpd.GeoDataFrame | None,
 
 
 def _run_forest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from parakou_geo.planning.forest import plan_forest
+
     s = _settings(args)
     forest = _required(args, "forest", s, kind="zones")
     plan = plan_forest(forest, settings=s)
@@ -213,6 +223,11 @@ def _run_forest(args: argparse.Namespace) -> int:
 
 
 def _run_green(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from parakou_geo.planning.green import green_access
+    from parakou_geo.planning.network import build_road_graph
+
     s = _settings(args)
     buildings = _required(args, "buildings", s, kind="buildings")
     green = _required(args, "green", s, kind="zones").to_crs(buildings.crs)
@@ -239,6 +254,13 @@ def _run_green(args: argparse.Namespace) -> int:
 
 
 def _run_service(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from parakou_geo.planning.coverage import CoverageResult
+    from parakou_geo.planning.siting import candidate_sites, site_new_points
+    from parakou_geo.planning.waste import waste_points
+    from parakou_geo.planning.water import water_points
+
     s = _settings(args)
     topic: str = args.topic
     if args.radius is not None:

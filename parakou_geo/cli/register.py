@@ -9,24 +9,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from parakou_geo._csv import csv_text, write_csv
-from parakou_geo._gpkg import RegisterError
+from parakou_geo._errors import RegisterError
 from parakou_geo.cli._outputs import check_outputs
 from parakou_geo.cli.address import step_progress
-from parakou_geo.history import changes_between, diff_registers, read_history
-from parakou_geo.lifecycle import (
-    lock_street,
-    move_address,
-    reject_addresses,
-    renumber_street,
-    unlock_street,
-    validate_addresses,
-)
-from parakou_geo.names import import_names, read_official_names
-from parakou_geo.update import MAX_CHANGE_SHARE, update_register_files
+from parakou_geo.settings import MAX_CHANGE_SHARE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parsers"]
 
@@ -141,6 +132,8 @@ def _selection(p: argparse.ArgumentParser) -> None:
 
 
 def _update(args: argparse.Namespace) -> int:
+    from parakou_geo.update import update_register_files
+
     changes = args.changes or _free_name(args.register.with_name(
         f"{args.register.stem}_changes_{(args.date or dt.date.today()).isoformat()}.csv"))
     check_outputs({"--changes": changes}, {"register": args.register, "--roads": args.roads,
@@ -160,6 +153,8 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from parakou_geo.lifecycle import validate_addresses
+
     n = validate_addresses(args.register, address_ids=args.address_ids,
                            street_code=args.street, zone=args.zone, official=args.official,
                            reason=args.reason)
@@ -168,24 +163,32 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _reject(args: argparse.Namespace) -> int:
+    from parakou_geo.lifecycle import reject_addresses
+
     n = reject_addresses(args.register, args.address_id, reason=args.reason)
     print(f"{n} address(es) rejected")
     return 0
 
 
 def _lock(args: argparse.Namespace) -> int:
+    from parakou_geo.lifecycle import lock_street
+
     lock_street(args.register, args.street_code, reason=args.reason)
     print(f"street {args.street_code} locked")
     return 0
 
 
 def _unlock(args: argparse.Namespace) -> int:
+    from parakou_geo.lifecycle import unlock_street
+
     unlock_street(args.register, args.street_code, reason=args.reason)
     print(f"street {args.street_code} unlocked")
     return 0
 
 
 def _renumber(args: argparse.Namespace) -> int:
+    from parakou_geo.lifecycle import renumber_street
+
     changed = renumber_street(args.register, args.street_code, reason=args.reason)
     print(f"{len(changed)} label(s) changed on {args.street_code}")
     for old, new in zip(changed["old_label"], changed["new_label"], strict=True):
@@ -194,6 +197,8 @@ def _renumber(args: argparse.Namespace) -> int:
 
 
 def _move(args: argparse.Namespace) -> int:
+    from parakou_geo.lifecycle import move_address
+
     label = move_address(args.register, args.address_id, to_street=args.to_street,
                          reason=args.reason)
     print(f"address {args.address_id} is now {label}")
@@ -201,12 +206,16 @@ def _move(args: argparse.Namespace) -> int:
 
 
 def _names(args: argparse.Namespace) -> int:
+    from parakou_geo.names import import_names, read_official_names
+
     n = import_names(args.register, read_official_names(args.names_csv), reason=args.reason)
     print(f"{n} street(s) named")
     return 0
 
 
 def _history(args: argparse.Namespace) -> int:
+    from parakou_geo.history import read_history
+
     table = read_history(args.register, since=args.since, until=args.until,
                          object_id=args.object_id)
     _emit(table, args.output, args.overwrite)
@@ -214,6 +223,8 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from parakou_geo.history import changes_between, diff_registers
+
     if args.other is not None:
         table = diff_registers(args.register, args.other)
     elif args.since is not None and args.until is not None:
@@ -225,6 +236,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _emit(table: pd.DataFrame, output: Path | None, overwrite: bool) -> None:
+    from parakou_geo._csv import csv_text, write_csv
+
     if output is None:
         print(csv_text(table), end="")
     else:  # check_args has refused an input, the register or an unasked overwrite
