@@ -221,3 +221,61 @@ def test_update_matches_combined_osm_ids_only_on_registers_built_with_them(
         with sqlite3.connect(path) as con:
             ids = sorted(r[0] for r in con.execute("SELECT building_id FROM addresses"))
         assert ids == (["w1234", "w5678"] if combined else ["1234", "5678"])
+
+
+def _osm_xml(path: Path) -> None:
+    """A tiny OSM file: Rue X (primary) south of a building, Rue Y (residential) north of it,
+    and an ``entrance=main`` node on the building's north wall."""
+    lat0, lon0, m = 9.34, 2.63, 1 / 111_320  # about one metre in degrees at Parakou
+    def node(i: int, x: float, y: float, tags: str = "") -> str:
+        return (f'<node id="{i}" version="1" lat="{lat0 + y * m:.8f}" '
+                f'lon="{lon0 + x * m:.8f}">{tags}</node>')
+    nodes = [node(1, 0, 0), node(2, 200, 0), node(3, 0, 20), node(4, 200, 20),
+             node(10, 90, 3), node(11, 110, 3), node(12, 110, 13),
+             node(13, 100, 13, '<tag k="entrance" v="main"/>'), node(14, 90, 13)]
+    ways = [
+        '<way id="100" version="1"><nd ref="1"/><nd ref="2"/>'
+        '<tag k="highway" v="primary"/><tag k="name" v="Rue X"/></way>',
+        '<way id="101" version="1"><nd ref="3"/><nd ref="4"/>'
+        '<tag k="highway" v="residential"/><tag k="name" v="Rue Y"/></way>',
+        '<way id="200" version="1"><nd ref="10"/><nd ref="11"/><nd ref="12"/><nd ref="13"/>'
+        '<nd ref="14"/><nd ref="10"/><tag k="building" v="yes"/></way>',
+    ]
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+                    + "\n".join(nodes + ways) + "\n</osm>\n", encoding="utf-8")
+
+
+def test_osm_entrance_node_inside_a_footprint_is_the_door(tmp_path: Path) -> None:
+    from parakou_geo.io import read_layer
+
+    path = tmp_path / "place.osm"
+    _osm_xml(path)
+    roads = read_layer(path, kind="roads")
+    bld = read_layer(path, kind="buildings")
+    assert bld["building_id"].tolist() == ["w200"]
+    assert bld["osm_entrance"].notna().all()
+    result = address(roads, bld, settings=AddressingSettings(centre=(2.62, 9.33)))
+    a = _by_building(result).loc["w200"]
+    # without the entrance the primary Rue X, 3 m from the wall, would win
+    assert a["street_name"] == "Rue Y"
+    assert a["street_choice"] == "entrance"
+
+
+def test_update_chooses_streets_like_the_first_build(tmp_path: Path) -> None:
+    import sqlite3
+
+    from parakou_geo.register import write_register
+    from parakou_geo.update import update_register
+
+    roads = _roads([([(0, 0), (200, 0)], "Rue B", "residential", None),
+                    ([(0, 50), (200, 50)], None, "service", None)])
+    first = _buildings([_box(20, -10, 30, -4)])
+    path = tmp_path / "reg.gpkg"
+    write_register(address(roads, first, settings=SETTINGS).register, path)
+    both = _buildings([_box(20, -10, 30, -4), _box(95, 40, 105, 45)])
+    update_register(path, roads, both)
+    with sqlite3.connect(path) as con:
+        row = con.execute("SELECT street_name, label FROM addresses WHERE building_id = 'B01'"
+                          ).fetchone()
+    built = _by_building(address(roads, both, settings=SETTINGS)).loc["B01"]
+    assert row == ("Rue B", built["label"])
