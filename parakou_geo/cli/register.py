@@ -111,7 +111,7 @@ def _selection(p: argparse.ArgumentParser) -> None:
 
 def _update(args: argparse.Namespace) -> int:
     changes = args.changes or args.register.with_name(args.register.stem + "_changes.csv")
-    step, close = step_progress(args.quiet)
+    step, close = step_progress(args.progress)
     report = update_register_files(
         args.register, args.roads, args.buildings, roads_layer=args.roads_layer,
         buildings_layer=args.buildings_layer, crs=args.crs, run_date=args.date,
