@@ -179,6 +179,41 @@ def main(config_path: str, result_path: str) -> None:
                     "log": [m for m in log[before:] if m[1] == "parakou_geo"],
                     "output_exists": os.path.exists(target)}
     out["bad"] = bad
+
+    # 5. the other algorithms on the register built above
+    reg, work = cfg["register"], Path(cfg["work"])
+    runs = {
+        "tax": {"REGISTER": reg, "OUTPUT": str(work / "tax.xlsx"), "LANGUAGE": 0},
+        "bal": {"REGISTER": reg, "OUTPUT": str(work / "bal.csv")},
+        "streets": {"REGISTER": reg, "OUTPUT": str(work / "streets.html"), "ZONES": "1,2"},
+        "signage": {"REGISTER": reg, "OUTPUT": str(work / "signage.csv"), "LANGUAGE": 1},
+        "certificate": {"REGISTER": reg, "OUTPUT": str(work / "certificates.html"),
+                        "STREET": "1.003"},
+        "map": {"REGISTER": reg, "OUTPUT": str(work / "map.html"),
+                "ZONES": f"{sample}|layername=zones"},
+        "coverage": {"TOPIC": 0, "BUILDINGS": f"{reg}|layername=addresses",
+                     "POINTS": f"{cfg['planning']}|layername=waste_points", "SITE": 2,
+                     "ROADS": f"{sample}|layername=roads", "OUTPUT": str(work / "coverage")},
+        "update": {"REGISTER": reg, "ROADS": f"{sample}|layername=roads",
+                   "BUILDINGS": f"{sample}|layername=buildings", "REASON": "test",
+                   "CHANGES": str(work / "changes.csv")},
+    }
+    others = {}
+    for alg, params in runs.items():
+        fb = Feedback()
+        context = QgsProcessingContext()
+        context.setProject(project)
+        try:
+            res = processing.runAndLoadResults(f"parakougeo:{alg}", params, feedback=fb,
+                                               context=context)
+            error = None
+        except QgsProcessingException as exc:
+            res, error = {}, str(exc)
+        others[alg] = {"error": error, "results": {k: str(v) for k, v in res.items()},
+                       "texts": fb.texts, "progress": fb.progress}
+    out["others"] = others
+    group = root.findGroup("waste")
+    out["coverage_layers"] = [n.layer().name() for n in group.findLayers()] if group else []
     Path(result_path).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -26,6 +26,7 @@ import pytest
 
 from parakou_geo._styles import STATUS_COLOURS, STREET_COLOURS, UNADDRESSED_COLOUR
 from parakou_geo.datasets import sample_names_path, sample_path
+from parakou_geo.planning.sample import planning_sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -81,6 +82,7 @@ def qgis_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "profile": str(profile),
         "command": str(Path(sys.executable).parent / "parakou-geo"),
         "sample": str(sample), "names": str(sample_names_path()),
+        "planning": str(planning_sample_path()), "work": str(tmp),
         "register": str(tmp / "register.gpkg"),
         "roads_nocrs": str(nocrs), "lines": str(lines),
         "buildings": f"{sample}|layername=buildings",
@@ -193,3 +195,25 @@ def test_bad_input_shows_the_command_message_and_writes_nothing(
     assert any(message in m for m, tag, _ in bad["log"]), bad["log"]
     assert any(message in e for e in bad["feedback_errors"])
     assert not bad["output_exists"]
+
+
+def test_exports_map_coverage_and_update_through_processing(qgis_run: dict[str, Any]) -> None:
+    others, work = qgis_run["others"], Path(qgis_run["_cfg"]["work"])
+    for alg, run in others.items():
+        assert run["error"] is None, (alg, run["error"])
+    with pd.ExcelFile(work / "tax.xlsx") as tax:
+        assert len(tax.sheet_names) >= 2  # a summary and one sheet per arrondissement
+    assert pd.read_csv(work / "bal.csv", sep=";", dtype=str).shape[0] > 2000
+    assert "1.003" in (work / "streets.html").read_text(encoding="utf-8")
+    signage = pd.read_csv(work / "signage.csv", sep=";", dtype=str)
+    assert "Plate type" in signage.columns  # LANGUAGE 1: English headers
+    assert set(signage["Plate type"]) >= {"street plate", "door plate"}
+    assert (work / "certificates.html").read_text(encoding="utf-8").count("1.003") > 10
+    assert "leaflet" in (work / "map.html").read_text(encoding="utf-8").lower()
+    assert (work / "coverage" / "waste.gpkg").exists()
+    assert qgis_run["coverage_layers"] == ["waste_new_sites", "waste_points",
+                                           "waste_buildings"]
+    assert any(t.startswith("2 new site(s)") for t in others["coverage"]["texts"])
+    # the same roads and buildings again: nothing new, nothing changed
+    changes = pd.read_csv(work / "changes.csv", dtype=str)
+    assert len(changes) == 0
