@@ -211,6 +211,7 @@ def test_exports_map_coverage_and_update_through_processing(qgis_run: dict[str, 
     assert (work / "certificates.html").read_text(encoding="utf-8").count("1.003") > 10
     assert "leaflet" in (work / "map.html").read_text(encoding="utf-8").lower()
     assert (work / "coverage" / "waste.gpkg").exists()
+    assert str(work / "coverage") not in qgis_run["_stderr"]  # no GeoPackage 1.4 warning
     assert qgis_run["coverage_layers"] == ["waste_new_sites", "waste_points",
                                            "waste_buildings"]
     assert any(t.startswith("2 new site(s)") for t in others["coverage"]["texts"])

@@ -163,7 +163,7 @@ def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bo
                 if col != g.geometry.name and g[col].dtype == object:
                     g[col] = g[col].map(lambda v: None if v is None or v != v else str(v))
             g.reset_index(names="fid_input" if "fid_input" not in g.columns else None).to_file(
-                tmp, layer=name, driver="GPKG"
+                tmp, layer=name, driver="GPKG", VERSION="1.2"  # read cleanly by QGIS 3.22
             )
 
 
