@@ -212,6 +212,15 @@ def main(config_path: str, result_path: str) -> None:
         others[alg] = {"error": error, "results": {k: str(v) for k, v in res.items()},
                        "texts": fb.texts, "progress": fb.progress}
     out["others"] = others
+
+    # 6. the strings follow QGIS's interface language
+    from qgis.core import QgsSettings
+
+    QgsSettings().setValue("locale/overrideFlag", True)
+    QgsSettings().setValue("locale/userLocale", "fr_FR")
+    build_alg = registry.algorithmById("parakougeo:build")
+    out["french"] = {"name": build_alg.displayName(), "group": build_alg.group(),
+                     "provider": provider.name()}
     group = root.findGroup("waste")
     out["coverage_layers"] = [n.layer().name() for n in group.findLayers()] if group else []
     Path(result_path).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")

@@ -118,6 +118,10 @@ def test_plugin_installs_from_its_zip_and_lists_its_algorithms(qgis_run: dict[st
     assert qgis_run["plugin_found"]
     assert qgis_run["plugin_started"]
     assert qgis_run["algorithms"] == ALGORITHMS
+    # QGIS in French: the plugin speaks French
+    assert qgis_run["french"] == {"name": "Créer un registre des adresses",
+                                  "group": "Registre des adresses",
+                                  "provider": "parakou_geo (adressage)"}
 
 
 def test_build_register_through_processing(qgis_run: dict[str, Any]) -> None:

@@ -92,3 +92,25 @@ def test_command_env_drops_qgis_python_and_gdal_paths() -> None:
     assert env["HOME"] == "/home/u"
     assert not {"PYTHONPATH", "PROJ_LIB", "GDAL_DATA"} & set(env)
     assert env["PYTHONIOENCODING"] == "utf-8"
+
+
+def test_every_string_used_by_the_plugin_exists_in_both_languages() -> None:
+    import re
+    import string
+
+    from parakou_geo_qgis import i18n
+
+    plugin = Path(__file__).resolve().parents[1] / "qgis_plugin" / "parakou_geo_qgis"
+    code = "\n".join(p.read_text(encoding="utf-8") for p in plugin.glob("*.py"))
+    used = set(re.findall(r'tr\(\s*"([a-z_.]+)"', code))
+    keys = {f"{k}.{s}" for k in ("build", "update", "tax", "bal", "streets", "signage",
+                                 "certificate", "map", "coverage") for s in ("name", "help")}
+    keys |= {f"group.{g}" for g in ("register", "exports", "maps", "planning")}
+    assert used | keys <= set(i18n.STRINGS)
+    fmt = string.Formatter()
+    for key, (english, french) in i18n.STRINGS.items():
+        assert english.strip(), key
+        assert french.strip(), key
+        fields = ({f for _, f, _, _ in fmt.parse(english) if f},
+                  {f for _, f, _, _ in fmt.parse(french) if f})
+        assert fields[0] == fields[1], key
