@@ -178,6 +178,20 @@ def main(config_path: str, result_path: str) -> None:
         bad[key] = {"exception": error, "feedback_errors": fb.errors,
                     "log": [m for m in log[before:] if m[1] == "parakou_geo"],
                     "output_exists": os.path.exists(target)}
+    # an existing register is never replaced unless asked
+    import hashlib
+
+    def digest() -> str:
+        return hashlib.sha256(Path(cfg["register"]).read_bytes()).hexdigest()
+
+    before = digest()
+    try:
+        processing.run("parakougeo:build", {**params, "CSV": str(Path(cfg["work"]) / "x.csv")},
+                       feedback=Feedback())
+        error = None
+    except QgsProcessingException as exc:
+        error = str(exc)
+    bad["exists"] = {"exception": error, "unchanged": digest() == before}
     out["bad"] = bad
 
     # 5. the other algorithms on the register built above

@@ -98,7 +98,10 @@ def qgis_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cfg_path, result_path = tmp / "config.json", tmp / "result.json"
     cfg_path.write_text(json.dumps(cfg), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp),
+    home = tmp / "home"  # QGIS settings of the run stay in the throw-away folder
+    home.mkdir()
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp), HOME=str(home),
+               XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local"),
                PATH=os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
                                     if ".venv" not in p))
     proc = subprocess.run([QGIS_PYTHON, str(ROOT / "tests" / "qgis_driver.py"),
@@ -222,3 +225,10 @@ def test_exports_map_coverage_and_update_through_processing(qgis_run: dict[str, 
     # the same roads and buildings again: nothing new, nothing changed
     changes = pd.read_csv(work / "changes.csv", dtype=str)
     assert len(changes) == 0
+
+
+def test_an_existing_register_is_not_replaced(qgis_run: dict[str, Any]) -> None:
+    bad = qgis_run["bad"]["exists"]
+    assert "already exists" in bad["exception"]
+    assert 'tick "Replace an existing register"' in bad["exception"]
+    assert bad["unchanged"]

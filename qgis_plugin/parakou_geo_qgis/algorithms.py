@@ -191,7 +191,10 @@ class _Algorithm(QgsProcessingAlgorithm):
         if result.exit_code == -1:
             raise QgsProcessingException(tr("msg.canceled"))
         if result.exit_code != 0:
-            self._fail(result.error, feedback)
+            message = result.error
+            if "--overwrite" in message and self.parameterDefinition("OVERWRITE") is not None:
+                message += " " + tr("msg.overwrite", option=tr("p.overwrite"))
+            self._fail(message, feedback)
         return result
 
     def _fail(self, message, feedback):

@@ -139,6 +139,7 @@ STRINGS = {
                      "not at all.",
                      "Annulé : parakou-geo a été arrêté ; il écrit ses fichiers en entier ou "
                      "pas du tout."),
+    "msg.overwrite": ("In QGIS: tick \"{option}\".", "Dans QGIS : cochez « {option} »."),
     "msg.no_layer": ("{param}: give a layer", "{param} : donnez une couche"),
     "msg.reloaded": ("Refreshed {n} layer(s) of the register in the project",
                      "{n} couche(s) du registre rafraîchie(s) dans le projet"),
