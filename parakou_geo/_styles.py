@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-__all__ = ["STATUS_COLOURS", "STREET_COLOURS", "UNADDRESSED_COLOUR", "layer_styles",
-           "write_styles"]
+__all__ = ["COVERED_COLOURS", "STATUS_COLOURS", "STREET_COLOURS", "UNADDRESSED_COLOUR",
+           "coverage_styles", "layer_styles", "write_coverage_styles", "write_styles"]
 
 _HEAD = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
@@ -268,25 +268,59 @@ def _first_geometry_kind(con: sqlite3.Connection, table: str, column: str) -> st
     return "point" if wkb_type in (1, 4) else "polygon"
 
 
-def write_styles(con: sqlite3.Connection) -> None:
-    """Store the default QGIS style of each spatial layer of the register.
+#: Colours of coverage results: buildings within reach of a service point, and the others.
+COVERED_COLOURS: dict[str, tuple[int, int, int]] = {"yes": (26, 152, 80), "no": (215, 48, 39)}
 
-    Creates the ``layer_styles`` table (the layout QGIS itself creates), registers it in
-    ``gpkg_contents`` so GDAL and QGIS see it, and adds one default style per spatial layer
-    present, inside the caller's transaction.
+
+def coverage_styles(topic: str, *, buildings_geometry: str = "point"
+                    ) -> dict[str, tuple[str, str]]:
+    """Return layer name → (style name, QML) for the layers of ``parakou-geo plan waste|water``.
+
+    Buildings are coloured by whether a service point is within reach (column ``covered``),
+    existing points are blue squares labelled with their name, proposed new sites purple
+    stars labelled with their rank.
     """
+    kind = "point" if buildings_geometry == "point" else "polygon"
+    cats: list[tuple[str, str, Sequence[_Layer]]] = []
+    for value, legend in (("yes", "desservi (covered)"), ("no", "non desservi (not covered)")):
+        colour = COVERED_COLOURS[value]
+        cats.append((value, legend, [_marker("circle", colour, 1.8)] if kind == "point" else
+                     [_fill(colour, (90, 90, 90), 0.1)]))
+    renderer = _categorized("if(\"covered\", 'yes', 'no')", _SYMBOL_KIND[kind], cats)
+    qml = {
+        f"{topic}_buildings": _qml(kind, renderer),
+        f"{topic}_points": _qml("point", _single("marker", [_marker(
+            "square", (33, 102, 172), 3.4, outline=(255, 255, 255), width=0.4)]),
+            _labeling("name", size=8, bold=True, max_scale=25000, placement=0,
+                      colour=(33, 102, 172))),
+        f"{topic}_new_sites": _qml("point", _single("marker", [_marker(
+            "star", (118, 42, 131), 5.0, outline=(255, 255, 255), width=0.4)]),
+            _labeling("'n° ' || \"rank\"", expression=True, size=8, bold=True,
+                      max_scale=25000, placement=0, colour=(118, 42, 131))),
+    }
+    return {layer: (f"parakou_geo {layer}", text) for layer, text in qml.items()}
+
+
+def write_coverage_styles(con: sqlite3.Connection, topic: str) -> None:
+    """Store the default QGIS styles of the coverage layers of ``topic`` present in ``con``."""
     geometry = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
-    zones = [str(z) for (z,) in con.execute(
-        "SELECT DISTINCT zone FROM streets WHERE zone IS NOT NULL")] if "streets" in geometry \
-        else []
-    zones.sort(key=lambda z: (0, int(z), z) if z.isdigit() else (1, 0, z))
-    kind = "polygon"
-    if "buildings" in geometry:
-        declared = con.execute("SELECT upper(geometry_type_name) FROM gpkg_geometry_columns "
-                               "WHERE table_name = 'buildings'").fetchone()[0]
-        kind = ("point" if "POINT" in declared else "polygon") if declared != "GEOMETRY" \
-            else _first_geometry_kind(con, "buildings", geometry["buildings"])
-    styles = layer_styles(zones=zones, buildings_geometry=kind)
+    table = f"{topic}_buildings"
+    kind = _geometry_kind(con, table, geometry[table]) if table in geometry else "point"
+    _store(con, coverage_styles(topic, buildings_geometry=kind), geometry)
+
+
+def _geometry_kind(con: sqlite3.Connection, table: str, column: str) -> str:
+    """'point' or 'polygon', from the declared type or else the first geometry."""
+    declared = con.execute("SELECT upper(geometry_type_name) FROM gpkg_geometry_columns "
+                           "WHERE table_name = ?", (table,)).fetchone()[0]
+    if declared == "GEOMETRY":
+        return _first_geometry_kind(con, table, column)
+    return "point" if "POINT" in declared else "polygon"
+
+
+def _store(con: sqlite3.Connection, styles: dict[str, tuple[str, str]],
+           geometry: dict[str, str]) -> None:
+    """Create and register ``layer_styles``; add a default style for each layer present."""
     con.execute(_DDL)
     if con.execute("SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles'"
                    ).fetchone() is None:
@@ -301,3 +335,20 @@ def write_styles(con: sqlite3.Connection) -> None:
         [(layer, geometry[layer], name, qml, f"Default style of {layer} (parakou_geo)")
          for layer, (name, qml) in styles.items() if layer in geometry],
     )
+
+
+def write_styles(con: sqlite3.Connection) -> None:
+    """Store the default QGIS style of each spatial layer of the register.
+
+    Creates the ``layer_styles`` table (the layout QGIS itself creates), registers it in
+    ``gpkg_contents`` so GDAL and QGIS see it, and adds one default style per spatial layer
+    present, inside the caller's transaction.
+    """
+    geometry = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+    zones = [str(z) for (z,) in con.execute(
+        "SELECT DISTINCT zone FROM streets WHERE zone IS NOT NULL")] if "streets" in geometry \
+        else []
+    zones.sort(key=lambda z: (0, int(z), z) if z.isdigit() else (1, 0, z))
+    kind = _geometry_kind(con, "buildings", geometry["buildings"]) \
+        if "buildings" in geometry else "polygon"
+    _store(con, layer_styles(zones=zones, buildings_geometry=kind), geometry)

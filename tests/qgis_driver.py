@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 PLUGIN = "parakou_geo_qgis"
-LAYERS = ("addresses", "unaddressed", "streets", "segments", "quartiers", "zones", "buildings")
+LAYERS = ("addresses", "unaddressed", "streets", "segments", "zones", "quartiers", "buildings")
 
 
 def main(config_path: str, result_path: str) -> None:
@@ -237,6 +237,21 @@ def main(config_path: str, result_path: str) -> None:
                      "provider": provider.name()}
     group = root.findGroup("waste")
     out["coverage_layers"] = [n.layer().name() for n in group.findLayers()] if group else []
+    if group:
+        cov_layers = [n.layer() for n in group.findLayers()]
+        out["coverage_renderers"] = {lyr.name(): lyr.renderer().type() for lyr in cov_layers}
+        extent = QgsRectangle(cov_layers[-1].extent())
+        extent.grow(100)
+        ms = QgsMapSettings()
+        ms.setLayers(cov_layers)
+        ms.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:32631"))
+        ms.setOutputSize(QSize(900, 900))
+        ms.setBackgroundColor(QColor("white"))
+        ms.setExtent(extent)
+        job = QgsMapRendererSequentialJob(ms)
+        job.start()
+        job.waitForFinished()
+        job.renderedImage().save(cfg["png_coverage"])
     Path(result_path).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
     sys.stdout.flush()
     sys.stderr.flush()

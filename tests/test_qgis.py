@@ -31,7 +31,7 @@ from parakou_geo.planning.sample import planning_sample_path
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 QGIS_PYTHON = "/usr/bin/python3"
-LAYERS = ["addresses", "unaddressed", "streets", "segments", "quartiers", "zones", "buildings"]
+LAYERS = ["addresses", "unaddressed", "streets", "segments", "zones", "quartiers", "buildings"]
 ALGORITHMS = ["parakougeo:" + a for a in ("bal", "build", "certificate", "coverage", "map",
                                           "signage", "streets", "tax", "update")]
 COLOURS = {
@@ -92,6 +92,7 @@ def qgis_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "png_zoom": str(ARTIFACTS / "qgis_register_zoom.png"),
         "png_zoom_nolabels": str(ARTIFACTS / "qgis_register_zoom_nolabels.png"),
         "png_full": str(ARTIFACTS / "qgis_register_full.png"),
+        "png_coverage": str(ARTIFACTS / "qgis_waste_coverage.png"),
         "colours": {k: list(v) for k, v in COLOURS.items()},
         "tolerance": {"label_text": 40},
     }
@@ -222,6 +223,7 @@ def test_exports_map_coverage_and_update_through_processing(qgis_run: dict[str, 
     assert qgis_run["coverage_layers"] == ["waste_new_sites", "waste_points",
                                            "waste_buildings"]
     assert any(t.startswith("2 new site(s)") for t in others["coverage"]["texts"])
+    assert qgis_run["coverage_renderers"]["waste_buildings"] == "categorizedSymbol"
     # the same roads and buildings again: nothing new, nothing changed
     changes = pd.read_csv(work / "changes.csv", dtype=str)
     assert len(changes) == 0

@@ -122,3 +122,28 @@ def test_point_buildings_get_a_point_style(tmp_path: Path) -> None:
     points["geometry"] = points.geometry.centroid
     path = _register(tmp_path, points)
     assert _styles(path)["buildings"].findtext("layerGeometryType") == "0"
+
+
+def test_coverage_layers_get_styles_of_their_geometry(tmp_path: Path) -> None:
+    from parakou_geo._styles import COVERED_COLOURS, write_coverage_styles
+
+    path = tmp_path / "water.gpkg"
+    bld = squares([(0, 0), (50, 0)])
+    bld["covered"] = [True, False]
+    bld.to_file(path, layer="water_buildings")
+    pts = bld.copy()
+    pts["geometry"] = pts.geometry.centroid
+    pts["name"] = ["P1", "P2"]
+    pts.to_file(path, layer="water_points")
+    with sqlite3.connect(path) as con:
+        write_coverage_styles(con, "water")
+    styles = _styles(path)
+    assert set(styles) == {"water_buildings", "water_points"}  # no new sites layer here
+    buildings = styles["water_buildings"]
+    assert buildings.findtext("layerGeometryType") == "2"
+    renderer = buildings.find("renderer-v2")
+    assert renderer is not None
+    assert [c.get("value") for c in renderer.iter("category")] == ["yes", "no"]
+    colours = [o.get("value") for o in renderer.iter("Option") if o.get("name") == "color"]
+    assert colours == [f"{r},{g},{b},255" for r, g, b in COVERED_COLOURS.values()]
+    assert styles["water_points"].findtext("layerGeometryType") == "0"

@@ -42,7 +42,7 @@ COMMAND_SETTING = "PARAKOU_GEO_COMMAND"
 #: Tab of QGIS's log messages panel where the command's errors are written.
 LOG_TAG = "parakou_geo"
 #: Layers of a register, from the top of the layer tree to the bottom.
-REGISTER_LAYERS = ("addresses", "unaddressed", "streets", "segments", "quartiers", "zones",
+REGISTER_LAYERS = ("addresses", "unaddressed", "streets", "segments", "zones", "quartiers",
                    "buildings")
 
 _ICON = os.path.join(os.path.dirname(__file__), "icon.svg")
