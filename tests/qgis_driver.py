@@ -26,6 +26,7 @@ def main(config_path: str, result_path: str) -> None:
     from qgis.core import (
         QgsApplication,
         QgsCoordinateReferenceSystem,
+        QgsFeatureRequest,
         QgsMapRendererSequentialJob,
         QgsMapSettings,
         QgsProcessingContext,
@@ -192,9 +193,30 @@ def main(config_path: str, result_path: str) -> None:
     except QgsProcessingException as exc:
         error = str(exc)
     bad["exists"] = {"exception": error, "unchanged": digest() == before}
+
+    # cancel while the command runs (on its first step event): stopped, nothing written
+    class CancelOnStep(Feedback):
+        def setProgressText(self, text: str) -> None:  # noqa: N802
+            super().setProgressText(text)
+            self.cancel()
+
+    target = str(Path(cfg["work"]) / "canceled.gpkg")
+    try:
+        processing.run("parakougeo:build", {**params, "OUTPUT": target},
+                       feedback=CancelOnStep())
+        error = None
+    except QgsProcessingException as exc:
+        error = str(exc)
+    bad["cancel"] = {"exception": error, "output_exists": os.path.exists(target),
+                     "leftovers": sorted(p.name for p in Path(cfg["work"]).glob(".canceled*"))}
     out["bad"] = bad
 
-    # 5. the other algorithms on the register built above
+    # 5. the other algorithms on the register built above; the coverage points are a memory
+    # layer (not a file), which QGIS saves to a temporary file for the command
+    source = QgsVectorLayer(f"{cfg['planning']}|layername=waste_points", "src", "ogr")
+    memory_points = source.materialize(QgsFeatureRequest())
+    out["memory_points"] = {"provider": memory_points.providerType(),
+                            "features": memory_points.featureCount()}
     reg, work = cfg["register"], Path(cfg["work"])
     runs = {
         "tax": {"REGISTER": reg, "OUTPUT": str(work / "tax.xlsx"), "LANGUAGE": 0},
@@ -206,7 +228,7 @@ def main(config_path: str, result_path: str) -> None:
         "map": {"REGISTER": reg, "OUTPUT": str(work / "map.html"),
                 "ZONES": f"{sample}|layername=zones"},
         "coverage": {"TOPIC": 0, "BUILDINGS": f"{reg}|layername=addresses",
-                     "POINTS": f"{cfg['planning']}|layername=waste_points", "SITE": 2,
+                     "POINTS": memory_points, "SITE": 2,
                      "ROADS": f"{sample}|layername=roads", "OUTPUT": str(work / "coverage")},
         "update": {"REGISTER": reg, "ROADS": f"{sample}|layername=roads",
                    "BUILDINGS": f"{sample}|layername=buildings", "REASON": "test",

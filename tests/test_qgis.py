@@ -218,6 +218,7 @@ def test_exports_map_coverage_and_update_through_processing(qgis_run: dict[str, 
     assert set(signage["Plate type"]) >= {"street plate", "door plate"}
     assert (work / "certificates.html").read_text(encoding="utf-8").count("1.003") > 10
     assert "leaflet" in (work / "map.html").read_text(encoding="utf-8").lower()
+    assert qgis_run["memory_points"] == {"provider": "memory", "features": 4}
     assert (work / "coverage" / "waste.gpkg").exists()
     assert str(work / "coverage") not in qgis_run["_stderr"]  # no GeoPackage 1.4 warning
     assert qgis_run["coverage_layers"] == ["waste_new_sites", "waste_points",
@@ -234,3 +235,10 @@ def test_an_existing_register_is_not_replaced(qgis_run: dict[str, Any]) -> None:
     assert "already exists" in bad["exception"]
     assert 'tick "Replace an existing register"' in bad["exception"]
     assert bad["unchanged"]
+
+
+def test_cancel_stops_the_command_and_writes_nothing(qgis_run: dict[str, Any]) -> None:
+    cancel = qgis_run["bad"]["cancel"]
+    assert "Canceled" in cancel["exception"]
+    assert not cancel["output_exists"]
+    assert cancel["leftovers"] == []

@@ -10,13 +10,17 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 COMMAND_NAME = "parakou-geo"
+#: Seconds a canceled command has to stop after the interrupt before it is killed.
+_GRACE_S = 10.0
 
 #: Variables a QGIS installation sets for its own Python/GDAL/PROJ; the command is another
 #: Python installation with its own libraries, so they are not passed on.
@@ -125,8 +129,9 @@ def run_cli(command, args, *, on_event=None, on_text=None, is_canceled=None, pol
         Called with ``(stream, line)`` for each report line (``"stdout"``) and each stderr
         line that is not JSON (``"stderr"``, e.g. a library warning).
     is_canceled : callable, optional
-        Polled every ``poll_s`` seconds; when it returns True the command is stopped and the
-        result has exit code -1.
+        Polled every ``poll_s`` seconds; when it returns True the command is interrupted
+        (SIGINT, as Ctrl+C: parakou-geo then removes its unfinished files; killed if still
+        running after 10 s) and the result has exit code -1.
     """
     full = [*command, "--progress", "json", *[str(a) for a in args]]
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) if sys.platform == "win32" else 0
@@ -146,11 +151,14 @@ def run_cli(command, args, *, on_event=None, on_text=None, is_canceled=None, pol
     result = CliResult(exit_code=0)
     other_stderr = []
     open_streams = 2
-    canceled = False
+    canceled_at = None
     while open_streams:
-        if is_canceled is not None and not canceled and is_canceled():
-            canceled = True
-            proc.terminate()
+        if is_canceled is not None and canceled_at is None and is_canceled():
+            canceled_at = time.monotonic()
+            _interrupt(proc)
+        elif canceled_at is not None and proc.poll() is None \
+                and time.monotonic() - canceled_at > _GRACE_S:
+            proc.kill()  # did not stop on the interrupt
         try:
             source, line = q.get(timeout=poll_s)
         except queue.Empty:
@@ -177,11 +185,19 @@ def run_cli(command, args, *, on_event=None, on_text=None, is_canceled=None, pol
     proc.stdout.close()
     proc.stderr.close()
     code = proc.wait()
-    result.exit_code = -1 if canceled else code
+    result.exit_code = -1 if canceled_at is not None else code
     if result.exit_code != 0 and result.error is None:
         text = "\n".join(s for s in other_stderr if s.strip())
         result.error = text or f"{COMMAND_NAME} stopped with exit code {result.exit_code}"
     return result
+
+
+def _interrupt(proc):
+    """Ask the command to stop like Ctrl+C does, so it removes its unfinished files."""
+    if sys.platform == "win32":
+        proc.terminate()
+    else:
+        proc.send_signal(signal.SIGINT)
 
 
 def _parse_event(line):
