@@ -71,7 +71,7 @@ def find_command(configured=""):
     CommandNotFoundError
         With a message telling where to set the path.
     """
-    hint = ("Install parakou_geo (pip install parakou_geo) and give the path of its "
+    hint = ("Install parakou_geo (in its own Python environment) and give the path of its "
             "parakou-geo command in Settings > Options > Processing > Providers > parakou_geo "
             "/ Installez parakou_geo et indiquez le chemin de la commande parakou-geo dans "
             "Préférences > Options > Traitements > Fournisseurs > parakou_geo.")
