@@ -304,6 +304,9 @@ def _write_layers(register: Register, tmp: Path) -> None:
     try:
         pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows
             register.addresses, tmp, layer="addresses", driver="GPKG", use_arrow=True,
+            # GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6
+            # warns that a 1.4 file "may only be partially supported")
+            dataset_options={"VERSION": "1.2"},
             layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register"},
         )
         pyogrio.write_dataframe(

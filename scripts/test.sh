@@ -19,6 +19,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# the QGIS acceptance test (tests/test_qgis.py) runs Debian's QGIS 3.22 headless
+if ! /usr/bin/python3 -c "import qgis.core" 2>/dev/null && [ "$(id -u)" = 0 ] \
+        && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qgis python3-qgis >/dev/null
+fi
 # the reference BAL validator (npm), used by the BAL export test
 if command -v npm >/dev/null 2>&1; then
     npm install --prefix .tools --no-audit --no-fund --silent @ban-team/validateur-bal fs-extra

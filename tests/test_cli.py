@@ -53,7 +53,8 @@ def test_address_command_writes_register_and_csv(
 
     layers = {str(n) for n, _ in pyogrio.list_layers(out)}
     assert layers == {"addresses", "streets", "unaddressed", "run_info", "segments",
-                      "buildings", "meta", "history", "street_names", "runs"}
+                      "buildings", "meta", "history", "street_names", "runs",
+                      "layer_styles"}
     # the register is never replaced silently
     code, _, err = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
                          "-o", str(out)], capsys)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from parakou_geo._errors import ParakouGeoError
 from parakou_geo.cli import address, export, maps, plan, register
 from parakou_geo.cli._outputs import check_args
+from parakou_geo.cli._progress import MODES, JsonLogHandler, emit
 
 __all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "main"]
 
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    parser.add_argument("--progress", choices=MODES, default="bar",
+                        help="progress on stderr: a bar (default), JSON lines for programs "
+                             "such as the QGIS plugin, or none (same as -q)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _MODULES:
         module.add_parsers(sub)
@@ -45,28 +49,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.quiet:
+        args.progress = "none"
+    as_json = args.progress == "json"
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s: %(message)s")
+                        format="%(levelname)s: %(message)s",
+                        handlers=[JsonLogHandler()] if as_json else None)
+    if as_json:
+        emit("start", command=args.command)
     try:
         check_args(args)  # no output over an input, the register or (without --overwrite) a file
         code: int = args.func(args)
-        return code
     except ParakouGeoError as exc:
         if args.debug:
             raise
-        print(f"parakou-geo: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _fail(as_json, EXIT_INPUT, f"parakou-geo: error: {exc}")
     except KeyboardInterrupt:
-        print("parakou-geo: interrupted; no output was written", file=sys.stderr)
-        return 130
+        return _fail(as_json, 130, "parakou-geo: interrupted; no output was written")
     except Exception as exc:
         if args.debug:
             raise
-        print(
-            f"parakou-geo: internal error: {type(exc).__name__}: {exc}\n"
-            "Register changes are rolled back on errors and other outputs are only moved "
-            "into place when complete, so files were left as they were. Rerun with --debug "
-            "for details and report it.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+        return _fail(as_json, EXIT_INTERNAL,
+                     f"parakou-geo: internal error: {type(exc).__name__}: {exc}\n"
+                     "Register changes are rolled back on errors and other outputs are only "
+                     "moved into place when complete, so files were left as they were. Rerun "
+                     "with --debug for details and report it.")
+    if as_json:
+        emit("done", exit_code=code, percent=100)
+    return code
+
+
+def _fail(as_json: bool, code: int, message: str) -> int:
+    """Report an error on stderr (as an ``error`` event in JSON mode); return the code."""
+    if as_json:
+        emit("error", exit_code=code, message=message.removeprefix("parakou-geo: error: "))
+    else:
+        print(message, file=sys.stderr)
+    return code

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from parakou_geo.cli._progress import step_progress
 from parakou_geo.settings import AddressingSettings, load_settings
 
 if TYPE_CHECKING:
     from parakou_geo.pipeline import AddressingResult
 
 __all__ = ["add_parsers", "add_settings_options", "settings_from_args", "step_progress"]
-
-_STEP_TEXT = {
-    "validate": "reading and checking inputs",
-    "streets": "grouping segments into streets",
-    "codes": "coding streets",
-    "numbering": "numbering doors",
-    "register": "building the register",
-}
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,32 +91,6 @@ def settings_from_args(args: argparse.Namespace) -> AddressingSettings:
     return s.replace(**changes) if changes else s
 
 
-def step_progress(quiet: bool) -> tuple[Callable[[str], None], Callable[[], None]]:
-    """Return a step callback showing a progress bar on stderr, and its closing function."""
-    if quiet:
-        return (lambda _s: None), (lambda: None)
-    from tqdm import tqdm
-
-    from parakou_geo.pipeline import STEPS
-
-    bar = tqdm(total=len(STEPS), desc="parakou-geo", unit="step", file=sys.stderr,
-               bar_format="{desc} {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}")
-    seen: list[str] = []
-
-    def step(name: str) -> None:
-        if seen:
-            bar.update(1)
-        seen.append(name)
-        bar.set_description(_STEP_TEXT.get(name, name))
-
-    def close() -> None:
-        bar.update(len(STEPS) - bar.n)
-        bar.set_description("done")
-        bar.close()
-
-    return step, close
-
-
 def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
     c = result.counts
     lines = [
@@ -167,7 +132,7 @@ def _run_address(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     output: Path = args.output
     csv = args.csv or output.with_name(output.stem + "_addresses.csv")
-    step, close = step_progress(args.quiet)
+    step, close = step_progress(args.progress)
     result = address_files(
         args.roads, args.buildings, zones=args.zones, quartiers=args.quartiers,
         names=args.names, roads_layer=args.roads_layer, buildings_layer=args.buildings_layer,
@@ -188,7 +153,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     out: Path = args.output_dir
     out.mkdir(parents=True, exist_ok=True)
     settings = settings_from_args(args)
-    step, close = step_progress(args.quiet)
+    step, close = step_progress(args.progress)
     sample = sample_path()
     result = address_files(
         sample, sample, zones=sample, quartiers=sample, names=sample_names_path(),

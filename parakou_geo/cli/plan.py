@@ -9,6 +9,8 @@ French headers (``--language en`` for English). Files are written completely or 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +155,8 @@ def _out(args: argparse.Namespace, name: str) -> Path:
     return folder / name
 
 
-def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bool) -> None:
+def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bool,
+                  styles_topic: str | None = None) -> None:
     from parakou_geo.register import atomic_path
 
     with atomic_path(path, overwrite=overwrite) as tmp:
@@ -163,8 +166,13 @@ def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bo
                 if col != g.geometry.name and g[col].dtype == object:
                     g[col] = g[col].map(lambda v: None if v is None or v != v else str(v))
             g.reset_index(names="fid_input" if "fid_input" not in g.columns else None).to_file(
-                tmp, layer=name, driver="GPKG"
+                tmp, layer=name, driver="GPKG", VERSION="1.2"  # read cleanly by QGIS 3.22
             )
+        if styles_topic is not None:  # QGIS styles of the coverage layers
+            with contextlib.closing(sqlite3.connect(tmp)) as con, con:
+                from parakou_geo._styles import write_coverage_styles
+
+                write_coverage_styles(con, styles_topic)
 
 
 def _table(args: argparse.Namespace, s: PlanningSettings, table: pd.DataFrame,
@@ -310,6 +318,6 @@ def _run_service(args: argparse.Namespace) -> int:
     if topic == "water":
         print(f"  ({t['indicator']})")
     gpkg = _out(args, f"{topic}.gpkg")
-    _write_layers(gpkg, layers, args.overwrite)
+    _write_layers(gpkg, layers, args.overwrite, styles_topic=topic)
     print(f"Layers: {gpkg}\nTables: " + ", ".join(map(str, tables)))
     return 0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from parakou_geo._errors import RegisterError
 from parakou_geo.cli._outputs import check_outputs
-from parakou_geo.cli.address import step_progress
+from parakou_geo.cli._progress import step_progress
 from parakou_geo.settings import MAX_CHANGE_SHARE
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _update(args: argparse.Namespace) -> int:
     check_outputs({"--changes": changes}, {"register": args.register, "--roads": args.roads,
                                            "--buildings": args.buildings},
                   overwrite=args.overwrite)
-    step, close = step_progress(args.quiet)
+    step, close = step_progress(args.progress)
     report = update_register_files(
         args.register, args.roads, args.buildings, roads_layer=args.roads_layer,
         buildings_layer=args.buildings_layer, crs=args.crs, run_date=args.date,
