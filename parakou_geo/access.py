@@ -10,7 +10,8 @@ footway, a courtyard path or a rear service lane. This module decides
   along a street for most of their length): they are part of that street, never a street;
 - the **street of every door**: among the streets within reach of the building's footprint,
   the one of lowest cost ``distance from the footprint + door_distance_weight × distance from
-  the door − class_step_m × rank + unnamed_penalty_m (when unnamed)``; an entrance point
+  the door − class_step_m × rank + unnamed_penalty_m (for an unnamed path, lane, driveway
+  or track)``; an entrance point
   takes the street nearest to it. Ties go to the lower street row, so corner buildings are
   decided the same way every run.
 
@@ -178,7 +179,7 @@ def choose_streets(
     """Choose the street that gives each building access (vectorised).
 
     Street pieces are grouped by their preference (``class_step_m × rank`` less
-    ``unnamed_penalty_m`` when unnamed); within one group the nearest piece is the cheapest, so
+    ``unnamed_penalty_m`` for unnamed paths, lanes and tracks); within one group the nearest piece is the cheapest, so
     each door needs one nearest-piece search per group (from the footprint and from the door
     point), not a search of every piece around it.
 
@@ -212,8 +213,11 @@ def choose_streets(
     if s.assignment == "nearest" or len(door) == 0:
         return StreetChoice(door, near_piece, near_d, reason)
     named = np.asarray(street_named, dtype=bool)
-    penalty = np.where(named, 0.0, s.unnamed_penalty_m) if named.any() else np.zeros(len(named))
-    bonus = np.round(s.class_step_m * index.rank - penalty[index.street], 6)
+    # unnamed paths, lanes, driveways and tracks give way to a named street within reach;
+    # an unnamed street of a street class does not (most Parakou streets have no name yet)
+    lane = (index.rank <= 0) & ~named[index.street]
+    penalty = np.where(lane, s.unnamed_penalty_m, 0.0) if named.any() else 0.0
+    bonus = np.round(s.class_step_m * index.rank - penalty, 6)
     fp = footprints[door]
     is_point = shapely.get_type_id(fp) == 0
     is_entrance = np.zeros(len(door), dtype=bool) if entrance is None \

@@ -103,10 +103,11 @@ class AddressingSettings:
         service lanes and footways/paths). Measured on ``shared/data/truth`` (6 m: best mean
         street agreement of 2, 4, 6 and 8 m).
     unnamed_penalty_m : float
-        Extra distance (metres) charged to a street without a name when another street in
-        reach has one: a named street up to about this much farther wins. Measured on
-        ``shared/data/truth`` (40 m: best of 10, 20 and 40 m); has no effect where no street
-        has a name (Parakou quartiers with only coded streets).
+        Extra distance (metres) charged to an unnamed path, service lane, driveway or track
+        when some street has a name: a named street up to about this much farther wins.
+        Unnamed streets of a street class (residential...) are not charged: most Parakou
+        streets have a code, not yet a name. Measured on ``shared/data/truth`` (40 m: best
+        balance of the named and names-stripped agreement among 10–100 m).
     door_distance_weight : float
         Weight of the distance from the door point, added to the distance from the footprint
         (0.3: a deep building is drawn to the street its door faces). Measured as above.

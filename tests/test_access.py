@@ -98,6 +98,18 @@ def test_service_lane_wins_when_the_named_street_is_out_of_reach() -> None:
     assert a["street_choice"] == "nearest_path"
 
 
+def test_unnamed_street_in_front_wins_over_named_street_behind() -> None:
+    # Parakou: most streets have a code, not a name. An unnamed residential street 5 m in
+    # front beats a named one 40 m behind (no unnamed penalty for street classes):
+    # 5 + 0.3 × 7.5 − 6 = 1.25 against 40 + 0.3 × 42.5 − 6 = 46.75
+    roads = _roads([([(0, 0), (200, 0)], "Rue B", "residential", None),
+                    ([(0, 50), (200, 50)], None, "residential", None)])
+    result = address(roads, _buildings([_box(95, 40, 105, 45)]), settings=SETTINGS)
+    a = _by_building(result).loc["B00"]
+    assert pd.isna(a["street_name"])
+    assert a["street_choice"] == "nearest"
+
+
 def test_nearest_mode_keeps_the_old_behaviour() -> None:
     roads = _roads([([(0, 0), (200, 0)], "Rue B", "residential", None),
                     ([(0, 50), (200, 50)], None, "service", None)])
