@@ -107,7 +107,10 @@ def _read_queries(path: Path, column: str | None) -> list[str]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path} is not UTF-8 text ({exc}); save it as UTF-8") from exc
     if path.suffix.lower() != ".csv":
-        return [line for line in raw.splitlines() if line.strip()]
+        lines = raw.splitlines()
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return lines  # blank lines stay, so output rows line up with input lines
     import io
 
     sep = ";" if raw.split("\n", 1)[0].count(";") > raw.split("\n", 1)[0].count(",") else ","

@@ -73,10 +73,13 @@ class NameIndex:
         """Return the index words within the edit budget of ``word``."""
         if word in self.postings and edit_budget(word) == 0:
             return [word]
-        budget = edit_budget(word)
+        if len(word) < 3:
+            return [word] if word in self.postings else []
+        # the budget is the index word's: "tsad" (2 typos) still finds "stade"
         hits = process.extract(word, self.vocabulary, scorer=OSA.distance,
-                               score_cutoff=budget, limit=None)
-        return [h[0] for h in hits if OSA.distance(word, h[0]) <= edit_budget(h[0])]
+                               score_cutoff=2, limit=None)
+        return [h[0] for h in hits if h[1] <= edit_budget(h[0])
+                and h[1] <= edit_budget(word) + 1]
 
     def candidates(self, words: list[str]) -> set[int]:
         """Return the variants sharing at least one (nearly) equal word with ``words``."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -222,7 +223,7 @@ class Geocoder:
         self._streets = self._street_table(tables)
         self._names = NameIndex(self._variants(tables))
         self._former = self._former_labels(tables.former_labels)
-        self._replaced = self._replacements()
+        self._replaced = self._replacements(a)
         self._places(tables)
 
     @classmethod
@@ -297,21 +298,38 @@ class Geocoder:
                                                        text(former["label"]), strict=True)
                 if a in row_of and lab not in self._label_row}
 
-    def _replacements(self) -> dict[int, tuple[int, str]]:
-        """Retired addresses → the active address that replaced them, and how it is known."""
+    def _replacements(self, addresses: pd.DataFrame) -> dict[int, tuple[int, str]]:
+        """Retired addresses → the active address that replaced them, and how it is known.
+
+        A replacement is the active address of the same building, else the nearest active
+        address (within 15 m) created on or after the day the old one was retired: a new
+        building put up where the old one stood. Without ``created``/``retired`` dates only
+        the same building counts.
+        """
         retired = np.flatnonzero(self.status == "retired")
         if len(retired) == 0 or not self.active.any():
             return {}
         active = np.flatnonzero(self.active)
         by_building = {b: i for b, i in zip(self.building[active], active, strict=True) if b}
+        dated = {"created", "retired"} <= set(addresses.columns)
+        created = _values(addresses, "created")
+        gone_on = _values(addresses, "retired")
         tree = cKDTree(np.c_[self.x[active], self.y[active]])
-        dist, k = tree.query(np.c_[self.x[retired], self.y[retired]], distance_upper_bound=15)
+        k = min(5, len(active))
+        dist, near = tree.query(np.c_[self.x[retired], self.y[retired]], k=k,
+                                distance_upper_bound=15.0)
+        dist, near = dist.reshape(len(retired), k), near.reshape(len(retired), k)
         out: dict[int, tuple[int, str]] = {}
-        for r, d, j in zip(retired, dist, k, strict=True):
+        for i, r in enumerate(retired):
             if self.building[r] and self.building[r] in by_building:
                 out[int(r)] = (int(by_building[self.building[r]]), "same building")
-            elif np.isfinite(d):
-                out[int(r)] = (int(active[j]), f"new building {d:.0f} m away")
+                continue
+            if not dated or not gone_on[r]:
+                continue
+            for d, j in zip(dist[i], near[i], strict=True):
+                if np.isfinite(d) and created[active[j]] >= gone_on[r]:
+                    out[int(r)] = (int(active[j]), f"new building {d:.0f} m away")
+                    break
         return out
 
     def _places(self, tables: RegisterTables) -> None:
@@ -330,9 +348,9 @@ class Geocoder:
         keys: dict[str, str] = {}
         for q in names:
             k = fold(q)
-            keys[k] = q
-            if k.startswith("quartier "):
-                keys[k.removeprefix("quartier ")] = q
+            for key in {k, k.removeprefix("quartier ")}:
+                keys[key] = q
+                keys[re.sub(r"\b(\d+) ([a-z])\b", r"\1\2", key)] = q  # "2 a" and "2a"
         self._place_names = keys
         self._place_re = place_pattern(list(keys))
         self._place_words = {k: q for k, q in keys.items() if " " not in k and len(k) >= 5}
@@ -552,7 +570,7 @@ class Geocoder:
             m = self._address_match(former, sscore - 1.0 + ctx(former, st),
                                     f"{why}, former label of {self.label[former]}")
             out.append(replace(m, replaced_by=self.label[former]))
-        if not any(m.score >= sscore - 2.0 for m in out):
+        if len(rows) == 0 and former is None:
             placed = self._interpolate(st, p.number)
             if placed is not None:
                 out.append(replace(placed, score=sscore - 6.0 + ctx(None, st),

@@ -120,7 +120,7 @@ def reverse_geocode(
 
 
 def _street_index(geo: Geocoder) -> tuple[StreetIndex, np.ndarray] | None:
-    cached = geo.__dict__.get("_reverse_index")
+    cached: tuple[StreetIndex, np.ndarray] | None = geo.__dict__.get("_reverse_index")
     if cached is not None:
         return cached
     pieces = geo._pieces
