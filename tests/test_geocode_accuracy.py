@@ -13,9 +13,9 @@ import math
 from pathlib import Path
 
 import pytest
+from _geocode_register import build_search_register
 
 from parakou_geo.geocode import Geocoder
-from _geocode_register import build_search_register
 
 DATA = Path(__file__).parent / "data" / "geocode"
 

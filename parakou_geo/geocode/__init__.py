@@ -1,6 +1,17 @@
 """Find an address: forward and reverse search over an address register, offline.
 
->>> from parakou_geo.geocode import Geocoder  # doctest: +SKIP
+Usage::
+
+    from parakou_geo.geocode import Geocoder
+
+    geo = Geocoder.from_register("register.gpkg")   # built in memory, once
+    geo.search("12 bis rue 2.045").best             # ranked matches, best first
+    geo.reverse([(2.6291, 9.3390)])                 # (lon, lat) points → nearest address
+
+The examples of :class:`Geocoder` run on the embedded sample.
+"""
+
+from parakou_geo.geocode import Geocoder  # doctest: +SKIP
 >>> geo = Geocoder.from_register("register.gpkg")  # doctest: +SKIP
 >>> geo.search("12 bis rue 2.045").best  # doctest: +SKIP
 >>> geo.reverse([(2.6291, 9.3390)])  # doctest: +SKIP

@@ -172,12 +172,14 @@ class Geocoder:
     --------
     >>> from parakou_geo.geocode import Geocoder
     >>> from parakou_geo.datasets import load_sample
-    >>> from parakou_geo.pipeline import address_buildings
+    >>> from parakou_geo.pipeline import address
     >>> s = load_sample()
-    >>> result = address_buildings(s["roads"], s["buildings"], zones=s["zones"],
-    ...                            quartiers=s["quartiers"])
+    >>> result = address(s["roads"], s["buildings"], zones=s["zones"],
+    ...                  quartiers=s["quartiers"])
     >>> geo = Geocoder.from_register(result)
-    >>> geo.search("25 rue 1.001").best.label
+    >>> geo.search("25 R1.001").best.label
+    '25 Rue 1.001'
+    >>> geo.search("rue du dispensiare 25").best.label
     '25 Rue 1.001'
     """
 
@@ -558,7 +560,8 @@ class Geocoder:
             elif not p.suffix_firm and not sfx:
                 adj, how = -1.0, ""
             else:
-                adj, how = -8.0, f", suffix {p.suffix} not found"
+                have = f"suffix {sfx}" if sfx else "no suffix"
+                adj, how = -8.0, f", {have} (not {p.suffix})"
             out.append(self._address_match(int(r), sscore + adj + ctx(int(r), st),
                                            f"{why}, number {p.number}{how}"))
         key = f"{p.number} {p.suffix} {self.prefix} {code}" if p.suffix else \

@@ -115,7 +115,7 @@ def reverse_geocode(
     street = _street_part(geo, xy, max_distance_m)
     for col in ("street_code", "street_name", "side", "street_distance_m", "along_m",
                 "number", "would_label"):
-        out[col] = street[col]
+        out[col] = street[col].to_numpy() if col != "number" else street[col].array
     return out[list(REVERSE_COLUMNS)]
 
 
