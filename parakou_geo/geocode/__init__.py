@@ -11,12 +11,6 @@ Usage::
 The examples of :class:`Geocoder` run on the embedded sample.
 """
 
-from parakou_geo.geocode import Geocoder  # doctest: +SKIP
->>> geo = Geocoder.from_register("register.gpkg")  # doctest: +SKIP
->>> geo.search("12 bis rue 2.045").best  # doctest: +SKIP
->>> geo.reverse([(2.6291, 9.3390)])  # doctest: +SKIP
-"""
-
 from parakou_geo.geocode._load import RegisterTables, read_tables
 from parakou_geo.geocode.geocoder import Geocoder, Match, MatchKind, SearchResult
 from parakou_geo.geocode.reverse import REVERSE_COLUMNS, reverse_geocode
