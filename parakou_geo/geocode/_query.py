@@ -65,9 +65,9 @@ _ARR_RE = re.compile(
     r"\b(\d{1,2})\s*(?:er|ere|e|eme|ieme|em)?\s+arrondissement\b"
     r"|\barrondissement\s+(?:n\s+)?(\d{1,2})\b")
 _CODE_RE = re.compile(
-    r"(?:\b(?:rue|r)\s*)?(?<![\d.,])(\d{1,2})\s?[.,]\s?(\d{1,3})(?![\d]|\s?[.,]\s?\d)")
-_CODE_SPACED_RE = re.compile(r"\b(?:rue|r)\s*(\d{1,2})\s+(\d{3})\b")
-_CODE_GLUED_RE = re.compile(r"\b(?:rue|r)\s*(\d)(\d{3})\b")
+    r"(?:\b(?:rue|r)\s*)?(?<![\d.,])(\d{1,2})\s?[.,]\s?(\d{1,4})(?![\d]|\s?[.,]\s?\d)")
+_CODE_SPACED_RE = re.compile(r"\b(?:rue|r)\s*(\d{1,2})\s+(\d{3,4})\b")
+_CODE_GLUED_RE = re.compile(r"\b(?:rue|r)\s*(\d)(\d{3,4})\b")
 _NUMBER_RE = re.compile(
     rf"(?<![\d.,])(\d{{1,5}})(?:\s*({_LATIN})\b|([a-z]{{1,2}})\b|\s+([a-z])\b)?(?![\d.,]\d)")
 _ORDINAL_TAILS = frozenset({"er", "e", "em", "re"})
@@ -277,7 +277,9 @@ def parse_query(
         text = places.sub(take_place, text)
 
     def take_code(m: re.Match[str]) -> str:
-        parsed.codes.append(f"{int(m.group(1))}.{int(m.group(2)):03d}")
+        digits = m.group(2)  # kept as written when it has 4 digits (large registers)
+        number = digits if len(digits) > 3 else f"{int(digits):03d}"
+        parsed.codes.append(f"{int(m.group(1))}.{number}")
         return " "
 
     text = _CODE_RE.sub(take_code, text)

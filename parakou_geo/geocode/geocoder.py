@@ -223,6 +223,11 @@ class Geocoder:
         self._label_row = {lab: i for i, lab in enumerate(self.label)}
         self._pieces = oriented_segments(tables.streets, tables.segments)
         self._streets = self._street_table(tables)
+        widths: dict[str, set[int]] = {}
+        for c in self._streets:
+            zone, _, digits = c.partition(".")
+            widths.setdefault(zone, set()).add(len(digits))
+        self._code_widths = {z: sorted(w) for z, w in widths.items()}
         self._names = NameIndex(self._variants(tables))
         self._former = self._former_labels(tables.former_labels)
         self._replaced = self._replacements(a)
@@ -508,10 +513,12 @@ class Geocoder:
     def _streets_for(self, p: ParsedQuery, words: list[str],
                      notes: list[str]) -> dict[str, tuple[float, str]]:
         found: dict[str, tuple[float, str]] = {}
-        for code in p.codes:
-            if code in self._streets:
+        for written in p.codes:
+            code = self._resolve_code(written)
+            if code is not None:
                 found[code] = (100.0, f"street code {code}")
             else:
+                code = written
                 notes.append(f"no street with code {code} in this register "
                              f"({self._code_hint(code)})")
         named: dict[str, tuple[float, str]] = {}
@@ -534,6 +541,17 @@ class Geocoder:
             return found
         top = sorted(named.items(), key=lambda kv: (-kv[1][0], kv[0]))[:8]
         return dict(top)
+
+    def _resolve_code(self, written: str) -> str | None:
+        """Return the register's code for a code as written (``1.644`` → ``1.0644``)."""
+        if written in self._streets:
+            return written
+        zone, _, digits = written.partition(".")
+        for width in self._code_widths.get(zone, ()):
+            code = f"{zone}.{int(digits):0{width}d}"
+            if code in self._streets:
+                return code
+        return None
 
     def _code_hint(self, code: str) -> str:
         zone = code.split(".")[0]
