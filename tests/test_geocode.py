@@ -263,3 +263,17 @@ def test_cli_reverse_bad_input(register: Path, capsys: pytest.CaptureFixture[str
     code, _, err = _cli(["search", str(register), "x", "--near", "1,2,3"], capsys)
     assert code == 2
     assert "--near" in err
+
+
+def test_geocoder_from_layers_without_segments(register: Path) -> None:
+    addresses = pyogrio.read_dataframe(register, layer="addresses")
+    streets = pyogrio.read_dataframe(register, layer="streets")
+    geo = Geocoder.from_layers(addresses, streets)
+    assert geo.search("56b R2.010").best.label == "56 bis Rue 2.010"  # type: ignore[union-attr]
+    placed = geo.search("300 route de tchaourou").best
+    assert placed is not None
+    assert placed.kind == "interpolated"
+    with_segments = Geocoder.from_register(register).search("300 route de tchaourou").best
+    assert with_segments is not None
+    # streets measured from their origin without the segments layer: the same place
+    assert abs(placed.x - with_segments.x) + abs(placed.y - with_segments.y) < 5.0

@@ -249,6 +249,38 @@ class Geocoder:
         """
         return cls(read_tables(source), reference_lonlat=reference_lonlat)
 
+    @classmethod
+    def from_layers(
+        cls,
+        addresses: gpd.GeoDataFrame,
+        streets: gpd.GeoDataFrame,
+        *,
+        segments: gpd.GeoDataFrame | None = None,
+        quartiers: gpd.GeoDataFrame | None = None,
+        reference_lonlat: tuple[float, float] = MAIRIE_DE_PARAKOU_LONLAT,
+    ) -> Geocoder:
+        """Build the geocoder from the register's ``addresses`` and ``streets`` layers.
+
+        Parameters
+        ----------
+        addresses, streets : geopandas.GeoDataFrame
+            The register's layers, in its metric CRS.
+        segments : geopandas.GeoDataFrame, optional
+            Oriented street segments (``street_code``, ``offset_m``); without them streets
+            are measured from their ``origin_x``/``origin_y``.
+        quartiers : geopandas.GeoDataFrame, optional
+            Quartier polygons with a ``quartier`` column.
+        reference_lonlat : tuple of float
+            Where short Plus Codes are recovered (EPSG:4326).
+        """
+        from parakou_geo.register import Register
+
+        register = Register(addresses=addresses, streets=streets,
+                            unaddressed=gpd.GeoDataFrame(geometry=[], crs=addresses.crs),
+                            run_info=pd.DataFrame({"key": [], "value": []}),
+                            segments=segments, quartiers=quartiers)
+        return cls(read_tables(register), reference_lonlat=reference_lonlat)
+
     # ------------------------------------------------------------------ index building
     def _street_table(self, tables: RegisterTables) -> dict[str, _Street]:
         st = tables.streets
