@@ -223,7 +223,7 @@ def generate(register: Path, seed: int) -> list[dict[str, str]]:
         addr(r, q, [f"Plus Code {note}"])
         plus += 1
     # 7. numbers missing from metric streets: placed by distance along the street (60)
-    seg_by = dict(segments.groupby("street_code"))
+    seg_by = {c: g for c, g in segments.groupby("street_code")}  # noqa: C416
     taken = set(zip(a["street_code"], a["number"].astype(int), strict=True))
     to_ll = Transformer.from_crs(a.crs, "EPSG:4326", always_xy=True)
     st_list = sorted(seg_by)
