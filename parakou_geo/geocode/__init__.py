@@ -12,7 +12,8 @@ The examples of :class:`Geocoder` run on the embedded sample.
 """
 
 from parakou_geo.geocode._load import RegisterTables, read_tables
-from parakou_geo.geocode.geocoder import Geocoder, Match, MatchKind, SearchResult
+from parakou_geo.geocode.geocoder import Geocoder
+from parakou_geo.geocode.results import Match, MatchKind, SearchResult
 from parakou_geo.geocode.reverse import REVERSE_COLUMNS, reverse_geocode
 
 __all__ = [

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import logging
 import math
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cached_property
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -29,19 +27,20 @@ from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
 from parakou_geo._errors import InputError
-from parakou_geo.exports._input import RegisterSource, text
+from parakou_geo.exports._input import RegisterSource
+from parakou_geo.geocode._index import IndexBuilder, StreetInfo, prefix_of, values
 from parakou_geo.geocode._load import RegisterTables, read_tables
-from parakou_geo.geocode._names import NameIndex, NameVariant, edit_budget, name_words
+from parakou_geo.geocode._names import NameIndex, edit_budget
 from parakou_geo.geocode._query import (
     MAX_QUERY_CHARS,
     STREET_TYPES,
     ParsedQuery,
     fold,
     parse_query,
-    place_pattern,
     suffix_aliases,
 )
 from parakou_geo.geocode._streets import oriented_segments, place_along
+from parakou_geo.geocode.results import Match, MatchKind, SearchResult
 from parakou_geo.pipeline import make_labels
 from parakou_geo.pluscodes import plus_codes
 from parakou_geo.settings import MAIRIE_DE_PARAKOU_LONLAT
@@ -51,113 +50,12 @@ __all__ = ["Geocoder", "Match", "MatchKind", "SearchResult"]
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-MatchKind = Literal["address", "interpolated", "street", "quartier", "plus_code"]
-
 #: Statuses of addresses that hold their number on a door today.
 _ACTIVE = ("proposed", "current")
 _MIN_NAME_SCORE = 55.0
 
 
-@dataclass(frozen=True)
-class Match:
-    """One search result.
-
-    Attributes
-    ----------
-    kind : {"address", "interpolated", "street", "quartier", "plus_code"}
-        What was found: a register address, a number placed on its street (not in the
-        register), a whole street, a quartier, or the centre of a Plus Code.
-    label : str
-        The address label (``12 bis Rue 2.045``), the street (``Rue 2.045``) or the name.
-    status : str
-        The address's lifecycle status; ``"interpolated"`` for a placed number; empty for
-        streets and places.
-    street_code, street_name, quartier, zone : str
-        Where it is (empty when unknown).
-    lon, lat : float
-        Position in EPSG:4326 (the building point; the placed door; the street's middle).
-    x, y : float
-        The same position in the register's metric CRS.
-    plus_code : str
-        Full Plus Code of the position.
-    score : float
-        0-100; higher is better.
-    why : str
-        How the query matched, in words.
-    address_id : str
-        The register id (addresses only).
-    replaced_by : str
-        For a retired or renamed address: the label that replaced it, when known.
-    """
-
-    kind: MatchKind
-    label: str
-    status: str
-    street_code: str
-    street_name: str
-    quartier: str
-    zone: str
-    lon: float
-    lat: float
-    x: float
-    y: float
-    plus_code: str
-    score: float
-    why: str
-    address_id: str = ""
-    replaced_by: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        """Return the fields as a plain dict (for JSON and CSV)."""
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
-
-
-@dataclass
-class SearchResult:
-    """The ranked matches of one query, and a message when there are none or it was odd.
-
-    Iterating, ``len()`` and indexing go to :attr:`matches`.
-    """
-
-    query: str
-    matches: list[Match] = field(default_factory=list)
-    message: str = ""
-
-    def __iter__(self) -> Iterator[Match]:
-        return iter(self.matches)
-
-    def __len__(self) -> int:
-        return len(self.matches)
-
-    def __getitem__(self, i: int) -> Match:
-        return self.matches[i]
-
-    @property
-    def best(self) -> Match | None:
-        """The first match, or ``None``."""
-        return self.matches[0] if self.matches else None
-
-
-@dataclass
-class _Street:
-    code: str
-    name: str
-    zone: str
-    length_m: float
-    method: str
-    rows: np.ndarray  # its pieces in Geocoder._pieces
-    setback_m: float
-    numbers: tuple[int, int]
-    quartiers: frozenset[str]
-
-
-def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame.columns:
-        return np.full(len(frame), "", dtype=object)
-    return text(frame[column]).to_numpy(dtype=object)
-
-
-class Geocoder:
+class Geocoder(IndexBuilder):
     """Forward and reverse search over an address register, built once, in memory.
 
     Parameters
@@ -194,19 +92,19 @@ class Geocoder:
         self.reference_lonlat = reference_lonlat
         self._to_metric = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         self._to_lonlat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
-        self.prefix = _prefix(tables.meta)
-        self.label = _values(a, "label")
-        self.code = _values(a, "street_code")
+        self.prefix = prefix_of(tables.meta)
+        self.label = values(a, "label")
+        self.code = values(a, "street_code")
         self.number = pd.to_numeric(a["number"], errors="coerce").fillna(-1).astype(
             np.int64).to_numpy()
-        self.suffix = np.array([s.casefold() for s in _values(a, "suffix")], dtype=object)
-        self.status = _values(a, "status")
-        self.quartier = _values(a, "quartier")
-        self.zone = _values(a, "zone")
-        self.street_name = _values(a, "street_name")
-        self.address_id = _values(a, "address_id")
-        self.side = _values(a, "side")
-        self.building = _values(a, "building_id")
+        self.suffix = np.array([s.casefold() for s in values(a, "suffix")], dtype=object)
+        self.status = values(a, "status")
+        self.quartier = values(a, "quartier")
+        self.zone = values(a, "zone")
+        self.street_name = values(a, "street_name")
+        self.address_id = values(a, "address_id")
+        self.side = values(a, "side")
+        self.building = values(a, "building_id")
         xy = shapely.get_coordinates(np.asarray(a.geometry.array))
         self.x, self.y = xy[:, 0], xy[:, 1]
         if {"lon", "lat"} <= set(a.columns):
@@ -280,121 +178,6 @@ class Geocoder:
                             run_info=pd.DataFrame({"key": [], "value": []}),
                             segments=segments, quartiers=quartiers)
         return cls(read_tables(register), reference_lonlat=reference_lonlat)
-
-    # ------------------------------------------------------------------ index building
-    def _street_table(self, tables: RegisterTables) -> dict[str, _Street]:
-        st = tables.streets
-        status = _values(st, "status")
-        order = np.argsort(status != "current", kind="stable")  # current rows win
-        codes = _values(st, "street_code")[order]
-        names = _values(st, "street_name")[order]
-        zones = _values(st, "zone")[order]
-        length = (st["length_m"].to_numpy(dtype=float)[order] if "length_m" in st.columns
-                  else shapely.length(np.asarray(st.geometry.array))[order])
-        method_of = pd.Series(_values(tables.addresses, "method")).groupby(
-            pd.Series(self.code)).agg(lambda m: m.mode().iloc[0] if len(m) else "")
-        default_method = _settings_value(tables.meta, "method", "metric")
-        dist_street = (pd.to_numeric(tables.addresses["distance_to_street_m"],
-                                     errors="coerce").to_numpy(dtype=float)
-                       if "distance_to_street_m" in tables.addresses.columns
-                       else np.full(len(self.code), np.nan))
-        setback = pd.Series(dist_street).groupby(pd.Series(self.code)).median()
-        num_range = pd.Series(self.number).groupby(pd.Series(self.code)).agg(["min", "max"])
-        quartiers: dict[str, frozenset[str]] = {
-            str(c): frozenset(g) for c, g in pd.Series(self.quartier).groupby(
-                pd.Series(self.code))}
-        piece_rows = pd.Series(np.arange(len(self._pieces))).groupby(
-            self._pieces["street_code"].to_numpy()).indices
-        out: dict[str, _Street] = {}
-        for code, name, zone, length_m in zip(codes, names, zones, length, strict=True):
-            if code in out or not code:
-                continue
-            sb = float(setback.get(code, np.nan))
-            lo, hi = (num_range.loc[code].tolist() if code in num_range.index else (0, 0))
-            out[code] = _Street(
-                code=code, name=name, zone=zone, length_m=float(length_m),
-                method=str(method_of.get(code, "") or default_method),
-                rows=np.asarray(piece_rows.get(code, np.zeros(0, dtype=np.int64))),
-                setback_m=float(np.clip(sb, 3.0, 30.0)) if np.isfinite(sb) else 10.0,
-                numbers=(int(lo), int(hi)),
-                quartiers=quartiers.get(code, frozenset()),
-            )
-        return out
-
-    def _variants(self, tables: RegisterTables) -> list[NameVariant]:
-        out = [NameVariant(s.code, s.name, False, tuple(name_words(s.name)))
-               for s in self._streets.values() if s.name]
-        for code, name in zip(text(tables.former_names["street_code"]),
-                              text(tables.former_names["name"]), strict=True):
-            if code in self._streets and name and fold(name) != fold(
-                    self._streets[code].name):
-                out.append(NameVariant(code, name, True, tuple(name_words(name))))
-        return out
-
-    def _former_labels(self, former: pd.DataFrame) -> dict[str, int]:
-        row_of = {a: i for i, a in enumerate(self.address_id)}
-        return {fold(lab): row_of[a] for a, lab in zip(text(former["address_id"]),
-                                                       text(former["label"]), strict=True)
-                if a in row_of and lab not in self._label_row}
-
-    def _replacements(self, addresses: pd.DataFrame) -> dict[int, tuple[int, str]]:
-        """Retired addresses → the active address that replaced them, and how it is known.
-
-        A replacement is the active address of the same building, else the nearest active
-        address (within 15 m) created on or after the day the old one was retired: a new
-        building put up where the old one stood. Without ``created``/``retired`` dates only
-        the same building counts.
-        """
-        retired = np.flatnonzero(self.status == "retired")
-        if len(retired) == 0 or not self.active.any():
-            return {}
-        active = np.flatnonzero(self.active)
-        by_building = {b: i for b, i in zip(self.building[active], active, strict=True) if b}
-        dated = {"created", "retired"} <= set(addresses.columns)
-        created = _values(addresses, "created")
-        gone_on = _values(addresses, "retired")
-        tree = cKDTree(np.c_[self.x[active], self.y[active]])
-        k = min(5, len(active))
-        dist, near = tree.query(np.c_[self.x[retired], self.y[retired]], k=k,
-                                distance_upper_bound=15.0)
-        dist, near = dist.reshape(len(retired), k), near.reshape(len(retired), k)
-        out: dict[int, tuple[int, str]] = {}
-        for i, r in enumerate(retired):
-            if self.building[r] and self.building[r] in by_building:
-                out[int(r)] = (int(by_building[self.building[r]]), "same building")
-                continue
-            if not dated or not gone_on[r]:
-                continue
-            for d, j in zip(dist[i], near[i], strict=True):
-                if np.isfinite(d) and created[active[j]] >= gone_on[r]:
-                    out[int(r)] = (int(active[j]), f"new building {d:.0f} m away")
-                    break
-        return out
-
-    def _places(self, tables: RegisterTables) -> None:
-        names = sorted({q for q in self.quartier if q})
-        centre: dict[str, tuple[float, float]] = {}
-        if tables.quartiers is not None:
-            qs = tables.quartiers
-            pts = shapely.point_on_surface(np.asarray(qs.geometry.array))
-            for q, p in zip(text(qs["quartier"]), pts, strict=True):
-                if q:
-                    centre[q] = (float(shapely.get_x(p)), float(shapely.get_y(p)))
-            names = sorted(set(names) | set(centre))
-        frame = pd.DataFrame({"q": self.quartier, "x": self.x, "y": self.y})
-        for q, g in frame.groupby("q"):
-            centre.setdefault(str(q), (float(g["x"].mean()), float(g["y"].mean())))
-        keys: dict[str, str] = {}
-        for q in names:
-            k = fold(q)
-            for key in {k, k.removeprefix("quartier ")}:
-                keys[key] = q
-                keys[re.sub(r"\b(\d+) ([a-z])\b", r"\1\2", key)] = q  # "2 a" and "2a"
-        self._place_names = keys
-        self._place_re = place_pattern(list(keys))
-        self._place_words = {k: q for k, q in keys.items() if " " not in k and len(k) >= 5}
-        self._place_centre = centre
-        self.zones = sorted({z for z in self.zone if z}, key=lambda z: (len(z), z))
 
     @cached_property
     def _active_tree(self) -> tuple[cKDTree, np.ndarray]:
@@ -643,7 +426,7 @@ class Geocoder:
         qs = {fold(q) for q in quartiers}
         zs = set(p.zones)
 
-        def adjust(row: int | None, st: _Street) -> float:
+        def adjust(row: int | None, st: StreetInfo) -> float:
             adj = 0.0
             if qs:
                 if row is not None:
@@ -677,13 +460,13 @@ class Geocoder:
                      float(self.x[r]), float(self.y[r]), "", round(min(score, 100.0), 1), why,
                      self.address_id[r], replaced)
 
-    def _street_match(self, st: _Street, score: float, why: str) -> Match:
+    def _street_match(self, st: StreetInfo, score: float, why: str) -> Match:
         x, y = self._street_middle(st)
         lon, lat = self._to_lonlat.transform(x, y)
         return Match("street", f"{self.prefix} {st.code}", "", st.code, st.name,
                      "", st.zone, float(lon), float(lat), x, y, "", round(score, 1), why)
 
-    def _street_middle(self, st: _Street) -> tuple[float, float]:
+    def _street_middle(self, st: StreetInfo) -> tuple[float, float]:
         placed = place_along(self._pieces, st.rows, st.length_m / 2.0, left=True,
                              setback_m=0.0)
         if placed is None:
@@ -698,7 +481,7 @@ class Geocoder:
         return Match("quartier", quartier, "", "", "", quartier, ", ".join(zones),
                      float(lon), float(lat), x, y, "", 90.0, f"quartier {quartier!r}")
 
-    def _interpolate(self, st: _Street, number: int) -> Match | None:
+    def _interpolate(self, st: StreetInfo, number: int) -> Match | None:
         if st.method == "metric":
             distance = float(number)
         elif st.method == "decametric":
@@ -785,18 +568,4 @@ class Geocoder:
 
         return reverse_geocode(self, points, max_distance_m=max_distance_m,
                                with_plus_codes=with_plus_codes)
-
-
-def _prefix(meta: dict[str, str]) -> str:
-    return _settings_value(meta, "street_prefix", "Rue")
-
-
-def _settings_value(meta: dict[str, str], key: str, default: str) -> str:
-    import json
-
-    try:
-        value = json.loads(meta.get("settings", "{}")).get(key)
-    except (json.JSONDecodeError, AttributeError):
-        return default
-    return str(value) if value else default
 
