@@ -46,6 +46,12 @@ def test_parse_query_reads_numbers_suffixes_and_codes(
     assert (p.number, p.suffix, p.codes) == (number, suffix, codes)
 
 
+def test_number_words_are_read_only_when_no_digit_is_typed() -> None:
+    assert parse_query("rue des deux tours 12").number == 12
+    assert parse_query("rue des deux tours 12").words == ["rue", "des", "deux", "tours"]
+    assert parse_query("soixante et onze bis rue 1.005").number == 71
+
+
 def test_parse_query_keeps_ordinals_and_context() -> None:
     p = parse_query("15 rue du 1er mai, 2e arrondissement")
     assert p.number == 15

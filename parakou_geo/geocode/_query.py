@@ -159,7 +159,7 @@ class ParsedQuery:
         return [w for w in self.words if w not in STOPWORDS]
 
 
-def _words_to_digits(text: str) -> str:
+def _words_to_digits(text: str, *, leading_only: bool = False) -> str:
     """Rewrite French number words as digits (``quarante-cinq`` → ``45``).
 
     ``point`` between two numbers becomes a dot, so ``deux point zero quarante-cinq`` gives
@@ -208,6 +208,9 @@ def _words_to_digits(text: str) -> str:
         else:
             out.append(words[i])
             i += 1
+        if leading_only:
+            out += words[i:]
+            break
     joined = " ".join(out)
     return re.sub(r"(\d+) (?:point|virgule) (\d+)", r"\1.\2", joined)
 
@@ -259,7 +262,10 @@ def parse_query(
         raw = raw[:plus.start()] + " " + raw[plus.end():]
     text = fold(raw)
     text = " ".join(_expand(text.split()))
-    text = _words_to_digits(text)
+    # spoken numbers: everywhere when nothing is in digits ("douze bis, rue deux point
+    # zéro quarante-cinq"), else only a leading door number ("quatre-vingt-douze rue 1.005"),
+    # so that a name such as "Rue des Deux Tours" keeps its word
+    text = _words_to_digits(text, leading_only=any(ch.isdigit() for ch in text))
     parsed.text = text
 
     def take_zone(m: re.Match[str]) -> str:
