@@ -283,3 +283,42 @@ def test_geocoder_from_layers_without_segments(register: Path) -> None:
     assert with_segments is not None
     # streets measured from their origin without the segments layer: the same place
     assert abs(placed.x - with_segments.x) + abs(placed.y - with_segments.y) < 5.0
+
+
+#: Real quartier names of Parakou (../shared/data/parakou/quartiers.csv) given to the nine
+#: synthetic quartiers of the sample, with the names that share a word on purpose.
+REAL_QUARTIERS = ("BANIKANNI", "BANIKANNI-ENI", "BANIKANNI-MADJATOM", "BANIKANNI-DOUWEROU",
+                  "ALBARIKA", "LADJIFARANI", "LADJIFARANI-PETIT PERE", "ZONGO", "ZONGO-ZENON")
+
+
+@pytest.mark.realdata
+def test_real_quartier_names_as_context_and_as_places(register: Path) -> None:
+    import pandas as pd
+    from conftest import shared_file
+
+    official = pd.read_csv(shared_file("parakou", "quartiers.csv"), dtype=str)
+    assert set(REAL_QUARTIERS) <= set(official["quartier"])
+    addresses = pyogrio.read_dataframe(register, layer="addresses")
+    quartiers = pyogrio.read_dataframe(register, layer="quartiers")
+    rename = dict(zip(sorted(quartiers["quartier"]), REAL_QUARTIERS, strict=True))
+    addresses["quartier"] = addresses["quartier"].map(rename)
+    quartiers["quartier"] = quartiers["quartier"].map(rename)
+    geo = Geocoder.from_layers(addresses, pyogrio.read_dataframe(register, layer="streets"),
+                               segments=pyogrio.read_dataframe(register, layer="segments"),
+                               quartiers=quartiers)
+    for query, expected in [("Banikanni", "BANIKANNI"), ("quartier Banikanni Eni",
+                            "BANIKANNI-ENI"), ("qtr banikani", "BANIKANNI"),
+                            ("Ladjifarani Petit Père", "LADJIFARANI-PETIT PERE"),
+                            ("zongo zénon", "ZONGO-ZENON")]:
+        best = geo.search(query).best
+        assert best is not None
+        assert (best.kind, best.label) == ("quartier", expected), query
+    # an address with its quartier as context, the quartier first or last
+    rec = addresses[(addresses["street_name"] == "Rue du Stade")
+                    & (addresses["status"] == "proposed")].iloc[0]
+    for query in (f"{rec['number']} rue du stade à {rec['quartier'].title()}",
+                  f"{rec['quartier'].lower()}, rue du stade {rec['number']}"):
+        best = geo.search(query).best
+        assert best is not None
+        assert best.label == rec["label"], query
+        assert best.quartier == rec["quartier"]
