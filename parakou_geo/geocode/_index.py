@@ -39,9 +39,15 @@ class StreetInfo:
 
 
 def values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a column as an object array of text, missing values as ``""``."""
     if column not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return text(frame[column]).to_numpy(dtype=object)
+    col = frame[column]
+    arr = col.to_numpy(dtype=object, na_value="") if col.hasnans else col.to_numpy(
+        dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=False) in ("string", "empty"):
+        return arr
+    return text(col).to_numpy(dtype=object)
 
 
 class IndexBuilder:
@@ -75,8 +81,9 @@ class IndexBuilder:
         zones = values(st, "zone")[order]
         length = (st["length_m"].to_numpy(dtype=float)[order] if "length_m" in st.columns
                   else shapely.length(np.asarray(st.geometry.array))[order])
-        method_of = pd.Series(values(tables.addresses, "method")).groupby(
-            pd.Series(self.code)).agg(lambda m: m.mode().iloc[0] if len(m) else "")
+        counts = pd.DataFrame({"code": self.code, "method": values(tables.addresses, "method")}
+                              ).value_counts().reset_index()  # most frequent first
+        method_of = counts.drop_duplicates("code").set_index("code")["method"]
         default_method = settings_value(tables.meta, "method", "metric")
         dist_street = (pd.to_numeric(tables.addresses["distance_to_street_m"],
                                      errors="coerce").to_numpy(dtype=float)

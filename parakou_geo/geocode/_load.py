@@ -10,14 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
+from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.exports._input import RegisterSource, load_register
 from parakou_geo.pipeline import AddressingResult
 from parakou_geo.register import Register
 
-__all__ = ["RegisterTables", "read_tables"]
+__all__ = ["ADDRESS_COLUMNS", "STREET_COLUMNS", "RegisterTables", "read_tables"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -70,14 +73,23 @@ def read_tables(source: RegisterSource) -> RegisterTables:
     InputError
         When the file is missing, is not a register, or lacks required columns.
     """
-    register = load_register(source)
     if isinstance(source, Register | AddressingResult):
+        register = load_register(source)
         reg = source.register if isinstance(source, AddressingResult) else source
         return RegisterTables(register.addresses, register.streets, reg.segments,
                               reg.quartiers, _empty_names(), _empty_labels(),
                               dict(reg.meta or {}))
+    if not isinstance(source, str | os.PathLike):
+        load_register(source)  # raises the error for a wrong type
     path = Path(source)
-    layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    layers = _layers(path)
+    if not {"addresses", "streets"} <= layers:
+        load_register(path)  # raises the clear error (missing file, not a register...)
+    recover_interrupted(path)
+    register = load_register(Register(
+        addresses=_read_columns(path, "addresses", ADDRESS_COLUMNS),
+        streets=_read_columns(path, "streets", STREET_COLUMNS),
+        unaddressed=gpd.GeoDataFrame(geometry=[]), run_info=pd.DataFrame()))
     segments = (pyogrio.read_dataframe(path, layer="segments",
                                        columns=["street_code", "offset_m"])
                 if "segments" in layers else None)
@@ -88,6 +100,39 @@ def read_tables(source: RegisterSource) -> RegisterTables:
     former_names, former_labels, meta = _history(path)
     return RegisterTables(register.addresses, register.streets, segments, quartiers,
                           former_names, former_labels, meta)
+
+
+#: Columns the geocoder uses (others are not read: reading is most of the build time).
+ADDRESS_COLUMNS = ("address_id", "label", "street_code", "street_name", "number", "suffix",
+                   "zone", "quartier", "building_id", "side", "distance_to_street_m",
+                   "method", "status", "lon", "lat", "created", "retired")
+STREET_COLUMNS = ("street_code", "street_name", "zone", "length_m", "origin_x", "origin_y",
+                  "status")
+
+
+def _layers(path: Path) -> set[str]:
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(path)}
+    except (pyogrio.errors.DataSourceError, OSError):
+        return set()
+
+
+def _read_columns(path: Path, layer: str, wanted: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Read the ``wanted`` columns the layer has (through Arrow: several times faster).
+
+    Points with ``x``/``y`` columns (the addresses) are made from them rather than decoded.
+    """
+    info = pyogrio.read_info(path, layer=layer)
+    fields = {str(f) for f in info["fields"]}
+    columns = [c for c in wanted if c in fields]
+    if str(info.get("geometry_type", "")).startswith("Point") and {"x", "y"} <= fields:
+        frame = pyogrio.read_dataframe(path, layer=layer, columns=[*columns, "x", "y"],
+                                       use_arrow=True, read_geometry=False)
+        x = pd.to_numeric(frame.pop("x"), errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(frame.pop("y"), errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(x).all() and np.isfinite(y).all():
+            return gpd.GeoDataFrame(frame, geometry=shapely.points(x, y), crs=info["crs"])
+    return pyogrio.read_dataframe(path, layer=layer, columns=columns, use_arrow=True)
 
 
 def _history(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame,

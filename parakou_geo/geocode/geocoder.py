@@ -113,11 +113,7 @@ class Geocoder(IndexBuilder):
         else:
             self.lon, self.lat = self._to_lonlat.transform(self.x, self.y)
         self.active = np.isin(self.status, _ACTIVE)
-        groups = pd.Series(np.arange(len(a))).groupby(
-            [pd.Series(self.code), pd.Series(self.number)], sort=False).indices
-        self._by_number: dict[tuple[str, int], np.ndarray] = {
-            (str(k[0]), int(k[1])): np.asarray(v)  # type: ignore[index]
-            for k, v in groups.items()}
+        self._by_number = _group_rows(self.code, self.number)
         self._label_row = {lab: i for i, lab in enumerate(self.label)}
         self._pieces = oriented_segments(tables.streets, tables.segments)
         self._streets = self._street_table(tables)
@@ -492,7 +488,7 @@ class Geocoder(IndexBuilder):
                              setback_m=st.setback_m)
         if placed is None:
             return None
-        x, y = placed[0], placed[1]
+        x, y = float(placed[0]), float(placed[1])
         lon, lat = self._to_lonlat.transform(x, y)
         label = make_labels(np.array([number]), np.array([""], dtype=object),
                             np.array([st.code], dtype=object), self.prefix)[0]
@@ -569,3 +565,17 @@ class Geocoder(IndexBuilder):
         return reverse_geocode(self, points, max_distance_m=max_distance_m,
                                with_plus_codes=with_plus_codes)
 
+
+def _group_rows(code: np.ndarray, number: np.ndarray) -> dict[tuple[str, int], np.ndarray]:
+    """Return the rows of each (street code, number), in row order."""
+    if len(code) == 0:
+        return {}
+    code_id, uniques = pd.factorize(code)
+    order = np.lexsort((np.arange(len(code)), number, code_id))
+    c, n = code_id[order], number[order]
+    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (n[1:] != n[:-1])])
+    ends = np.r_[starts[1:], len(order)]
+    keys = zip(np.asarray(uniques, dtype=object)[c[starts]].tolist(), n[starts].tolist(),
+               strict=True)
+    return {k: order[s:e] for k, s, e in zip(keys, starts.tolist(), ends.tolist(),
+                                             strict=True)}
