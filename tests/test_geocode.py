@@ -322,3 +322,46 @@ def test_real_quartier_names_as_context_and_as_places(register: Path) -> None:
         assert best is not None
         assert best.label == rec["label"], query
         assert best.quartier == rec["quartier"]
+
+
+@pytest.fixture(scope="module")
+def sample_layers() -> dict[str, gpd.GeoDataFrame]:
+    from parakou_geo.datasets import load_sample
+
+    return load_sample()
+
+
+def _built(sample_layers: dict[str, gpd.GeoDataFrame], method: str) -> Geocoder:
+    from parakou_geo import AddressingSettings, address
+
+    s = sample_layers
+    result = address(s["roads"], s["buildings"], zones=s["zones"], quartiers=s["quartiers"],
+                     settings=AddressingSettings(method=method))  # type: ignore[arg-type]
+    return Geocoder.from_register(result)
+
+
+def test_sequential_street_numbers_are_not_placed_by_distance(
+    sample_layers: dict[str, gpd.GeoDataFrame]
+) -> None:
+    geo = _built(sample_layers, "sequential")
+    result = geo.search("999 rue 1.005")
+    assert [m.kind for m in result] == ["street"]
+    assert "numbered in sequence" in result.message
+    out = geo.reverse(np.c_[geo.lon[:3], geo.lat[:3]])
+    assert out["number"].isna().all()
+    assert out["would_label"].isna().all()
+
+
+def test_decametric_numbers_are_placed_at_ten_metres_per_number(
+    sample_layers: dict[str, gpd.GeoDataFrame]
+) -> None:
+    geo = _built(sample_layers, "decametric")
+    taken = set(geo.number[geo.code == "1.005"].tolist())
+    number = next(n for n in range(40, 140) if n not in taken)
+    best = geo.search(f"{number} rue 1.005").best
+    assert best is not None
+    assert best.kind == "interpolated"
+    side = geo.reverse(gpd.GeoSeries([shapely.Point(best.x, best.y)], crs=geo.crs))
+    assert side["street_code"].iloc[0] == "1.005"
+    assert side["along_m"].iloc[0] == pytest.approx(10.0 * number, abs=1.0)
+    assert side["number"].iloc[0] == number
