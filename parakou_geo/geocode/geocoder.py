@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import cached_property
 
@@ -418,7 +418,9 @@ class Geocoder(IndexBuilder):
                                               f"{why}; number {p.number} not found"))
         return out
 
-    def _context(self, p: ParsedQuery, quartiers: list[str]):  # type: ignore[no-untyped-def]
+    def _context(self, p: ParsedQuery,
+                 quartiers: list[str]) -> Callable[[int | None, StreetInfo], float]:
+        """Return the score change for an address (row) or a street given the context."""
         qs = {fold(q) for q in quartiers}
         zs = set(p.zones)
 
