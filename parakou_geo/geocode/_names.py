@@ -69,26 +69,39 @@ class NameIndex:
         self.vocabulary = sorted(postings)
         self.glued = ["".join(w for w in v.words if w not in STREET_TYPES) for v in variants]
 
-    def lookup(self, word: str) -> list[str]:
-        """Return the index words within the edit budget of ``word``."""
+    def lookup(self, word: str) -> list[tuple[str, int]]:
+        """Return the index words within the edit budget of ``word``, with their distance."""
         if word in self.postings and edit_budget(word) == 0:
-            return [word]
+            return [(word, 0)]
         if len(word) < 3:
-            return [word] if word in self.postings else []
+            return [(word, 0)] if word in self.postings else []
         # the budget is the index word's: "tsad" (2 typos) still finds "stade"
         hits = process.extract(word, self.vocabulary, scorer=OSA.distance,
                                score_cutoff=2, limit=None)
-        return [h[0] for h in hits if h[1] <= edit_budget(h[0])
+        return [(h[0], int(h[1])) for h in hits if h[1] <= edit_budget(h[0])
                 and h[1] <= edit_budget(word) + 1]
 
-    def candidates(self, words: list[str]) -> set[int]:
-        """Return the variants sharing at least one (nearly) equal word with ``words``."""
-        found: set[int] = set()
+    def candidates(self, words: list[str], *, keep: int = 40) -> set[int]:
+        """Return the variants sharing at least one (nearly) equal word with ``words``.
+
+        When many do, only the ``keep`` best are returned: most query words found, then
+        fewest typos (the full score is computed for these only).
+        """
+        hits: dict[int, list[int]] = {}
         for w in words:
             if w in STREET_TYPES or len(w) < 2:
                 continue
-            for hit in self.lookup(w):
-                found |= self.postings[hit]
+            best: dict[int, int] = {}
+            for hit, d in self.lookup(w):
+                for i in self.postings[hit]:
+                    if d < best.get(i, 99):
+                        best[i] = d
+            for i, d in best.items():
+                hits.setdefault(i, []).append(d)
+        if len(hits) > keep:
+            ranked = sorted(hits, key=lambda i: (-len(hits[i]), sum(hits[i]), i))
+            hits = {i: hits[i] for i in ranked[:keep]}
+        found = set(hits)
         if not found:
             glued = "".join(w for w in words if w not in STREET_TYPES)
             if len(glued) >= 5:
@@ -110,12 +123,15 @@ class NameIndex:
             weight = 0.25 if vw in STREET_TYPES else 1.0
             total += weight
             best, best_w = 0.0, ""
+            budget = edit_budget(vw)
             for qw in words:
                 if qw == vw:
                     best, best_w = 1.0, qw
                     break
-                d = OSA.distance(qw, vw)
-                if d <= edit_budget(vw) and d <= edit_budget(qw) + 1:
+                if abs(len(qw) - len(vw)) > budget:
+                    continue
+                d = OSA.distance(qw, vw, score_cutoff=budget)
+                if d <= budget and d <= edit_budget(qw) + 1:
                     sim = 1.0 - 0.5 * d / max(len(vw), len(qw))
                     if sim > best:
                         best, best_w = sim, qw

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["oriented_segments", "place_along"]
+__all__ = ["Pieces", "oriented_segments", "place_along"]
 
 
 def oriented_segments(
@@ -49,15 +49,24 @@ def oriented_segments(
                             geometry=parts[order], crs=streets.crs)
 
 
+class Pieces:
+    """The oriented pieces as arrays (offsets, lines, lengths), for quick look-ups."""
+
+    def __init__(self, pieces: gpd.GeoDataFrame) -> None:
+        self.offset = pieces["offset_m"].to_numpy(dtype=float)
+        self.geom = np.asarray(pieces.geometry.array)
+        self.length = shapely.length(self.geom)
+
+
 def place_along(
-    pieces: gpd.GeoDataFrame, rows: np.ndarray, distance_m: float, *, left: bool,
+    pieces: Pieces, rows: np.ndarray, distance_m: float, *, left: bool,
     setback_m: float,
 ) -> tuple[float, float, float, float] | None:
     """Place a door ``distance_m`` along a street, ``setback_m`` to its left or right.
 
     Parameters
     ----------
-    pieces : geopandas.GeoDataFrame
+    pieces : Pieces
         From :func:`oriented_segments`.
     rows : numpy.ndarray of int
         The positions of the street's pieces in ``pieces``.
@@ -76,9 +85,7 @@ def place_along(
     """
     if len(rows) == 0:
         return None
-    offsets = pieces["offset_m"].to_numpy(dtype=float)[rows]
-    geoms = np.asarray(pieces.geometry.array)[rows]
-    lengths = shapely.length(geoms)
+    offsets, geoms, lengths = pieces.offset[rows], pieces.geom[rows], pieces.length[rows]
     inside = (offsets <= distance_m + 1e-9) & (distance_m <= offsets + lengths + 1e-9)
     if not inside.any():
         return None

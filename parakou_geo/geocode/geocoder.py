@@ -39,7 +39,7 @@ from parakou_geo.geocode._query import (
     parse_query,
     suffix_aliases,
 )
-from parakou_geo.geocode._streets import oriented_segments, place_along
+from parakou_geo.geocode._streets import Pieces, oriented_segments, place_along
 from parakou_geo.geocode.results import Match, MatchKind, SearchResult
 from parakou_geo.pipeline import make_labels
 from parakou_geo.pluscodes import plus_codes
@@ -116,6 +116,7 @@ class Geocoder(IndexBuilder):
         self._by_number = _group_rows(self.code, self.number)
         self._label_row = {lab: i for i, lab in enumerate(self.label)}
         self._pieces = oriented_segments(tables.streets, tables.segments)
+        self._piece_arrays = Pieces(self._pieces)
         self._streets = self._street_table(tables)
         widths: dict[str, set[int]] = {}
         for c in self._streets:
@@ -465,7 +466,7 @@ class Geocoder(IndexBuilder):
                      "", st.zone, float(lon), float(lat), x, y, "", round(score, 1), why)
 
     def _street_middle(self, st: StreetInfo) -> tuple[float, float]:
-        placed = place_along(self._pieces, st.rows, st.length_m / 2.0, left=True,
+        placed = place_along(self._piece_arrays, st.rows, st.length_m / 2.0, left=True,
                              setback_m=0.0)
         if placed is None:
             rows = np.flatnonzero(self.code == st.code)
@@ -486,7 +487,7 @@ class Geocoder(IndexBuilder):
             distance = 10.0 * number
         else:
             return None
-        placed = place_along(self._pieces, st.rows, distance, left=number % 2 == 1,
+        placed = place_along(self._piece_arrays, st.rows, distance, left=number % 2 == 1,
                              setback_m=st.setback_m)
         if placed is None:
             return None
