@@ -4,8 +4,9 @@
 corruptions of the sample register's addresses); ``hand.csv`` was written by hand to cover
 every query form of issue 15 (queries, expected labels and kinds by hand; the coordinates of
 the expected addresses copied from the register, those of placed numbers measured on the
-street line, tolerances 1 m for addresses, 35 m for placed numbers). A query is right when the first match has the expected label
-and lies within the tolerance of the expected coordinate (``lat,lon,metres``).
+street line, tolerances 1 m for addresses, 35 m for placed numbers). A query is right when
+the first match has the expected label and kind and lies within the tolerance of the
+expected coordinate (``lat,lon,metres``).
 """
 
 from __future__ import annotations
