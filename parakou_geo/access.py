@@ -179,9 +179,9 @@ def choose_streets(
     """Choose the street that gives each building access (vectorised).
 
     Street pieces are grouped by their preference (``class_step_m × rank`` less
-    ``unnamed_penalty_m`` for unnamed paths, lanes and tracks); within one group the nearest piece is the cheapest, so
-    each door needs one nearest-piece search per group (from the footprint and from the door
-    point), not a search of every piece around it.
+    ``unnamed_penalty_m`` for unnamed paths, lanes and tracks); within one group the nearest
+    piece is the cheapest, so each door needs one nearest-piece search per group (from the
+    footprint and from the door point), not a search of every piece around it.
 
     Parameters
     ----------

@@ -257,24 +257,103 @@
     }
   }
 
+  /* Address search: the number/suffix/code forms of parakou_geo.geocode (12 bis Rue 2.045,
+     12bis, 12 B, R2.045, rue 2 045, 2,045, number before or after), street names with
+     accents, case and abbreviations (av., bd, rte) ignored, else plain text. */
+  var LATIN = ["bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "nonies", "decies"];
+  var ABBR = { av: "avenue", ave: "avenue", bd: "boulevard", blvd: "boulevard", bld: "boulevard",
+    rte: "route", imp: "impasse", pl: "place", ch: "chemin", qtr: "quartier", r: "rue" };
+  var CODE = /(?:\b(?:rue|r) ?)?(\d{1,2}) ?[.,] ?(\d{1,4})(?![\d])/;
+  var CODE_SPACED = /\brue ?(\d{1,2}) (\d{3,4})\b/;
+  var CODE_GLUED = /\b(?:rue|r) ?(\d)(\d{3,4})\b/;
+  var NUM = new RegExp("(^|[^\\d.,])(\\d{1,5})(?: ?(" + LATIN.join("|") + ")\\b|([a-z]{1,2})\\b| ([a-z])\\b)?(?![\\d.,]?\\d)");
+  function fold(s) {
+    var t = norm(s).replace(/n[\u00b0\u00ba]/g, " ").replace(/\u00b0/g, " ");
+    t = t.replace(/(\d) ?\. ?(?=\d)/g, "$1.").replace(/[^0-9a-z.,+]+/g, " ");
+    t = t.replace(/(^|[^0-9])[.,]/g, "$1 ").replace(/[.,](?![0-9])/g, " ");
+    return t.split(" ").filter(Boolean).map(function (w) { return ABBR[w] || w; }).join(" ");
+  }
+  function suffixKey(s) {
+    s = (s || "").toLowerCase();
+    for (var i = 0; i < 3; i++) { if (s === LATIN[i] || s === LATIN[i][0]) { return LATIN[i]; } }
+    return s;
+  }
+  function parse(text) {
+    var t = fold(text), out = { num: null, sfx: "", soft: false, code: null, text: "", all: t }, m;
+    m = CODE.exec(t) || CODE_SPACED.exec(t) || CODE_GLUED.exec(t);
+    if (m) {
+      out.code = String(parseInt(m[1], 10)) + "." + String(parseInt(m[2], 10));
+      t = t.slice(0, m.index) + " " + t.slice(m.index + m[0].length);
+    }
+    m = NUM.exec(t);
+    if (m && !/^(er|e|re|em)$/.test(m[4] || "")) {
+      out.num = parseInt(m[2], 10);
+      out.sfx = m[3] || m[4] || m[5] || "";
+      out.soft = !!m[5];
+      t = t.slice(0, m.index + m[1].length) + " " + t.slice(m.index + m[0].length);
+    }
+    out.text = t.split(" ").filter(function (w) { return w && !(out.code && w === "rue"); }).join(" ");
+    return out;
+  }
+  function numberScore(q, k) {
+    if (k.num === null) { return 5; }
+    if (k.num !== q.num) { return 9; }
+    if (suffixKey(k.sfx) === suffixKey(q.sfx)) { return 0; }
+    if (!q.sfx || (q.soft && !k.sfx)) { return 1; }
+    return 3;
+  }
+  function textScore(q, key) {
+    if (!q || !key) { return 9; }
+    return key === q ? 0 : (key.indexOf(q) === 0 ? 1 : (key.indexOf(q) > 0 ? 2 : 9));
+  }
+
   function search(state, query, limit) {
-    var q = norm(query), hits = [];
-    if (!q) { return hits; }
+    var q = parse(query), hits = [], entries = [];
+    if (!q.all) { return hits; }
     Object.keys(state.layers).forEach(function (id) {
       var entry = state.layers[id], spec = entry.spec;
       if (!spec.search || !spec.search.length) { return; }
       if (!entry.index) {
         entry.index = [];
+        entry.parsed = [];
         for (var i = 0; i < entry.features.length; i++) {
-          entry.index.push(spec.search.map(function (col) { var v = value(spec, col, i); return v === null ? "" : norm(v); }));
+          var keys = spec.search.map(function (col) { var v = value(spec, col, i); return v === null ? "" : fold(v); });
+          entry.index.push(keys);
+          entry.parsed.push(keys.map(function (k) { return k ? parse(k) : null; }));
         }
       }
+      entries.push(entry);
+    });
+    // a number with a street name: the codes of the streets whose name holds the words
+    var named = {};
+    if (q.num !== null && !q.code && q.text) {
+      entries.forEach(function (entry) {
+        entry.index.forEach(function (keys, j) {
+          var code = null, hit = false;
+          keys.forEach(function (k, c) {
+            var kp = entry.parsed[j][c];
+            if (kp && kp.code && kp.num === null) { code = kp.code; }
+            else if (k && k.indexOf(q.text) >= 0) { hit = true; }
+          });
+          if (code && hit) { named[code] = true; }
+        });
+      });
+    }
+    var byName = Object.keys(named).length > 0;
+    entries.forEach(function (entry) {
       for (var j = 0; j < entry.index.length; j++) {
         var best = 9, keys = entry.index[j];
         for (var k = 0; k < keys.length; k++) {
-          var key = keys[k];
-          if (!key) { continue; }
-          var s = key === q ? 0 : (key.indexOf(q) === 0 ? 1 : (key.indexOf(q) > 0 ? 2 : 9));
+          var kp = entry.parsed[j][k];
+          if (!kp) { continue; }
+          var s = 3 + textScore(q.all, keys[k]);
+          if (q.code && kp.code === q.code) {
+            s = Math.min(s, q.num === null ? (kp.num === null ? 0 : 6) : numberScore(q, kp));
+          } else if (byName && kp.code && named[kp.code] && kp.num !== null) {
+            s = Math.min(s, numberScore(q, kp));
+          } else if (!q.code && q.num === null) {
+            s = Math.min(s, textScore(q.all, keys[k]));
+          }
           if (s < best) { best = s; }
         }
         if (best < 9) { hits.push({ score: best, entry: entry, i: j }); }
@@ -378,6 +457,7 @@
         return out;
       };
       state.search = function (q) { return search(state, q, 8).map(function (h) { return [h.entry.spec.id, h.i]; }); };
+      state.parse = parse;
       state.go = function (id, i) { go(state, state.layers[id], i); };
       if (spec.bounds) { map.fitBounds(spec.bounds, { animate: false }); }
       state.labels.forEach(function (lab) { lab.render(); });
