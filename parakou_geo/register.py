@@ -53,6 +53,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "number",
     "suffix",
     "zone",
+    "building_zone",
     "quartier",
     "building_id",
     "side",

@@ -396,7 +396,7 @@ def _new_address_rows(
         street_names=streets["street_name"].to_numpy(dtype=object)[at],
         zones=streets["zone"].to_numpy(dtype=object)[at], numbering=num.iloc[k],
         quartiers=old.quartiers, passthrough=pd.DataFrame(cand.iloc[k]), settings=s,
-        metric_crs=metric, day=day,
+        metric_crs=metric, day=day, zone_polygons=old.zones,
     )
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(door, crs=metric).values)
 

@@ -133,7 +133,10 @@ def write_xlsx(
     text_columns: Sequence[str] = (),
     overwrite: bool = False,
 ) -> Path:
-    """Write one sheet per table: bold frozen header, auto-filter, column widths.
+    """Write one sheet per table: bold frozen header, auto-filter, column widths, print setup.
+
+    Each sheet prints in landscape on A4, fitted to the page width, with the header row
+    repeated on every page.
 
     Parameters
     ----------
@@ -188,6 +191,13 @@ def write_xlsx(
                     cell.value = value.item() if isinstance(value, np.generic) else value
                     widths[j] = max(widths[j], len(str(cell.value)))
         ws.freeze_panes = "A2"
+        # printing: landscape, every column on one page width, the header row on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
         ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(cols)))}{max(1, len(table) + 1)}"
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, w + 2)

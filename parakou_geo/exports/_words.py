@@ -21,6 +21,9 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "suffix": ("Suffixe", "Suffix"),
     "quartier": ("Quartier", "Quartier"),
     "zone": ("Arrondissement", "Arrondissement"),
+    "street_zone": ("Arrondissement de la rue", "Street's arrondissement"),
+    "nup": ("NUP", "NUP"),
+    "rfu_id": ("Identifiant RFU", "RFU id"),
     "building_id": ("Identifiant du bâtiment", "Building id"),
     "area_m2": ("Surface bâtie (m²)", "Footprint area (m²)"),
     "lon": ("Longitude", "Longitude"),
@@ -65,6 +68,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "arrondissement": ("Arrondissement", "Arrondissement"),
     "total": ("Total", "Total"),
     "no_zone": ("Sans arrondissement", "No arrondissement"),
+    "tax_left_out": ("{n} adresse(s) non listée(s) : {statuses} (option --status pour les "
+                     "inclure)", "{n} address(es) not listed: {statuses} (use --status to "
+                     "include them)"),
     "street_directory": ("Répertoire des rues", "Street directory"),
     "name_index": ("Index alphabétique des noms", "Alphabetical name index"),
     "street_plate": ("plaque de rue", "street plate"),
