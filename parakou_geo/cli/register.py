@@ -41,6 +41,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     up.add_argument("--buildings-layer")
     up.add_argument("--crs", help="CRS of input layers that have none")
     up.add_argument("--changes", type=Path, help="changes CSV (default: beside the register)")
+    up.add_argument("--csv", type=Path,
+                    help="addresses CSV to refresh (default: the one `address` or `demo` "
+                         "wrote beside the register, when it is there)")
     up.add_argument("--reason", help="recorded in the history")
     up.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     up.set_defaults(func=_update)
@@ -118,8 +121,34 @@ def _update(args: argparse.Namespace) -> int:
         changes_csv=changes, reason=args.reason, progress=step)
     close()
     print(f"Register updated: {args.register}\nChanges CSV:      {changes}")
+    csv = args.csv or _addresses_csv_beside(args.register)
+    if csv is not None:
+        _refresh_addresses_csv(args.register, csv)
+        print(f"Addresses CSV:    {csv} (refreshed)")
     print(report.summary())
     return 0
+
+
+def _addresses_csv_beside(register: Path) -> Path | None:
+    """The addresses CSV that `address` (``<stem>_addresses.csv``) or `demo`
+    (``addresses.csv`` beside ``register.gpkg``) wrote with this register, if it is there."""
+    for candidate in (register.with_name(register.stem + "_addresses.csv"),
+                      register.with_name("addresses.csv")):
+        if candidate.is_file() and (candidate.name != "addresses.csv"
+                                    or register.name == "register.gpkg"):
+            return candidate
+    return None
+
+
+def _refresh_addresses_csv(register: Path, csv: Path) -> None:
+    """Rewrite ``csv`` from the register's addresses layer, atomically."""
+    import pyogrio
+
+    from parakou_geo.register import write_addresses_csv
+
+    addresses = pyogrio.read_dataframe(register, layer="addresses", read_geometry=False)
+    with atomic_path(csv, overwrite=True) as tmp:
+        write_addresses_csv(addresses, tmp)
 
 
 def _validate(args: argparse.Namespace) -> int:
