@@ -464,8 +464,7 @@ def address_rows(
 
 def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None,
                 column: str = "quartier") -> np.ndarray:
-    """Quartier name (or ``column``) of each point (None outside every polygon or without a
-    layer)."""
+    """Quartier name (or ``column``) of each point (None outside every polygon or layer)."""
     out = np.full(len(points), None, dtype=object)
     if quartiers is None or len(points) == 0:
         return out

@@ -130,8 +130,11 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _addresses_csv_beside(register: Path) -> Path | None:
-    """The addresses CSV that `address` (``<stem>_addresses.csv``) or `demo`
-    (``addresses.csv`` beside ``register.gpkg``) wrote with this register, if it is there."""
+    """Return the addresses CSV written with this register, if it is there.
+
+    `address` writes ``<stem>_addresses.csv``, `demo` ``addresses.csv`` beside
+    ``register.gpkg``.
+    """
     for candidate in (register.with_name(register.stem + "_addresses.csv"),
                       register.with_name("addresses.csv")):
         if candidate.is_file() and (candidate.name != "addresses.csv"
