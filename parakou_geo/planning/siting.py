@@ -252,6 +252,7 @@ def site_new_points(
     chosen = candidates.iloc[picks].copy()
     chosen["rank"] = np.arange(1, len(picks) + 1)
     chosen["population_added"] = gains
+    chosen["distance_mode"] = MODE_LABELS[mode]
     return SitingResult(
         chosen=chosen,
         uncoverable=uncov,
