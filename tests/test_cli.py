@@ -205,3 +205,24 @@ def test_update_refreshes_the_addresses_csv_written_with_the_register(
     table = pd.read_csv(csv, dtype=str)
     assert len(table) == 4
     assert set(table["building_id"]) == {"B00", "B01", "B02", "B03"}
+
+
+def test_shapefile_truncated_building_id_is_recognised_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import parakou_geo
+
+    roads = lines([(0, 0), (300, 0)], names=["Rue A"])
+    bld = squares([(50, 10), (120, -12)])
+    bld["building_id"] = ["MAISON-7", "MAISON-9"]
+    with warnings.catch_warnings():  # GDAL and geopandas both say the name is cut
+        warnings.simplefilter("ignore")
+        bld.to_file(tmp_path / "bati.shp")
+    read = gpd.read_file(tmp_path / "bati.shp")
+    assert "building_i" in read.columns  # what the shapefile did to the name
+    with caplog.at_level(logging.WARNING):
+        res = parakou_geo.address(roads, read)
+    assert sorted(res.register.addresses["building_id"]) == ["MAISON-7", "MAISON-9"]
+    assert "column 'building_i' is used as building_id" in caplog.text

@@ -178,3 +178,14 @@ def test_planning_csv_is_french_like_the_tax_list(tmp_path: Path) -> None:
     assert t["déchets (kg/jour)"].str.contains(",").any()  # decimal comma
     for raw in ("True", "False", "straight_line"):
         assert raw not in text
+
+
+def test_existing_plan_output_message_does_not_talk_about_a_register(tmp_path: Path) -> None:
+    from parakou_geo import OutputError
+
+    argv = ("forest", "--forest", PLAN, "--forest-layer", "planned_forest", "-o", str(tmp_path))
+    assert run(*argv) == 0
+    with pytest.raises(OutputError, match="already exists") as info:
+        run(*argv)
+    assert "register" not in str(info.value)
+    assert "--overwrite" in str(info.value)

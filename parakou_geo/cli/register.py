@@ -52,12 +52,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     _selection(va)
     va.add_argument("--official", action="store_true", help="also mark them official")
     va.add_argument("--reason", required=True)
+    _date(va)
     va.set_defaults(func=_validate)
 
     rj = sub.add_parser("reject", help="reject proposed addresses")
     rj.add_argument("register", type=Path)
     rj.add_argument("address_id", nargs="+")
     rj.add_argument("--reason", required=True)
+    _date(rj)
     rj.set_defaults(func=_reject)
 
     for name, helptext in (("lock", "lock a street against automatic changes"),
@@ -66,12 +68,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         lk.add_argument("register", type=Path)
         lk.add_argument("street_code")
         lk.add_argument("--reason", required=True)
+        _date(lk)
         lk.set_defaults(func=_lock if name == "lock" else _unlock)
 
     rn = sub.add_parser("renumber", help="renumber one street (explicit, logged)")
     rn.add_argument("register", type=Path)
     rn.add_argument("street_code")
     rn.add_argument("--reason", required=True)
+    _date(rn)
     rn.set_defaults(func=_renumber)
 
     mv = sub.add_parser("move", help="move an address to another street, keeping its id")
@@ -79,12 +83,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     mv.add_argument("address_id")
     mv.add_argument("--to", required=True, dest="to_street", metavar="STREET_CODE")
     mv.add_argument("--reason", required=True)
+    _date(mv)
     mv.set_defaults(func=_move)
 
     nm = sub.add_parser("names", help="import official street names (validated first)")
     nm.add_argument("register", type=Path)
     nm.add_argument("names_csv", type=Path)
     nm.add_argument("--reason")
+    _date(nm)
     nm.set_defaults(func=_names)
 
     hi = sub.add_parser("history", help="show the register's history as CSV")
@@ -102,6 +108,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     df.add_argument("--until", type=dt.date.fromisoformat)
     df.add_argument("-o", "--output", type=Path, help="write to a CSV file")
     df.set_defaults(func=_diff)
+
+
+def _date(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="date of the decision, written in the history (default today)")
 
 
 def _selection(p: argparse.ArgumentParser) -> None:
@@ -157,31 +168,33 @@ def _refresh_addresses_csv(register: Path, csv: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     n = validate_addresses(args.register, address_ids=args.address_ids,
                            street_code=args.street, zone=args.zone, official=args.official,
-                           reason=args.reason)
+                           reason=args.reason, run_date=args.date)
     print(f"{n} address(es) validated")
     return 0
 
 
 def _reject(args: argparse.Namespace) -> int:
-    n = reject_addresses(args.register, args.address_id, reason=args.reason)
+    n = reject_addresses(args.register, args.address_id, reason=args.reason,
+                         run_date=args.date)
     print(f"{n} address(es) rejected")
     return 0
 
 
 def _lock(args: argparse.Namespace) -> int:
-    lock_street(args.register, args.street_code, reason=args.reason)
+    lock_street(args.register, args.street_code, reason=args.reason, run_date=args.date)
     print(f"street {args.street_code} locked")
     return 0
 
 
 def _unlock(args: argparse.Namespace) -> int:
-    unlock_street(args.register, args.street_code, reason=args.reason)
+    unlock_street(args.register, args.street_code, reason=args.reason, run_date=args.date)
     print(f"street {args.street_code} unlocked")
     return 0
 
 
 def _renumber(args: argparse.Namespace) -> int:
-    changed = renumber_street(args.register, args.street_code, reason=args.reason)
+    changed = renumber_street(args.register, args.street_code, reason=args.reason,
+                              run_date=args.date)
     print(f"{len(changed)} label(s) changed on {args.street_code}")
     for old, new in zip(changed["old_label"], changed["new_label"], strict=True):
         print(f"  {old} → {new}")
@@ -190,13 +203,14 @@ def _renumber(args: argparse.Namespace) -> int:
 
 def _move(args: argparse.Namespace) -> int:
     label = move_address(args.register, args.address_id, to_street=args.to_street,
-                         reason=args.reason)
+                         reason=args.reason, run_date=args.date)
     print(f"address {args.address_id} is now {label}")
     return 0
 
 
 def _names(args: argparse.Namespace) -> int:
-    n = import_names(args.register, read_official_names(args.names_csv), reason=args.reason)
+    n = import_names(args.register, read_official_names(args.names_csv), reason=args.reason,
+                     run_date=args.date)
     print(f"{n} street(s) named")
     return 0
 
