@@ -96,6 +96,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "map_extract": ("Extrait de plan", "Map extract"),
     "qr_caption": ("QR code du Plus Code", "QR code of the Plus Code"),
     "index_page": ("Tableau d'assemblage", "Index sheet"),
+    "legend": ("Légende", "Legend"),
+    "legend_building": ("Bâtiment", "Building"),
+    "legend_street": ("Rue (code et nom)", "Street (code and name)"),
+    "legend_address": ("Adresse (numéro)", "Address (number)"),
     "sheet": ("Planche", "Sheet"),
     "unnamed": ("(sans nom)", "(unnamed)"),
     "osm_attribution": (
