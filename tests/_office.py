@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-#: LibreOffice's CSV import as a user gets it for a French file: ``;`` separator, ``"`` quotes,
-#: UTF-8, from line 1, every other option at its default.
-CSV_FRENCH = "CSV:59,34,76,1"
+#: LibreOffice's CSV import as a user in a French locale gets it: ``;`` separator, ``"`` quotes,
+#: UTF-8, from line 1, language French (1036: decimal comma), every other option at its default.
+CSV_FRENCH = "CSV:59,34,76,1,,1036"
 
 
 def soffice() -> str:

@@ -91,8 +91,11 @@ def test_csv_is_excel_french(tmp_path: Path) -> None:
     assert rows[0] == FR_HEADERS
     assert len(rows) == 5
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["Identifiant du bâtiment"] == "007"
-    assert first["NUP"] == "000123456"
+    # digit identifiers as text formulas: a spreadsheet keeps their leading zeros
+    assert first["Identifiant du bâtiment"] == '="007"'
+    assert first["NUP"] == '="000123456"'
+    assert first["Code de la rue"] == '="1.001"'
+    assert first["Identifiant RFU"] == ""
     assert first["Statut"] == "proposée"
     assert "," in first["Longitude"]  # French decimal comma
     assert float(first["Longitude"].replace(",", ".")) == pytest.approx(2.62, abs=0.02)
@@ -108,9 +111,14 @@ def test_csv_neutralises_formulas_keeping_the_text(tmp_path: Path) -> None:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))
     assert "'" + CALC in [r["Nom de la rue"] for r in rows]
-    # no cell of the file starts with a formula character
+    # no cell of the file starts with a formula character, except the identifiers made of
+    # digits written as ="<digits>" on purpose (nothing else can be inside)
+    import re
+
     for row in rows:
         for value in row.values():
+            if re.fullmatch(r'="[0-9]+(?:[.,][0-9]+)*"', value):
+                continue
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
@@ -298,3 +306,25 @@ def test_xlsx_prints_landscape_fit_to_width_with_the_header_on_every_page(
     assert width > height  # landscape, as LibreOffice prints it
     # 2,735 rows of 18 columns: about 60 rows a page on one page width (306 pages before)
     assert pages < 60
+
+
+def test_csv_opened_in_libreoffice_keeps_identifiers_as_written(tmp_path: Path) -> None:
+    from _office import CSV_FRENCH, convert
+
+    reg = make_register()
+    reg.addresses["street_code"] = reg.addresses["street_code"].replace("1.001", "1.010")
+    path = write_tax_csv(reg, tmp_path / "taxe.csv")
+    xlsx = convert(path, "xlsx", tmp_path / "lo", infilter=CSV_FRENCH)
+    ws = openpyxl.load_workbook(xlsx, data_only=True).active
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=2)]
+    first = next(r for r in rows if r["Adresse"] == "25 Rue 1.001")
+    assert first["NUP"] == "000123456"  # not 123456
+    assert first["Identifiant du bâtiment"] == "007"  # not 7
+    assert first["Code de la rue"] == "1.010"  # not 1.01
+    assert isinstance(first["Numéro"], int)  # numbers stay numbers
+    assert first["Longitude"] == pytest.approx(2.62, abs=0.02)  # decimal comma read as such
+    # a plain CSV for programs, when asked
+    plain = write_tax_csv(reg, tmp_path / "plain.csv",
+                          settings=ExportSettings(csv_ids_as_text=False))
+    assert ";000123456;" in plain.read_text(encoding="utf-8-sig")

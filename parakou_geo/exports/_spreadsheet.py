@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +29,8 @@ from openpyxl.utils import get_column_letter
 from parakou_geo._errors import OutputError
 from parakou_geo.register import atomic_path
 
-__all__ = ["FORMULA_STARTS", "neutralise", "safe_sheet_title", "write_csv", "write_xlsx"]
+__all__ = ["FORMULA_STARTS", "neutralise", "safe_sheet_title", "spreadsheet_text", "write_csv",
+           "write_xlsx"]
 
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +50,25 @@ def neutralise(value: str) -> str:
     'Rue 2.045'
     """
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+_DIGITS = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Return an identifier made of digits as a text formula a spreadsheet keeps as written.
+
+    ``007123456`` opened from a CSV becomes the number 7123456 in Excel and LibreOffice, and
+    ``1.010`` becomes 1.01; ``="007123456"`` is shown as the text ``007123456`` by both. Only
+    digits (with ``.`` or ``,`` between them) are wrapped, so the formula can never carry
+    anything else; any other value is returned as it is.
+
+    Examples
+    --------
+    >>> spreadsheet_text("007123456"), spreadsheet_text("RFU-1-0042")
+    ('="007123456"', 'RFU-1-0042')
+    """
+    return f'="{value}"' if _DIGITS.fullmatch(value) else value
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -75,6 +96,7 @@ def write_csv(
     separator: str = ";",
     decimal: str = ",",
     overwrite: bool = False,
+    id_columns: Sequence[str] = (),
 ) -> Path:
     """Write ``table`` as UTF-8 CSV with a BOM (Excel detects the encoding), text neutralised.
 
@@ -90,6 +112,9 @@ def write_csv(
         Decimal mark of floating-point numbers (``","`` for French Excel).
     overwrite : bool
         Replace an existing file.
+    id_columns : sequence of str
+        Headers of identifier columns whose digit-only values are written with
+        :func:`spreadsheet_text` (kept as text when the file is opened in a spreadsheet).
 
     Returns
     -------
@@ -98,10 +123,14 @@ def write_csv(
     """
     final = Path(path)
     columns = [str(c) for c in table.columns]
+    ids = set(id_columns)
     data: list[list[str]] = []
     for c in table.columns:
         s = table[c]
-        if _is_text(s):
+        if str(c) in ids:  # digits only become ="…"; everything else is neutralised
+            data.append([spreadsheet_text(t) if _DIGITS.fullmatch(t) else neutralise(t)
+                         for t in (_cell_text(v) for v in s.tolist())])
+        elif _is_text(s):
             data.append([neutralise(_cell_text(v)) for v in s.tolist()])
         else:
             data.append([_number_text(v, decimal) for v in s.tolist()])

@@ -262,9 +262,10 @@ def write_signage_csv(
         The file written.
     """
     s = settings or ExportSettings()
+    ids = [header("street_code", s.language)] if s.csv_ids_as_text else []  # type: ignore[arg-type]
     return write_csv(_presented(plan.plates, s.language),  # type: ignore[arg-type]
                      path, separator=s.csv_separator, decimal=s.csv_decimal,
-                     overwrite=overwrite)
+                     overwrite=overwrite, id_columns=ids)
 
 
 def write_signage_xlsx(

@@ -213,8 +213,10 @@ def write_tax_csv(
     s = settings or ExportSettings()
     table = tax_table(register, zones=zones, quartiers=quartiers, statuses=statuses,
                       buildings=buildings, settings=s)
+    ids = [header(c, s.language) for c in (*_ID_COLUMNS, *s.parcel_columns)]  # type: ignore[arg-type]
     out = write_csv(_presented(table, s.language), path,  # type: ignore[arg-type]
-                    separator=s.csv_separator, decimal=s.csv_decimal, overwrite=overwrite)
+                    separator=s.csv_separator, decimal=s.csv_decimal, overwrite=overwrite,
+                    id_columns=ids if s.csv_ids_as_text else ())
     logger.info("wrote tax list %s (%d addresses)", out, len(table))
     return out
 
