@@ -131,8 +131,9 @@ def check_coordinates_match_crs(gdf: gpd.GeoDataFrame, source: str) -> list[str]
             f"{source}: coordinates look like longitude/latitude in degrees (x {minx:.4f} to "
             f"{maxx:.4f}, y {miny:.4f} to {maxy:.4f}) but the layer declares "
             f"{crs.to_string()} (metres). Fix: set the layer's CRS to EPSG:4326 without "
-            "reprojecting (QGIS: Layer ▸ Set CRS; Python: gdf.set_crs('EPSG:4326', "
-            "allow_override=True)), or pass --crs EPSG:4326"
+            "reprojecting (QGIS: Layer ▸ Set CRS, then save; Python: gdf.set_crs('EPSG:4326', "
+            "allow_override=True)). --crs cannot fix it: it only applies to layers that have "
+            "no CRS"
         ]
     if crs.is_geographic and not looks_degrees:
         return [

@@ -38,20 +38,26 @@ class InputError(ParakouGeoError, ValueError):
         Every problem found, each a full sentence naming the feature and the fix.
     source : str, optional
         The file (or layer) the problems come from, shown first in the message.
+    note : str, optional
+        A closing sentence shown after the problems (what happened, what to do next); it is
+        not one of the problems and is not counted.
     """
 
-    def __init__(self, problems: str | Sequence[str], *, source: str | None = None) -> None:
+    def __init__(self, problems: str | Sequence[str], *, source: str | None = None,
+                 note: str | None = None) -> None:
         self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
         self.source = source
+        self.note = note
         super().__init__(self._format())
 
     def _format(self) -> str:
         head = f"{self.source}: " if self.source else ""
+        tail = f"\n{self.note}" if self.note else ""
         if len(self.problems) == 1:
-            return head + self.problems[0]
+            return head + self.problems[0] + tail
         lines = [f"{head}{len(self.problems)} problems found:"]
         lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        return "\n".join(lines) + tail
 
 
 class CRSError(InputError):

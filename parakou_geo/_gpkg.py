@@ -16,6 +16,7 @@ import logging
 import os
 import sqlite3
 import struct
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -679,8 +680,11 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         yield con
         pause = os.environ.get("PARAKOU_GEO_PAUSE_BEFORE_COMMIT")
         if pause:  # lets tests kill a process in the middle of an update
-            logger.warning("test hook: pausing %s s before committing to %s", pause, final)
-            time.sleep(float(pause))
+            logger.warning("test hook: pausing %s before committing to %s", pause, final)
+            if pause == "stdin":  # until the test writes a line: an event, not a duration
+                sys.stdin.readline()
+            else:
+                time.sleep(float(pause))
         con._check()  # SQLite may have ended the transaction under a caught error
         con.guarded = False
         try:

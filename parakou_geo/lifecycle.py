@@ -67,12 +67,22 @@ def _select(
         f"{' AND '.join(clauses)}", con, params=params)
 
 
-def _check_found(found: pd.DataFrame, address_ids: Sequence[str] | None, what: str) -> None:
+def _check_found(found: pd.DataFrame, address_ids: Sequence[str] | None, what: str,
+                 con: sqlite3.Connection | None = None, street_code: str | None = None,
+                 zone: str | None = None) -> None:
     if address_ids:
         missing = sorted(set(address_ids) - set(found["address_id"]))
         if missing:
             raise RegisterError(f"unknown address id(s): {', '.join(missing)}")
     if found.empty:
+        if con is not None and street_code and con.execute(
+                "SELECT 1 FROM streets WHERE street_code = ?", (street_code,)).fetchone() is None:
+            raise RegisterError(f"unknown street {street_code!r}: no street of the register has "
+                                "this code (codes look like 2.045; see the streets layer or "
+                                "`parakou-geo export streets`)")
+        if con is not None and zone and con.execute(
+                "SELECT 1 FROM addresses WHERE zone = ? LIMIT 1", (zone,)).fetchone() is None:
+            raise RegisterError(f"unknown zone {zone!r}: no address of the register is in it")
         raise RegisterError(f"no address matches {what}")
 
 
@@ -110,7 +120,7 @@ def validate_addresses(
     run_id = str(uuid.uuid4())
     with transaction(path) as con:
         found = _select(con, address_ids=address_ids, street_code=street_code, zone=zone)
-        _check_found(found, address_ids, "the selection")
+        _check_found(found, address_ids, "the selection", con, street_code, zone)
         bad = found[found["status"].isin(["retired", "rejected"])]
         if len(bad) and address_ids:
             raise RegisterError(
@@ -173,7 +183,8 @@ def reject_addresses(
     return len(found)
 
 
-def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reason: str) -> None:
+def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reason: str,
+              run_date: dt.date | None = None) -> None:
     run_id = str(uuid.uuid4())
     with transaction(path) as con:
         row = con.execute("SELECT locked FROM streets WHERE street_code = ? AND status = "
@@ -184,21 +195,26 @@ def _set_lock(path: str | os.PathLike[str], street_code: str, locked: bool, reas
             return
         con.execute("UPDATE streets SET locked = ? WHERE street_code = ?",
                     (int(locked), street_code))
-        now = history_time()
+        now = history_time(run_date)
         op = "lock" if locked else "unlock"
         append_history(con, [(now, run_id, op, "street", street_code, "locked",
                               str(int(not locked)), str(int(locked)), reason)])
         record_run(con, run_id, op, street_code)
 
 
-def lock_street(path: str | os.PathLike[str], street_code: str, *, reason: str) -> None:
-    """Lock a street: updates neither add nor retire its addresses; renumbering is refused."""
-    _set_lock(path, street_code, True, reason)
+def lock_street(path: str | os.PathLike[str], street_code: str, *, reason: str,
+                run_date: dt.date | None = None) -> None:
+    """Lock a street: updates neither add nor retire its addresses; renumbering is refused.
+
+    ``run_date`` dates the history row (default today).
+    """
+    _set_lock(path, street_code, True, reason, run_date)
 
 
-def unlock_street(path: str | os.PathLike[str], street_code: str, *, reason: str) -> None:
-    """Unlock a street locked with :func:`lock_street`."""
-    _set_lock(path, street_code, False, reason)
+def unlock_street(path: str | os.PathLike[str], street_code: str, *, reason: str,
+                  run_date: dt.date | None = None) -> None:
+    """Unlock a street locked with :func:`lock_street` (``run_date``: history date)."""
+    _set_lock(path, street_code, False, reason, run_date)
 
 
 def _street(con: sqlite3.Connection, code: str) -> tuple[str | None, str, bool]:

@@ -169,7 +169,7 @@ def check_names(
         if key in seen_name:
             line, new_code = seen_name[key]
             problems.append(f"line {line}: the name of street {new_code} is already the "
-                            f"official name of street {code} ({kind or ''} {name})")
+                            f"official name of street {code} ({full_name(name, kind or '')})")
     return problems
 
 
@@ -201,6 +201,7 @@ def import_names(
     *,
     rules: NameRules | None = None,
     reason: str | None = None,
+    run_date: dt.date | None = None,
 ) -> int:
     """Validate and import official names into a register.
 
@@ -214,6 +215,8 @@ def import_names(
         Name rules.
     reason : str, optional
         Recorded in the history (default: the decision reference).
+    run_date : datetime.date, optional
+        Date written in the history (default today).
 
     Returns
     -------
@@ -232,9 +235,9 @@ def import_names(
             con)
         problems = check_names(names, streets, rules=rules)
         if problems:
-            raise InputError([*problems, "Nothing was imported; fix the file and run again"],
-                             source=str(names.attrs.get("source", "names")))
-        now = history_time()
+            raise InputError(problems, source=str(names.attrs.get("source", "names")),
+                             note="Nothing was imported; fix the file and run again.")
+        now = history_time(run_date)
         current = streets[streets["status"] == "current"].set_index("street_code")
         history: list[tuple[object, ...]] = []
         changed = 0

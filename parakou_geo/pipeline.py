@@ -248,7 +248,7 @@ def address(
     step("register")
     run_day = run_date or dt.date.today()
     register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day,
-                         quartiers_m)
+                         quartiers_m, zones_m)
     register.zones = zones_m
     register.quartiers = quartiers_m
     lettered = sorted(set(register.addresses.loc[
@@ -354,6 +354,7 @@ def _assemble(
     metric: CRS,
     run_day: dt.date,
     quartiers: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame | None = None,
 ) -> Register:
     ok = numbers["street"].to_numpy() >= 0
     st = numbers["street"].to_numpy()[ok]
@@ -368,7 +369,7 @@ def _assemble(
         zones=table["zone"].to_numpy(dtype=object)[st],
         numbering=numbers[ok], quartiers=quartiers,
         passthrough=pd.DataFrame(bld.loc[ok]), settings=s, metric_crs=metric,
-        day=run_day.isoformat(),
+        day=run_day.isoformat(), zone_polygons=zones,
     )
     frame["geometry"] = door
     addresses = gpd.GeoDataFrame(sort_addresses(frame), geometry="geometry", crs=metric)
@@ -456,6 +457,7 @@ def address_rows(
     settings: AddressingSettings,
     metric_crs: CRS,
     day: str,
+    zone_polygons: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Return new register rows (columns :data:`ADDRESS_COLUMNS`, then pass-through ids).
 
@@ -476,6 +478,10 @@ def address_rows(
         CRS of the door points.
     day : str
         ISO date written as ``created`` and ``updated``.
+    zone_polygons : geopandas.GeoDataFrame or None
+        Zone (arrondissement) polygons (``zone`` column) in ``metric_crs``: ``building_zone``
+        is the zone the door stands in (``zone`` is the street's). A door outside every zone,
+        or without zone polygons, takes its street's zone.
     """
     xy = shapely.get_coordinates(doors)
     lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
@@ -490,6 +496,7 @@ def address_rows(
             "number": np.asarray(numbers, dtype=np.int64),
             "suffix": suffixes,
             "zone": zones,
+            "building_zone": _building_zones(doors, zone_polygons, zones),
             "quartier": quartier_of(doors, quartiers),
             "building_id": building_ids,
             "side": numbering["side"].to_numpy(dtype=object),
@@ -519,8 +526,9 @@ def address_rows(
     return frame
 
 
-def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None) -> np.ndarray:
-    """Quartier name of each point (None outside every quartier or without a layer)."""
+def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None,
+                column: str = "quartier") -> np.ndarray:
+    """Quartier name (or ``column``) of each point (None outside every polygon or layer)."""
     out = np.full(len(points), None, dtype=object)
     if quartiers is None or len(points) == 0:
         return out
@@ -528,8 +536,16 @@ def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None) -> np.nd
         points, predicate="intersects")
     order = np.lexsort((qi, pi))  # a point on a shared border takes the first quartier
     first = np.r_[True, pi[order][1:] != pi[order][:-1]]
-    out[pi[order][first]] = quartiers["quartier"].to_numpy(dtype=object)[qi[order][first]]
+    out[pi[order][first]] = quartiers[column].to_numpy(dtype=object)[qi[order][first]]
     return out
+
+
+def _building_zones(doors: np.ndarray, zones: gpd.GeoDataFrame | None,
+                    street_zones: np.ndarray) -> np.ndarray:
+    """Zone each door stands in; its street's zone outside every zone or without zones."""
+    inside = quartier_of(doors, zones, column="zone")
+    street = np.asarray(street_zones, dtype=object)
+    return np.where(pd.isna(inside), street, inside).astype(object)
 
 
 def _run_info(

@@ -56,6 +56,7 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "number",
     "suffix",
     "zone",
+    "building_zone",
     "quartier",
     "building_id",
     "side",
@@ -231,8 +232,8 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
     final = Path(path)
     if final.exists() and not overwrite:
         raise OutputError(
-            f"{final} already exists; choose another output name or pass --overwrite "
-            "(a register is never replaced silently)"
+            f"{final} already exists; choose another output name or folder, or pass "
+            "--overwrite to replace it (an existing file is never replaced silently)"
         )
     if not final.parent.exists():
         raise OutputError(f"folder {final.parent} does not exist; create it first")

@@ -271,7 +271,8 @@ def _apply(
         writes.append(pool.submit(run_insert, con, prepare_insert(old.layouts["buildings"],
                                                                   footprints)))
         changes = _changes(new_rows, retire, deferred, street_changes,
-                           unaddressed[~unaddressed["building_id"].isin(old.unaddressed_ids)])
+                           unaddressed[~unaddressed["building_id"].isin(old.unaddressed_ids)],
+                           {str(b) for b in old.unaddressed_ids})
         history = _history(new_rows, retire, street_changes, run_id, reason, run_date)
         now = history_time(run_date)
         history += [(now, run_id, "update", "address", a, None, st, st,
@@ -527,7 +528,7 @@ def _new_address_rows(
         street_names=streets["street_name"].to_numpy(dtype=object)[at],
         zones=streets["zone"].to_numpy(dtype=object)[at], numbering=num.iloc[k],
         quartiers=old.quartiers, passthrough=pd.DataFrame(cand.iloc[k]), settings=s,
-        metric_crs=metric, day=day,
+        metric_crs=metric, day=day, zone_polygons=old.zones,
     )
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(door, crs=metric).values)
 
@@ -543,10 +544,13 @@ def _changes(
     deferred: pd.DataFrame,
     street_changes: list[tuple[str, ...]],
     unaddressed: gpd.GeoDataFrame,
+    was_unaddressed: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[str, ...]]:
     cols = ("address_id", "building_id", "street_code", "label")
     out = list(street_changes)
-    out += [("address_added", "address", a, b, c, lab, "new building")
+    out += [("address_added", "address", a, b, c, lab,
+             "building already in the register, unaddressed until now (a street in reach)"
+             if str(b) in was_unaddressed else "new building")
             for a, b, c, lab in _rows(new_rows, *cols)]
     out += [("address_retired", "address", a, b, c, lab, "building no longer in the data")
             for a, b, c, lab in _rows(retire, *cols)]

@@ -44,7 +44,8 @@ _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiL
              "MultiPolygon": 6}
 _ID_CANDIDATES: dict[str, tuple[str, ...]] = {
     "roads": ("road_id", "osm_id", "id", "fid"),
-    "buildings": ("building_id", "bld_id", "osm_way_id", "osm_id", "id", "fid"),
+    # "building_i": building_id cut to 10 characters by the shapefile format
+    "buildings": ("building_id", "building_i", "bld_id", "osm_way_id", "osm_id", "id", "fid"),
 }
 _EXPECTED_TEXT = {
     "roads": "lines (LineString)",
@@ -382,6 +383,10 @@ def prepare_buildings(
     gdf = _with_crs(gdf, crs)
     geom_name = gdf.geometry.name
     id_col = detect_id_column(gdf, "buildings", settings.building_id_column)
+    if id_col == "building_i":
+        logger.warning("%s: column 'building_i' is used as building_id (a shapefile cuts column "
+                       "names to 10 characters); save the layer as GeoPackage to keep the name",
+                       source)
     data = gdf.to_crs(metric_crs)
     original = np.asarray(data.geometry.array)
     geoms, report.n_repaired = _repair(original, polygonal=True)

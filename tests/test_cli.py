@@ -186,3 +186,44 @@ def test_metric_crs_far_from_the_data_is_refused(
                               "--metric-crs", "auto", "-o", str(tmp_path / "reg.gpkg")], capsys)
     assert code == 0, err
     assert "EPSG:32628" in stdout
+
+
+def test_update_refreshes_the_addresses_csv_written_with_the_register(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rp, bp = _write_inputs(tmp_path)
+    register = tmp_path / "register.gpkg"
+    assert _cli(["address", "--roads", str(rp), "--buildings", str(bp), "-o", str(register)],
+                capsys)[0] == 0
+    csv = tmp_path / "register_addresses.csv"
+    assert len(pd.read_csv(csv)) == 3
+    more = squares([(50, 10), (120, -12), (310, 100), (200, 10)])
+    more.to_file(bp, layer="buildings")
+    code, out, _ = _cli(["update", str(register), "--roads", str(rp), "--buildings", str(bp)],
+                        capsys)
+    assert code == 0
+    assert f"Addresses CSV:    {csv} (refreshed)" in out
+    table = pd.read_csv(csv, dtype=str)
+    assert len(table) == 4
+    assert set(table["building_id"]) == {"B00", "B01", "B02", "B03"}
+
+
+def test_shapefile_truncated_building_id_is_recognised_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import parakou_geo
+
+    roads = lines([(0, 0), (300, 0)], names=["Rue A"])
+    bld = squares([(50, 10), (120, -12)])
+    bld["building_id"] = ["MAISON-7", "MAISON-9"]
+    with warnings.catch_warnings():  # GDAL and geopandas both say the name is cut
+        warnings.simplefilter("ignore")
+        bld.to_file(tmp_path / "bati.shp")
+    read = gpd.read_file(tmp_path / "bati.shp")
+    assert "building_i" in read.columns  # what the shapefile did to the name
+    with caplog.at_level(logging.WARNING):
+        res = parakou_geo.address(roads, read)
+    assert sorted(res.register.addresses["building_id"]) == ["MAISON-7", "MAISON-9"]
+    assert "column 'building_i' is used as building_id" in caplog.text

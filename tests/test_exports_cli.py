@@ -60,7 +60,11 @@ def test_every_kind_writes_its_file(register: Path, tmp_path: Path,
     assert "12 street plates, 4 door plates, 8 posts" in out
     assert run("certificate", str(register), "-o", str(tmp_path / "c.html"),
                "--street", "1.001") == 0
-    assert (tmp_path / "c.html").read_text(encoding="utf-8").count("<section") == 2
+    # only the current address of the street by default (the proposed one may still change)
+    assert (tmp_path / "c.html").read_text(encoding="utf-8").count("<section") == 1
+    assert run("certificate", str(register), "-o", str(tmp_path / "c2.html"), "--street",
+               "1.001", "--status", "proposed", "--status", "current") == 0
+    assert (tmp_path / "c2.html").read_text(encoding="utf-8").count("<section") == 2
 
 
 def test_clear_errors(register: Path, tmp_path: Path) -> None:

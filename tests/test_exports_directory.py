@@ -113,3 +113,79 @@ def test_atlas_has_index_page_plus_one_page_per_cell(tmp_path: Path) -> None:
     data = (tmp_path / "atlas.pdf").read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page[^s]", data)) == 8
+
+
+# ---- issue 12: atlas pages that read in dense areas ----------------------------------------
+
+def test_placed_labels_never_overlap_nor_leave_the_frame() -> None:
+    import numpy as np
+    import shapely
+
+    from parakou_geo.exports.atlas import place_labels
+
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(0, 200, 400), rng.uniform(0, 200, 400)  # a dense quarter
+    texts = np.array([f"{n} bis" for n in rng.integers(1, 999, 400)])
+    taken: list[tuple[float, float, float, float]] = []
+    keep = place_labels(x, y, texts, fontsize_pt=5, metres_per_pt=0.5,
+                        frame=(0, 0, 200, 200), taken=taken)
+    assert 20 < keep.sum() < 400  # some labels had to give way
+    boxes = [shapely.box(*b) for b in taken]
+    frame = shapely.box(0, 0, 200, 200)
+    assert all(frame.contains(b) for b in boxes)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a.intersection(b).area < 1e-9
+    # a label given earlier wins: a long street label is kept, the number under it is not
+    keep = place_labels(np.array([100.0, 100.0]), np.array([100.0, 101.0]),
+                        np.array(["1.016 Boulevard de l'Indépendance", "12"]),
+                        fontsize_pt=7, metres_per_pt=0.5, frame=(0, 0, 200, 200),
+                        centred=True)
+    assert keep.tolist() == [True, False]
+
+
+def test_atlas_sheets_have_scale_north_legend_and_footprints(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    import parakou_geo
+    from parakou_geo.datasets import load_sample
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    s = load_sample()
+    result = parakou_geo.address(s["roads"], s["buildings"], zones=s["zones"])
+    path = tmp_path / "atlas.pdf"
+    pages = write_atlas(result, path, settings=ExportSettings(grid_cell_m=1000))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout.split("\f")
+    sheets = [p for p in text[1:pages] if p.strip()]
+    assert len(sheets) == pages - 1
+    for page in sheets:
+        assert "Légende" in page
+        assert "Bâtiment" in page
+        assert " N" in page or "N\n" in page
+        assert " m" in page  # the scale bar's length
+    # footprints are drawn (their grey fill, #e3e3e3), and only when the register has them
+    with_footprints = _footprint_pixels(path, tmp_path)
+    result.register.buildings = None
+    bare = write_atlas(result, tmp_path / "bare.pdf", settings=ExportSettings(grid_cell_m=1000))
+    assert bare == pages
+    # without footprints only a few anti-aliased pixels of lines and text have that grey
+    assert with_footprints > 5 * _footprint_pixels(tmp_path / "bare.pdf", tmp_path)
+
+
+def _footprint_pixels(pdf: Path, tmp: Path) -> int:
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    stem = tmp / pdf.stem
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", "2", "-l", "2", str(pdf),
+                    str(stem)], check=True)
+    png = next(tmp.glob(f"{pdf.stem}-*2.png"))
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    h = rgb.shape[0]
+    inside = rgb[int(h * 0.09):int(h * 0.89)]  # the map frame, not the legend below it
+    return int((inside == 227).all(axis=2).sum())  # the exact fill, not anti-aliased edges

@@ -77,11 +77,12 @@ def test_counts_and_cost_match_paper() -> None:
     plan = signage_plan(make_register(), settings=PRICES)
     rows = {(r.zone, r.quartier): (r.street_plates, r.door_plates, r.posts)
             for r in plan.counts.itertuples()}
+    # the plates at (200, 0) and (200, 100) stand by A5, in Titirou, arrondissement 2: the
+    # arrondissement and the quartier of a row come from the same place (never "1, Titirou")
     assert rows == {
         ("1", "Banikanni"): (2, 2, 2),
-        ("1", "Titirou"): (2, 0, 2),
         ("1", "Zongo"): (6, 1, 4),
-        ("2", "Titirou"): (2, 1, 0),
+        ("2", "Titirou"): (4, 1, 2),
         ("Total", ""): (12, 4, 8),
     }
     assert plan.total_cost_fcfa == 168_000
@@ -91,8 +92,8 @@ def test_counts_and_cost_match_paper() -> None:
 def test_counted_statuses_are_a_parameter() -> None:
     plan = signage_plan(make_register(), statuses=("current",), settings=PRICES)
     assert plan.counts.iloc[-1]["door_plates"] == 1
-    plan = signage_plan(make_register(), zones=[2], settings=PRICES)
-    assert plan.counts.iloc[-1][["street_plates", "door_plates"]].tolist() == [2, 1]
+    plan = signage_plan(make_register(), zones=[2], settings=PRICES)  # plates standing in 2
+    assert plan.counts.iloc[-1][["street_plates", "door_plates"]].tolist() == [4, 1]
 
 
 def test_signage_files(tmp_path: Path) -> None:
@@ -110,3 +111,34 @@ def test_signage_files(tmp_path: Path) -> None:
                                         "Plaques de porte", "Poteaux", "Coût estimé (FCFA)"]
     assert ws.cell(row=ws.max_row, column=6).value == pytest.approx(168_000)
     assert wb["Plaques"].max_row == 17
+
+
+def test_plates_carry_lon_lat_plus_code_and_no_fake_position() -> None:
+    from openlocationcode import openlocationcode as olc
+
+    plan = signage_plan(make_register(), settings=PRICES)
+    p = plan.plates
+    assert p["lon"].round(6).equals(p["lon"])
+    assert p["lat"].round(6).equals(p["lat"])
+    ll = p.geometry.to_crs(4326)
+    assert (abs(p["lon"] - ll.x) < 1e-6).all()
+    for code, lon, lat in zip(p["plus_code"], p["lon"], p["lat"], strict=True):
+        assert code == olc.encode(lat, lon, 10)
+    assert p["x"].round(2).equals(p["x"])
+    doors = p.loc[p["kind"] == "door", "node"]
+    assert doors.isna().all()  # a door plate stands at no numbered location (was -1)
+    assert (p.loc[p["kind"] == "street", "node"] >= 0).all()
+
+
+def test_signage_csv_shows_lon_lat_and_plus_code(tmp_path: Path) -> None:
+    import csv as _csv
+
+    path = write_signage_csv(signage_plan(make_register(), settings=PRICES),
+                             tmp_path / "p.csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(_csv.DictReader(fh, delimiter=";"))
+    door = next(r for r in rows if r["Type de plaque"] == "plaque de porte")
+    assert door["N° d'emplacement"] == ""
+    assert len(door["Longitude"].split(",")[1]) <= 6
+    assert door["Plus Code"].startswith("6FX4")
+    assert len(door["X (m)"].split(",")[1]) <= 2

@@ -13,21 +13,23 @@ from test_exports_helpers import CALC, HYPERLINK, make_register, write_test_regi
 from parakou_geo import InputError, OutputError
 from parakou_geo.exports import ExportSettings, tax_table, write_tax_csv, write_tax_xlsx
 from parakou_geo.exports._spreadsheet import neutralise
+from parakou_geo.register import STATUSES
 
 FR_HEADERS = ["Adresse", "Code de la rue", "Nom de la rue", "Numéro", "Suffixe", "Quartier",
-              "Arrondissement", "Identifiant du bâtiment", "nup", "rfu_id",
+              "Arrondissement", "Arrondissement de la rue", "Identifiant du bâtiment", "NUP",
+              "Identifiant RFU",
               "Surface bâtie (m²)", "Longitude", "Latitude", "Plus Code", "Plus Code court",
               "Statut"]
 
 
 def test_table_columns_order_and_values() -> None:
     t = tax_table(make_register())
-    assert list(t.columns[:8]) == ["label", "street_code", "street_name", "number", "suffix",
-                                   "quartier", "zone", "building_id"]
-    assert list(t.columns[8:10]) == ["nup", "rfu_id"]
-    # sorted by zone, street code, number
+    assert list(t.columns[:9]) == ["label", "street_code", "street_name", "number", "suffix",
+                                   "quartier", "zone", "street_zone", "building_id"]
+    assert list(t.columns[9:11]) == ["nup", "rfu_id"]
+    # sorted by zone, street code, number; the retired A4 is left out by default
     assert t["label"].tolist() == ["25 Rue 1.001", "30 Rue 1.001", "12 bis Rue 1.002",
-                                   "91 Rue 1.003", "50 Rue 2.001"]
+                                   "50 Rue 2.001"]
     assert t["building_id"].iloc[0] == "007"
     assert t["nup"].iloc[0] == "000123456"
     assert t["rfu_id"].iloc[1] == "RFU-1-0042"
@@ -49,10 +51,12 @@ def test_plus_codes_are_the_official_encoding() -> None:
 def test_filters_by_zone_quartier_status() -> None:
     reg = make_register()
     assert tax_table(reg, zones=[2])["label"].tolist() == ["50 Rue 2.001"]
-    assert tax_table(reg, quartiers=["Zongo"])["label"].tolist() == ["12 bis Rue 1.002",
-                                                                      "91 Rue 1.003"]
+    assert tax_table(reg, quartiers=["Zongo"])["label"].tolist() == ["12 bis Rue 1.002"]
+    assert tax_table(reg, quartiers=["Zongo"], statuses=STATUSES)["label"].tolist() == [
+        "12 bis Rue 1.002", "91 Rue 1.003"]
     assert tax_table(reg, statuses=["current"])["label"].tolist() == ["30 Rue 1.001"]
     assert len(tax_table(reg, zones=["1"], statuses=["proposed", "current"])) == 3
+    assert tax_table(reg, statuses=["retired"])["label"].tolist() == ["91 Rue 1.003"]
 
 
 def test_bad_filters_are_all_reported() -> None:
@@ -72,7 +76,7 @@ def test_footprint_area_from_buildings() -> None:
                                    shapely.box(*shift((25, -15)), *shift((35, -5)))], crs=32631)
     t = tax_table(make_register(), buildings=b)
     assert t["area_m2"].tolist()[:2] == [100.0, 100.0]
-    assert t["area_m2"].isna().sum() == 3
+    assert t["area_m2"].isna().sum() == 2
     with pytest.raises(InputError, match="geographic"):
         tax_table(make_register(), buildings=b.to_crs(4326))
 
@@ -85,10 +89,13 @@ def test_csv_is_excel_french(tmp_path: Path) -> None:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[0] == FR_HEADERS
-    assert len(rows) == 6
+    assert len(rows) == 5
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["Identifiant du bâtiment"] == "007"
-    assert first["nup"] == "000123456"
+    # digit identifiers as text formulas: a spreadsheet keeps their leading zeros
+    assert first["Identifiant du bâtiment"] == '="007"'
+    assert first["NUP"] == '="000123456"'
+    assert first["Code de la rue"] == '="1.001"'
+    assert first["Identifiant RFU"] == ""
     assert first["Statut"] == "proposée"
     assert "," in first["Longitude"]  # French decimal comma
     assert float(first["Longitude"].replace(",", ".")) == pytest.approx(2.62, abs=0.02)
@@ -100,10 +107,18 @@ def test_csv_neutralises_formulas_keeping_the_text(tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh, delimiter=";"))
     names = [r["Nom de la rue"] for r in rows]
     assert "'" + HYPERLINK in names
-    assert "'" + CALC in names
-    # no cell of the file starts with a formula character
+    path = write_tax_csv(make_register(), tmp_path / "all.csv", statuses=STATUSES)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert "'" + CALC in [r["Nom de la rue"] for r in rows]
+    # no cell of the file starts with a formula character, except the identifiers made of
+    # digits written as ="<digits>" on purpose (nothing else can be inside)
+    import re
+
     for row in rows:
         for value in row.values():
+            if re.fullmatch(r'="[0-9]+(?:[.,][0-9]+)*"', value):
+                continue
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
@@ -126,26 +141,27 @@ def test_xlsx_sheets_headers_panes_filters_and_text_ids(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Résumé", "Arrondissement 1", "Arrondissement 2"]
     summary = wb["Résumé"]
-    assert [c.value for c in summary[1]] == ["Arrondissement", "Nombre d'adresses", "Feuille"]
-    assert [c.value for c in summary["B"]][1:] == [4, 1, 5]
-    for name, n_rows, longest in (("Arrondissement 1", 4, "12 bis Rue 1.002"),
+    assert [c.value for c in summary[1]] == ["Arrondissement", "Nombre d'adresses", "proposée",
+                                             "en vigueur", "Feuille"]
+    assert [c.value for c in summary["B"]][1:4] == [3, 1, 4]
+    for name, n_rows, longest in (("Arrondissement 1", 3, "12 bis Rue 1.002"),
                                   ("Arrondissement 2", 1, "50 Rue 2.001")):
         ws = wb[name]
         assert [c.value for c in ws[1]] == FR_HEADERS
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:P{n_rows + 1}"
+        assert ws.auto_filter.ref == f"A1:Q{n_rows + 1}"
         assert ws.max_row == n_rows + 1
         assert ws.column_dimensions["A"].width == len(longest) + 2
     ws = wb["Arrondissement 1"]
-    bld = ws.cell(row=2, column=8)
+    bld = ws.cell(row=2, column=9)
     assert bld.value == "007"
     assert bld.data_type == "s"
-    assert ws.cell(row=2, column=9).value == "000123456"
+    assert ws.cell(row=2, column=10).value == "000123456"
     assert isinstance(ws.cell(row=2, column=4).value, int)  # numbers stay numbers
 
 
 def test_xlsx_formula_names_are_plain_text(tmp_path: Path) -> None:
-    path = write_tax_xlsx(make_register(), tmp_path / "taxe.xlsx")
+    path = write_tax_xlsx(make_register(), tmp_path / "taxe.xlsx", statuses=STATUSES)
     ws = openpyxl.load_workbook(path)["Arrondissement 1"]
     cells = {c.value: c for c in ws["C"][1:]}
     for text in (HYPERLINK, CALC):
@@ -203,3 +219,112 @@ def test_exported_plus_codes_match_the_published_vectors() -> None:
             assert olc.encodeIntegers(int(r[2]), int(r[3]), 10) == r[5]
             mismatch += 1
     assert mismatch <= 0.05 * len(vectors)
+
+
+# ---- issue 12: what the tax service gets, on the sample register --------------------------
+
+@pytest.fixture(scope="module")
+def sample_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import parakou_geo
+    from parakou_geo.datasets import load_sample
+    from parakou_geo.register import write_register
+
+    s = load_sample()
+    result = parakou_geo.address(s["roads"], s["buildings"], zones=s["zones"],
+                                 quartiers=s["quartiers"])
+    path = tmp_path_factory.mktemp("sample") / "register.gpkg"
+    write_register(result.register, path)
+    return path
+
+
+def test_footprint_area_comes_from_the_registers_own_buildings(sample_register: Path) -> None:
+    import pyogrio
+
+    t = tax_table(sample_register)
+    footprints = pyogrio.read_dataframe(sample_register, layer="buildings")
+    area = footprints.set_index("building_id").geometry.area.round(1)
+    assert t["area_m2"].notna().all()
+    assert t["area_m2"].tolist() == area.loc[t["building_id"]].tolist()
+
+
+def test_register_holds_both_zones_and_the_tax_list_groups_by_the_buildings(
+    sample_register: Path
+) -> None:
+    import pyogrio
+
+    addr = pyogrio.read_dataframe(sample_register, layer="addresses", read_geometry=False)
+    assert {"zone", "building_zone"} <= set(addr.columns)
+    # the sample's quartiers lie inside their arrondissement (quartier "2-B" in zone 2)
+    assert (addr["building_zone"] == addr["quartier"].str.extract(r"(\d)-")[0]).all()
+    assert (addr["zone"] != addr["building_zone"]).sum() == 688  # streets that cross a border
+    t = tax_table(sample_register, quartiers=["Quartier synthétique 1-A"])
+    assert set(t["zone"]) == {"1"}
+    assert set(t["street_zone"]) > {"1"}  # some of its streets belong to other zones
+    assert set(tax_table(sample_register, zones=[2])["quartier"]) == {
+        f"Quartier synthétique 2-{q}" for q in "ABC"}
+
+
+def test_retired_and_rejected_are_left_out_and_the_summary_counts_statuses(
+    tmp_path: Path
+) -> None:
+    reg = make_register()
+    reg.addresses.loc[reg.addresses["address_id"] == "A5", "status"] = "rejected"
+    path = write_tax_xlsx(reg, tmp_path / "taxe.xlsx")
+    summary = openpyxl.load_workbook(path)["Résumé"]
+    rows = [[c.value for c in row] for row in summary.iter_rows()]
+    assert rows[0] == ["Arrondissement", "Nombre d'adresses", "proposée", "en vigueur",
+                       "Feuille"]
+    assert rows[1] == ["1", 3, 2, 1, "Arrondissement 1"]
+    assert rows[2] == ["Total", 3, 2, 1, None]
+    assert rows[-1][-1] == ("2 adresse(s) non listée(s) : retirée, rejetée (option --status "
+                            "pour les inclure)")
+    listed = tax_table(reg, statuses=STATUSES)
+    assert sorted(listed["status"]) == ["current", "proposed", "proposed", "rejected", "retired"]
+
+
+def test_parcel_headers_are_translated(tmp_path: Path) -> None:
+    fr = write_tax_csv(make_register(), tmp_path / "fr.csv")
+    en = write_tax_csv(make_register(), tmp_path / "en.csv",
+                       settings=ExportSettings(language="en"))
+    assert "nup" not in fr.read_text(encoding="utf-8-sig").splitlines()[0].split(";")
+    assert ";NUP;Identifiant RFU;" in fr.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert ";NUP;RFU id;" in en.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_xlsx_prints_landscape_fit_to_width_with_the_header_on_every_page(
+    sample_register: Path, tmp_path: Path
+) -> None:
+    from _office import convert, pdf_pages
+
+    path = write_tax_xlsx(sample_register, tmp_path / "taxe.xlsx")
+    ws = openpyxl.load_workbook(path)["Arrondissement 1"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$1:$1"
+    pages, width, height = pdf_pages(convert(path, "pdf", tmp_path))
+    assert width > height  # landscape, as LibreOffice prints it
+    # 2,735 rows of 18 columns: about 60 rows a page on one page width (306 pages before)
+    assert pages < 60
+
+
+def test_csv_opened_in_libreoffice_keeps_identifiers_as_written(tmp_path: Path) -> None:
+    from _office import CSV_FRENCH, convert
+
+    reg = make_register()
+    reg.addresses["street_code"] = reg.addresses["street_code"].replace("1.001", "1.010")
+    path = write_tax_csv(reg, tmp_path / "taxe.csv")
+    xlsx = convert(path, "xlsx", tmp_path / "lo", infilter=CSV_FRENCH)
+    ws = openpyxl.load_workbook(xlsx, data_only=True).active
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=2)]
+    first = next(r for r in rows if r["Adresse"] == "25 Rue 1.001")
+    assert first["NUP"] == "000123456"  # not 123456
+    assert first["Identifiant du bâtiment"] == "007"  # not 7
+    assert first["Code de la rue"] == "1.010"  # not 1.01
+    assert isinstance(first["Numéro"], int)  # numbers stay numbers
+    assert first["Longitude"] == pytest.approx(2.62, abs=0.02)  # decimal comma read as such
+    # a plain CSV for programs, when asked
+    plain = write_tax_csv(reg, tmp_path / "plain.csv",
+                          settings=ExportSettings(csv_ids_as_text=False))
+    assert ";000123456;" in plain.read_text(encoding="utf-8-sig")

@@ -180,3 +180,38 @@ def test_diff_between_two_register_files_and_two_dates(reg: Path, tmp_path: Path
     assert changes_between(reg, dt.date(2000, 1, 1), dt.date(2000, 1, 2)).empty
     with pytest.raises(RegisterError, match="before the start date"):
         changes_between(reg, today, dt.date(2000, 1, 1))
+
+
+def test_unknown_street_or_zone_is_named_as_such(reg: Path) -> None:
+    from parakou_geo import RegisterError
+
+    with pytest.raises(RegisterError, match=r"unknown street '9\.999': no street of the "
+                                            r"register has this code"):
+        validate_addresses(reg, street_code="9.999", reason="x")
+    with pytest.raises(RegisterError, match="unknown zone '42'"):
+        validate_addresses(reg, zone="42", reason="x")
+
+
+def test_lifecycle_commands_take_the_decision_date(reg: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from parakou_geo.cli import main
+
+    code = _busiest_street(reg)
+    a = _addr(reg)
+    one = a.loc[a["street_code"] != code, "address_id"].iloc[0]
+    assert main(["-q", "validate", str(reg), "--street", code, "--reason", "délib. 3",
+                 "--date", "2026-04-02"]) == 0
+    assert main(["-q", "reject", str(reg), one, "--reason", "doublon",
+                 "--date", "2026-04-03"]) == 0
+    assert main(["-q", "lock", str(reg), code, "--reason", "plaques posées",
+                 "--date", "2026-04-04"]) == 0
+    assert main(["-q", "unlock", str(reg), code, "--reason", "erreur",
+                 "--date", "2026-04-05"]) == 0
+    capsys.readouterr()
+    h = read_history(reg)
+    days = {op: sorted(set(h.loc[h["operation"] == op, "time"].str[:10]))
+            for op in ("validate", "reject", "lock", "unlock")}
+    assert days == {"validate": ["2026-04-02"], "reject": ["2026-04-03"],
+                    "lock": ["2026-04-04"], "unlock": ["2026-04-05"]}
+    updated = _addr(reg).set_index("address_id")
+    assert updated.loc[one, "updated"] == "2026-04-03"

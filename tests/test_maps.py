@@ -488,3 +488,65 @@ def test_cli_map_plan_shows_the_new_sites_of_plan_waste(tmp_path: Path) -> None:
     assert by_id["new_sites"]["n"] == len(sites) == 2
     assert by_id["new_sites"]["ring_m"] == 300.0
     assert by_id["new_sites"]["props"]["rank"] == sites["rank"].tolist()
+
+
+def _plan_waste(tmp_path: Path, *extra: str) -> str:
+    from parakou_geo.cli import plan as cli_plan
+    from parakou_geo.datasets import sample_path
+    from parakou_geo.planning.sample import planning_sample_path
+
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="command", required=True)
+    cli_plan.add_parsers(sub)
+    sample, planning = str(sample_path()), str(planning_sample_path())
+    args = p.parse_args(["plan", "waste", "--buildings", sample, "--buildings-layer",
+                         "buildings", "--points", planning, "--points-layer", "waste_points",
+                         "--roads", sample, "--roads-layer", "roads", *extra,
+                         "-o", str(tmp_path)])
+    assert args.func(args) == 0
+    return str(tmp_path / "waste.gpkg")
+
+
+def test_cli_map_plan_uncovered_draws_only_the_uncovered_and_names_the_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gpkg = _plan_waste(tmp_path)
+    every = gpd.read_file(gpkg, layer="waste_buildings")
+    n_out = int((~every["covered"].astype(bool)).sum())
+    assert 0 < n_out < len(every)
+    capsys.readouterr()
+    out = tmp_path / "plan.html"
+    assert _cli(["map", "plan", "--uncovered", gpkg, "--uncovered-layer", "waste_buildings",
+                 "-o", str(out)]) == 0
+    assert (f"{n_out} of {len(every)} buildings of --uncovered are not covered by the waste "
+            "service") in capsys.readouterr().out
+    by_id = {lay["id"]: lay for lay in _spec(out.read_text(encoding="utf-8"))["layers"]}  # type: ignore[attr-defined]
+    assert by_id["uncovered"]["n"] == n_out
+    assert by_id["uncovered"]["name"] == "Bâtiments à plus de 300 m d'un point de déchets"
+    assert min(by_id["uncovered"]["props"]["distance_m"]) > 300
+    # the service can be named explicitly too (a layer name that says nothing)
+    out2 = tmp_path / "plan2.html"
+    every.to_file(tmp_path / "b.gpkg", layer="b")
+    assert _cli(["map", "plan", "--uncovered", str(tmp_path / "b.gpkg"), "--uncovered-service",
+                 "water", "--water-radius", "300", "-o", str(out2)]) == 0
+    by_id = {lay["id"]: lay for lay in _spec(out2.read_text(encoding="utf-8"))["layers"]}  # type: ignore[attr-defined]
+    assert by_id["uncovered"]["name"] == "Bâtiments à plus de 300 m d'un point d'eau"
+
+
+def test_rings_follow_the_distance_used(tmp_path: Path) -> None:
+    gpkg = _plan_waste(tmp_path, "--network", "--site", "1")
+    out = tmp_path / "plan.html"
+    assert _cli(["map", "plan", "--waste-points", gpkg, "--waste-points-layer", "waste_points",
+                 "--new-sites", gpkg, "--new-sites-layer", "waste_new_sites",
+                 "-o", str(out)]) == 0
+    by_id = {lay["id"]: lay for lay in _spec(out.read_text(encoding="utf-8"))["layers"]}  # type: ignore[attr-defined]
+    # coverage measured along the roads: no straight-line circle, and the legend says so
+    for key in ("waste_points", "new_sites"):
+        assert by_id[key]["ring_m"] is None
+        assert by_id[key]["name"].endswith("distance mesurée par la route (pas de cercle)")
+    straight = _plan_waste(tmp_path / "s")
+    out = tmp_path / "plan_s.html"
+    assert _cli(["map", "plan", "--waste-points", straight, "--waste-points-layer",
+                 "waste_points", "-o", str(out)]) == 0
+    by_id = {lay["id"]: lay for lay in _spec(out.read_text(encoding="utf-8"))["layers"]}  # type: ignore[attr-defined]
+    assert by_id["waste_points"]["ring_m"] == 300.0

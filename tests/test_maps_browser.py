@@ -305,3 +305,38 @@ def test_sample_register_offline(browser: Browser, tmp_path: Path) -> None:
     assert _search(run, label) == label
     assert run.errors == []
     assert run.dialogs == []
+
+
+# ---- issue 12: online map with no internet, zoom cap, metric scale ---------------------------
+
+def test_online_map_without_internet_keeps_the_data_and_says_why(
+    browser: Browser, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan_online_sans_internet.html"
+    save_map(planning_map(**hand_planning()), path)  # an online map (CDN links, OSM tiles)
+    run = browser.open(path, mode="offline")  # every request fails: no internet
+    run.screenshot("maps_planning_online_no_internet.png")
+    assert run.js("ParakouMaps.last.counts()") == {
+        "zones": 2, "forest": 1, "green_service": 1, "green_spaces": 2, "waste_points": 3,
+        "water_points": 2, "uncovered": 4}
+    note = run.page.locator("#pk-no-network")
+    assert note.is_visible()
+    assert "Pas de connexion internet" in note.text_content()
+    background = run.js("getComputedStyle(document.querySelector('.leaflet-container'))"
+                        ".backgroundColor")
+    assert background == "rgb(242, 239, 233)"
+    assert run.js("typeof L.version") == "string"
+    # only the page's own pieces failed to load: no script error
+    assert [e for e in run.errors if "ERR_FAILED" not in e] == []
+
+
+def test_online_map_with_internet_shows_no_note(browser: Browser, tmp_path: Path) -> None:
+    path = tmp_path / "plan_online.html"
+    save_map(planning_map(**hand_planning()), path)
+    run = browser.open(path, mode="online")
+    assert run.page.locator("#pk-no-network").count() == 0
+    assert run.js("ParakouMaps.last.map.getMaxZoom()") == 19
+    scale = run.page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1  # metres only, no miles/feet line
+    assert scale.first.text_content().strip().endswith(("m", "km"))
+    assert run.errors == []

@@ -67,9 +67,14 @@ def test_every_problem_is_reported_at_once(reg: Path, tmp_path: Path) -> None:
         assert expected in text, expected
     assert len(problems) == 8
     before = reg.read_bytes()
-    with pytest.raises(InputError, match="Nothing was imported"):
+    with pytest.raises(InputError, match="Nothing was imported") as info:
         import_names(reg, read_official_names(p))
     assert reg.read_bytes() == before
+    # the closing sentence is not one of the problems: "8 problems found", 8 listed
+    message = str(info.value)
+    assert "8 problems found:" in message
+    assert message.count("\n  - ") == 8
+    assert message.endswith("\nNothing was imported; fix the file and run again.")
 
 
 def test_import_renames_streets_and_keeps_the_history(reg: Path, tmp_path: Path) -> None:
@@ -108,6 +113,8 @@ def test_a_name_already_official_elsewhere_is_refused(reg: Path, tmp_path: Path)
                                          "reference": ["D-2"]}), streets)
     assert len(problems) == 1
     assert "already the official name of street" in problems[0]
+    # the name as on the plates, its type once: not "(rue Rue des Manguiers)"
+    assert problems[0].endswith(f"official name of street {c[0]} (Rue des Manguiers)")
 
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:

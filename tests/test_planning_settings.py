@@ -46,7 +46,8 @@ def test_write_table_french_and_english(tmp_path: Path) -> None:
                       "share_population_covered_pct": [40.0]})
     csv = write_table(t, tmp_path / "t.csv")
     text = csv.read_text(encoding="utf-8-sig").splitlines()
-    assert text[0] == "zone,population couverte,part couverte (%)"
+    assert text[0] == "zone;population couverte;part couverte (%)"  # French, like the tax list
+    assert text[1] == "1;12,0;40,0"
     xlsx = write_table(t, tmp_path / "t.xlsx", language="en")
     ws = openpyxl.load_workbook(xlsx).active
     assert [c.value for c in ws[1]] == ["zone", "population covered", "population covered (%)"]

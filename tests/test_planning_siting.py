@@ -133,3 +133,49 @@ def test_kibera_greedy_vs_exact_vs_random() -> None:
                                  crs=32737)
         rand = service_coverage(b, sites, radius_m=radius, settings=s).summary()
         assert greedy.population_covered_after > rand["population_covered"]
+
+
+def test_network_siting_measures_coverage_along_the_roads() -> None:
+    """U-shaped roads A (0,0)→(0,100), B (0,100)→(100,100), C (100,100)→(100,0). Demand at
+    (5, 10) (next to A, 5 m from it) and candidate at (95, 10) (next to C): 90 m apart in a
+    straight line, 5 + 90 + 100 + 90 + 5 = 290 m along the roads."""
+    from parakou_geo.planning import build_road_graph
+    from tests.conftest import lines
+
+    roads = lines([(0, 0), (0, 100)], [(0, 100), (100, 100)], [(100, 100), (100, 0)])
+    graph = build_road_graph(roads)
+    demand = gpd.GeoDataFrame({"pop": [10.0]}, geometry=shapely.points([shift((5, 10))]),
+                              crs=32631)
+    cand = gpd.GeoDataFrame({"candidate_id": ["c"]},
+                            geometry=shapely.points([shift((95, 10))]), crs=32631)
+    straight = site_new_points(demand, cand, k=1, radius_m=100)
+    assert straight.population_covered_after == 10.0
+    assert straight.distance_mode == "straight_line"
+    far = site_new_points(demand, cand, k=1, radius_m=100, graph=graph)
+    assert far.distance_mode == "network"
+    assert far.population_covered_after == 0.0
+    assert "along the roads" in far.uncoverable["reason"].iloc[0]
+    near = site_new_points(demand, cand, k=1, radius_m=291, graph=graph)
+    assert near.population_covered_after == 10.0
+    assert site_new_points(demand, cand, k=1, radius_m=289, graph=graph) \
+        .population_covered_after == 0.0
+
+
+def test_network_siting_agrees_with_the_network_coverage_of_each_candidate() -> None:
+    from parakou_geo.datasets import load_sample
+    from parakou_geo.planning import build_road_graph
+    from parakou_geo.planning.siting import _network_cover
+
+    s = load_sample()
+    roads = s["roads"].to_crs(32631)
+    bld = s["buildings"].to_crs(32631)
+    graph = build_road_graph(roads)
+    cands = candidate_sites(roads, spacing_m=400).iloc[::7]
+    from parakou_geo.planning._population import door_points
+
+    cover = _network_cover(graph, door_points(bld), door_points(cands), 300.0).toarray()
+    for j in range(len(cands)):
+        cov = service_coverage(bld, cands.iloc[[j]], radius_m=300.0, mode="network",
+                               graph=graph, settings=PlanningSettings(access_point_spacing_m=1e9))
+        assert (cover[:, j] == cov.buildings["covered"].to_numpy()).all(), j
+    assert cover.any()

@@ -38,7 +38,7 @@ def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     return path, rp, bp
 
 
-def _start(path: Path, rp: Path, bp: Path, pause: float | None) -> subprocess.Popen[str]:
+def _start(path: Path, rp: Path, bp: Path, pause: float | str | None) -> subprocess.Popen[str]:
     env = dict(os.environ)
     env.pop("PARAKOU_GEO_PAUSE_BEFORE_COMMIT", None)
     if pause is not None:
@@ -46,7 +46,8 @@ def _start(path: Path, rp: Path, bp: Path, pause: float | None) -> subprocess.Po
     return subprocess.Popen(
         [sys.executable, "-m", "parakou_geo.cli", "-q", "update", str(path), "--roads",
          str(rp), "--buildings", str(bp), "--changes", str(path.with_suffix(".csv"))],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -146,14 +147,16 @@ def test_second_concurrent_update_fails_clearly_and_nothing_is_corrupted(
     setup: tuple[Path, Path, Path]
 ) -> None:
     path, rp, bp = setup
-    first = _start(path, rp, bp, pause=6)
+    # the first update holds the register until the test writes a line to its stdin: the
+    # second one runs while it is held however slowly either process starts (no fixed pause)
+    first = _start(path, rp, bp, pause="stdin")
     _wait_for_pause(first)
     second = _start(path, rp, bp, pause=None)
     _, err = second.communicate(timeout=120)
     assert second.returncode == 2
     assert "being changed by another process" in err
     assert "Traceback" not in err
-    first.communicate(timeout=120)
+    first.communicate("go\n", timeout=120)
     assert first.returncode == 0
     read_meta(path)
     assert _count(path) == 12

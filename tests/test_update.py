@@ -291,3 +291,19 @@ def test_history_is_dated_by_the_update_date_and_runs_by_the_clock(tmp_path: Pat
     runs = pyogrio.read_dataframe(path, layer="runs")
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert [t[:10] for t in runs["time"].iloc[1:]] == [today, today]
+
+
+def test_changes_csv_does_not_call_a_known_unaddressed_building_new(tmp_path: Path) -> None:
+    # "far" stands 200 m below Rue Sud: unaddressed; a new road then passes 10 m from it
+    bld = _buildings([(40, 10), (80, -200)], ["a", "far"])
+    path = _register(tmp_path, bld)
+    assert list(_addresses(path)["building_id"]) == ["a"]
+    roads = lines(*GRID, [(0, -210), (300, -210)], names=[*NAMES, "Rue Neuve"])
+    new = pd.concat([bld, _buildings([(200, -200)], ["brand_new"])], ignore_index=True)
+    update_register(path, roads, new, run_date=D1, changes_csv=tmp_path / "changes.csv")
+    changes = pd.read_csv(tmp_path / "changes.csv", dtype=str).set_index("building_id")
+    added = changes.loc[changes["change"] == "address_added"]
+    assert sorted(added.index) == ["brand_new", "far"]
+    assert added.loc["brand_new", "detail"] == "new building"
+    assert added.loc["far", "detail"].startswith("building already in the register, "
+                                                 "unaddressed until now")

@@ -93,3 +93,17 @@ def test_entrance_column_gives_the_door_point() -> None:
     assert shapely.get_coordinates(b["door"].iloc[0]).tolist() == [[ex, ey]]
     res = address(ROADS, bld, settings=S.replace(entrance_column="entree"))
     assert res.register.addresses["number"].tolist() == [53]  # 52 m, left → odd
+
+
+def test_lonlat_declared_as_utm_message_gives_a_fix_that_works() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from parakou_geo._crs import check_coordinates_match_crs
+
+    gdf = gpd.GeoDataFrame(geometry=[shapely.Point(2.62, 9.34)], crs=32631)
+    (message,) = check_coordinates_match_crs(gdf, "roads.gpkg")
+    assert "set the layer's CRS to EPSG:4326 without reprojecting" in message
+    # --crs only applies to layers without a CRS: suggesting it would not fix this one
+    assert "pass --crs" not in message
+    assert "--crs cannot fix it" in message

@@ -51,6 +51,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     for option, _, text in _THEMES:
         plan.add_argument(f"--{option}", type=Path, metavar="FILE", help=text)
         plan.add_argument(f"--{option}-layer", metavar="LAYER", help=f"layer of --{option}")
+    plan.add_argument("--uncovered-service", choices=["waste", "water", "green"],
+                      help="the service --uncovered refers to (default: from its layer name, "
+                           "e.g. waste_buildings → waste); only buildings it does not cover "
+                           "are drawn")
     plan.add_argument("--green-service", type=float, default=300.0, metavar="M",
                       help="green-space service radius in metres (default 300)")
     plan.add_argument("--waste-radius", type=float, default=300.0, metavar="M",
@@ -137,10 +141,37 @@ def _run_plan(args: argparse.Namespace) -> int:
     if not layers:
         raise InputError("map plan needs at least one layer file, e.g. --green-spaces "
                          "espaces_verts.gpkg (see parakou-geo map plan --help)")
-    m = planning_map(**layers, green_service_m=args.green_service,
+    service = _uncovered_service(args)
+    notes = []
+    if "uncovered_buildings" in layers:
+        from parakou_geo.maps.planning import not_covered
+
+        every = layers["uncovered_buildings"]
+        n_out = len(not_covered(every))
+        what = f"the {service} service" if service else "a service (say which with " \
+            "--uncovered-service waste|water|green)"
+        notes.append(f"{n_out} of {len(every)} buildings of --uncovered are not covered by "
+                     f"{what}; only those are drawn" if n_out < len(every) else
+                     f"{n_out} buildings not covered by {what}")
+    m = planning_map(**layers, uncovered_service=service, green_service_m=args.green_service,
                      waste_radius_m=args.waste_radius, water_radius_m=args.water_radius,
                      new_sites_radius_m=args.new_sites_radius,
                      offline=args.offline, settings=settings)
     save_map(m, args.output, overwrite=args.overwrite)
     print(f"Planning map written: {args.output} ({', '.join(sorted(layers))})")
+    for note in notes:
+        print(f"  {note}")
     return 0
+
+
+def _uncovered_service(args: argparse.Namespace) -> Any:
+    """Return the service of --uncovered: --uncovered-service, else from the layer name."""
+    if args.uncovered is None:
+        return None
+    if args.uncovered_service:
+        return args.uncovered_service
+    for name in (args.uncovered_layer or "", args.uncovered.stem):
+        for service, prefix in (("waste", "waste"), ("water", "water"), ("green", "green")):
+            if name.lower().startswith(prefix):
+                return service
+    return None

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["add_parsers"]
 
+_MODE_WORDS = {"straight_line": "straight line", "network": "along the roads"}
+
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``plan`` and its subcommands ``forest``, ``green``, ``waste``, ``water``."""
@@ -52,6 +54,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                             "SDG 11.7.1")
     _layer(green, "buildings", "buildings or the register (population column optional)",
            required=True)
+    _population(green)
     _layer(green, "green", "public green space polygons", required=True)
     _network(green)
     _zones(green)
@@ -65,6 +68,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         p = psub.add_parser(topic, help=text)
         _layer(p, "buildings", "buildings or the register (population column optional)",
                required=True)
+        _population(p)
         _layer(p, "points", f"existing {topic} points", required=True)
         _network(p)
         _zones(p)
@@ -84,6 +88,31 @@ def _layer(p: argparse.ArgumentParser, name: str, text: str, *, required: bool =
     p.add_argument(f"--{name}-layer", help=f"layer of the --{name} file")
 
 
+def _population(p: argparse.ArgumentParser) -> None:
+    _layer(p, "population", "layer with building_id and the population column (e.g. the "
+           "buildings file), joined onto a register's addresses")
+
+
+def _demand(args: argparse.Namespace, s: PlanningSettings) -> gpd.GeoDataFrame:
+    """Read the demand (buildings or register addresses in use) and say which population."""
+    import pandas as pd
+
+    from parakou_geo.io import read_layer
+    from parakou_geo.planning.demand import planning_demand
+
+    buildings = _required(args, "buildings", s, kind="buildings")
+    population = None
+    if args.population is not None:
+        population = pd.DataFrame(read_layer(args.population, layer=args.population_layer))
+    demand = planning_demand(buildings, population=population, settings=s,
+                             population_source=str(args.population))
+    if demand.n_left_out:
+        print(f"{demand.n_left_out} retired or rejected address(es) left out: only addresses "
+              "in use (proposed, current) are planned for")
+    print(demand.population_note)
+    return demand.buildings
+
+
 def _network(p: argparse.ArgumentParser) -> None:
     _layer(p, "roads", "road lines (for --network and candidate sites)")
     p.add_argument("--network", action="store_true",
@@ -100,7 +129,9 @@ def _zones(p: argparse.ArgumentParser) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settings", type=Path, help="TOML settings file ([planning] table)")
     p.add_argument("--population-column", help="persons per building column (default pop)")
-    p.add_argument("--metric-crs", metavar="CRS", help="metric CRS (default EPSG:32631)")
+    p.add_argument("--metric-crs", metavar="CRS",
+                   help="metric CRS for layers in degrees, or 'auto' for their UTM zone "
+                        "(default EPSG:32631)")
     p.add_argument("--language", choices=["fr", "en"], help="table headers (default fr)")
     p.add_argument("--xlsx", action="store_true", help="write tables as .xlsx instead of .csv")
     p.add_argument("-o", "--output-dir", type=Path, required=True, help="output folder")
@@ -137,8 +168,22 @@ def _read(args: argparse.Namespace, name: str, s: PlanningSettings,
         raise CRSError(f"{path}: the layer has no CRS; set it in QGIS (Layer ▸ Set CRS) or "
                        "save it with one")
     if not gdf.crs.is_projected:
-        gdf = gdf.to_crs(s.crs)
+        gdf = gdf.to_crs(_metric_crs(args, s, gdf))
     return gdf
+
+
+def _metric_crs(args: argparse.Namespace, s: PlanningSettings, gdf: gpd.GeoDataFrame) -> Any:
+    """Return the metric CRS of this run, decided once for every layer of the run.
+
+    ``--metric-crs``, or with ``auto`` the UTM zone of the first layer read in degrees.
+    """
+    from parakou_geo._crs import resolve_metric_crs
+
+    chosen = getattr(args, "_metric_crs", None)
+    if chosen is None:
+        chosen = resolve_metric_crs(s.crs, gdf)
+        args._metric_crs = chosen
+    return chosen
 
 
 def _required(args: argparse.Namespace, name: str, s: PlanningSettings,
@@ -237,7 +282,7 @@ def _run_green(args: argparse.Namespace) -> int:
     from parakou_geo.planning.network import build_road_graph
 
     s = _settings(args)
-    buildings = _required(args, "buildings", s, kind="buildings")
+    buildings = _demand(args, s)
     green = _required(args, "green", s, kind="zones").to_crs(buildings.crs)
     roads = _read(args, "roads", s, kind="roads")
     roads = roads.to_crs(buildings.crs) if roads is not None else None
@@ -253,7 +298,8 @@ def _run_green(args: argparse.Namespace) -> int:
                   args.overwrite)
     table = _table(args, s, res.by_group(key), "green_by_zone")
     t = res.summary()
-    print(f"Green access ({t['distance_mode']}): {t['share_population_green_pct']} % of the "
+    mode = _MODE_WORDS.get(str(t["distance_mode"]), "")
+    print(f"Green access ({mode}): {t['share_population_green_pct']} % of the "
           f"population within {s.green_max_distance_m:g} m of a green space ≥ "
           f"{s.green_min_area_ha:g} ha; SDG 11.7.1 ({t['sdg_distance_mode']}): "
           f"{t['share_population_sdg_pct']} %")
@@ -273,7 +319,7 @@ def _run_service(args: argparse.Namespace) -> int:
     topic: str = args.topic
     if args.radius is not None:
         s = s.replace(**{f"{topic}_radius_m": args.radius})
-    buildings = _required(args, "buildings", s, kind="buildings")
+    buildings = _demand(args, s)
     points = _required(args, "points", s).to_crs(buildings.crs)
     roads = _read(args, "roads", s, kind="roads")
     roads = roads.to_crs(buildings.crs) if roads is not None else None
@@ -290,7 +336,8 @@ def _run_service(args: argparse.Namespace) -> int:
               _table(args, s, cov.by_group(key), f"{topic}_by_zone")]
     t = res.summary()
     radius = s.waste_radius_m if topic == "waste" else s.water_radius_m
-    print(f"{topic.capitalize()} points ({t['distance_mode']}): {t['share_population_covered_pct']}"
+    print(f"{topic.capitalize()} points ({_MODE_WORDS.get(str(t['distance_mode']), '')}): "
+          f"{t['share_population_covered_pct']}"
           f" % of {t['population']:.0f} people within {radius:g} m")
     if args.site:
         cands = _read(args, "candidates", s)
@@ -301,7 +348,8 @@ def _run_service(args: argparse.Namespace) -> int:
             cands = candidate_sites(roads, spacing_m=s.candidate_spacing_m)
         site = site_new_points(buildings, cands.to_crs(buildings.crs), k=args.site,
                                radius_m=radius, existing=points,
-                               method="exact" if args.exact else "greedy", settings=s)
+                               method="exact" if args.exact else "greedy", settings=s,
+                               graph=graph)
         layers[f"{topic}_new_sites"] = site.chosen
         tables.append(_table(args, s, pd.DataFrame(site.chosen.drop(columns="geometry")),
                              f"{topic}_new_sites"))

@@ -35,6 +35,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     up.add_argument("--changes", type=Path, help="changes CSV (default: beside the register, "
                     "named after the register and the date)")
     up.add_argument("--overwrite", action="store_true", help="replace an existing --changes file")
+    up.add_argument("--csv", type=Path,
+                    help="addresses CSV to refresh (default: the one `address` or `demo` "
+                         "wrote beside the register, when it is there)")
     up.add_argument("--reason", help="recorded in the history")
     up.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     up.add_argument("--max-change-share", type=_share, default=MAX_CHANGE_SHARE,
@@ -48,12 +51,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     _selection(va)
     va.add_argument("--official", action="store_true", help="also mark them official")
     va.add_argument("--reason", required=True)
+    _date(va)
     va.set_defaults(func=_validate)
 
     rj = sub.add_parser("reject", help="reject proposed addresses")
     rj.add_argument("register", type=Path)
     rj.add_argument("address_id", nargs="+")
     rj.add_argument("--reason", required=True)
+    _date(rj)
     rj.set_defaults(func=_reject)
 
     for name, helptext in (("lock", "lock a street against automatic changes"),
@@ -62,12 +67,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         lk.add_argument("register", type=Path)
         lk.add_argument("street_code")
         lk.add_argument("--reason", required=True)
+        _date(lk)
         lk.set_defaults(func=_lock if name == "lock" else _unlock)
 
     rn = sub.add_parser("renumber", help="renumber one street (explicit, logged)")
     rn.add_argument("register", type=Path)
     rn.add_argument("street_code")
     rn.add_argument("--reason", required=True)
+    _date(rn)
     rn.set_defaults(func=_renumber)
 
     mv = sub.add_parser("move", help="move an address to another street, keeping its id")
@@ -75,12 +82,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     mv.add_argument("address_id")
     mv.add_argument("--to", required=True, dest="to_street", metavar="STREET_CODE")
     mv.add_argument("--reason", required=True)
+    _date(mv)
     mv.set_defaults(func=_move)
 
     nm = sub.add_parser("names", help="import official street names (validated first)")
     nm.add_argument("register", type=Path)
     nm.add_argument("names_csv", type=Path)
     nm.add_argument("--reason")
+    _date(nm)
     nm.set_defaults(func=_names)
 
     hi = sub.add_parser("history", help="show the register's history as CSV")
@@ -123,6 +132,11 @@ def _share(text: str) -> float:
     return value
 
 
+def _date(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="date of the decision, written in the history (default today)")
+
+
 def _selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("register", type=Path)
     p.add_argument("--street", help="a whole street (code)")
@@ -148,8 +162,37 @@ def _update(args: argparse.Namespace) -> int:
         allow_mass_retirement=args.allow_mass_retirement)
     close()
     print(f"Register updated: {args.register}\nChanges CSV:      {changes}")
+    csv = args.csv or _addresses_csv_beside(args.register)
+    if csv is not None:
+        _refresh_addresses_csv(args.register, csv)
+        print(f"Addresses CSV:    {csv} (refreshed)")
     print(report.summary())
     return 0
+
+
+def _addresses_csv_beside(register: Path) -> Path | None:
+    """Return the addresses CSV written with this register, if it is there.
+
+    `address` writes ``<stem>_addresses.csv``, `demo` ``addresses.csv`` beside
+    ``register.gpkg``.
+    """
+    for candidate in (register.with_name(register.stem + "_addresses.csv"),
+                      register.with_name("addresses.csv")):
+        if candidate.is_file() and (candidate.name != "addresses.csv"
+                                    or register.name == "register.gpkg"):
+            return candidate
+    return None
+
+
+def _refresh_addresses_csv(register: Path, csv: Path) -> None:
+    """Rewrite ``csv`` from the register's addresses layer, atomically."""
+    import pyogrio
+
+    from parakou_geo.register import atomic_path, write_addresses_csv
+
+    addresses = pyogrio.read_dataframe(register, layer="addresses", read_geometry=False)
+    with atomic_path(csv, overwrite=True) as tmp:
+        write_addresses_csv(addresses, tmp)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -157,7 +200,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     n = validate_addresses(args.register, address_ids=args.address_ids,
                            street_code=args.street, zone=args.zone, official=args.official,
-                           reason=args.reason)
+                           reason=args.reason, run_date=args.date)
     print(f"{n} address(es) validated")
     return 0
 
@@ -165,7 +208,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _reject(args: argparse.Namespace) -> int:
     from parakou_geo.lifecycle import reject_addresses
 
-    n = reject_addresses(args.register, args.address_id, reason=args.reason)
+    n = reject_addresses(args.register, args.address_id, reason=args.reason,
+                         run_date=args.date)
     print(f"{n} address(es) rejected")
     return 0
 
@@ -173,7 +217,7 @@ def _reject(args: argparse.Namespace) -> int:
 def _lock(args: argparse.Namespace) -> int:
     from parakou_geo.lifecycle import lock_street
 
-    lock_street(args.register, args.street_code, reason=args.reason)
+    lock_street(args.register, args.street_code, reason=args.reason, run_date=args.date)
     print(f"street {args.street_code} locked")
     return 0
 
@@ -181,7 +225,7 @@ def _lock(args: argparse.Namespace) -> int:
 def _unlock(args: argparse.Namespace) -> int:
     from parakou_geo.lifecycle import unlock_street
 
-    unlock_street(args.register, args.street_code, reason=args.reason)
+    unlock_street(args.register, args.street_code, reason=args.reason, run_date=args.date)
     print(f"street {args.street_code} unlocked")
     return 0
 
@@ -189,7 +233,8 @@ def _unlock(args: argparse.Namespace) -> int:
 def _renumber(args: argparse.Namespace) -> int:
     from parakou_geo.lifecycle import renumber_street
 
-    changed = renumber_street(args.register, args.street_code, reason=args.reason)
+    changed = renumber_street(args.register, args.street_code, reason=args.reason,
+                              run_date=args.date)
     print(f"{len(changed)} label(s) changed on {args.street_code}")
     for old, new in zip(changed["old_label"], changed["new_label"], strict=True):
         print(f"  {old} → {new}")
@@ -200,7 +245,7 @@ def _move(args: argparse.Namespace) -> int:
     from parakou_geo.lifecycle import move_address
 
     label = move_address(args.register, args.address_id, to_street=args.to_street,
-                         reason=args.reason)
+                         reason=args.reason, run_date=args.date)
     print(f"address {args.address_id} is now {label}")
     return 0
 
@@ -208,7 +253,8 @@ def _move(args: argparse.Namespace) -> int:
 def _names(args: argparse.Namespace) -> int:
     from parakou_geo.names import import_names, read_official_names
 
-    n = import_names(args.register, read_official_names(args.names_csv), reason=args.reason)
+    n = import_names(args.register, read_official_names(args.names_csv), reason=args.reason,
+                     run_date=args.date)
     print(f"{n} street(s) named")
     return 0
 

@@ -16,7 +16,8 @@ from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.pipeline import AddressingResult
 from parakou_geo.register import Register
 
-__all__ = ["STATUSES", "RegisterSource", "load_register", "select_addresses", "text"]
+__all__ = ["STATUSES", "RegisterSource", "load_register", "read_footprints", "select_addresses",
+           "text"]
 
 #: Lifecycle statuses of an address.
 STATUSES: tuple[str, ...] = ("proposed", "current", "retired", "rejected")
@@ -79,6 +80,27 @@ def _read(path: Path) -> Register:
                     run_info=run_info)
 
 
+def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
+    """Return the register's building footprints (its ``buildings`` layer), or None.
+
+    Only a register file is read here (a Register object carries them already); a register
+    without the layer gives None.
+    """
+    if isinstance(source, AddressingResult):
+        return source.register.buildings
+    if isinstance(source, Register):
+        return source.buildings
+    path = Path(source)
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except (pyogrio.errors.DataSourceError, OSError):
+        return None
+    if "buildings" not in layers:
+        return None
+    frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer="buildings")
+    return frame
+
+
 def _check(register: Register) -> None:
     problems = [f"addresses layer lacks column {c!r}" for c in _ADDRESS_NEEDS
                 if c not in register.addresses.columns]
@@ -103,8 +125,11 @@ def select_addresses(
     zones: Iterable[str | int] | None = None,
     quartiers: Iterable[str] | None = None,
     statuses: Iterable[str] | None = None,
+    zone_column: str = "zone",
 ) -> gpd.GeoDataFrame:
     """Return a copy of the register's addresses kept by the filters (all when ``None``).
+
+    ``zones`` are looked up in ``zone_column`` (``"building_zone"``: where the building stands).
 
     Raises
     ------
@@ -112,7 +137,7 @@ def select_addresses(
         Listing every filter value that matches nothing, with the values that exist.
     """
     addr = register.addresses
-    zone_text = text(addr["zone"])
+    zone_text = text(addr[zone_column])
     quartier_text = text(addr["quartier"])
     keep = pd.Series(True, index=addr.index)
     problems: list[str] = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,10 +30,30 @@ from parakou_geo._csv import write_csv as _write_csv
 from parakou_geo._errors import OutputError
 from parakou_geo.register import atomic_path
 
-__all__ = ["FORMULA_STARTS", "neutralise", "safe_sheet_title", "write_csv", "write_xlsx"]
+__all__ = ["FORMULA_STARTS", "neutralise", "safe_sheet_title", "spreadsheet_text", "write_csv",
+           "write_xlsx"]
 
 _MAX_WIDTH = 60
 _BAD_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
+
+
+_DIGITS = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Return an identifier made of digits as a text formula a spreadsheet keeps as written.
+
+    ``007123456`` opened from a CSV becomes the number 7123456 in Excel and LibreOffice, and
+    ``1.010`` becomes 1.01; ``="007123456"`` is shown as the text ``007123456`` by both. Only
+    digits (with ``.`` or ``,`` between them) are wrapped, so the formula can never carry
+    anything else; any other value is returned as it is.
+
+    Examples
+    --------
+    >>> spreadsheet_text("007123456"), spreadsheet_text("RFU-1-0042")
+    ('="007123456"', 'RFU-1-0042')
+    """
+    return f'="{value}"' if _DIGITS.fullmatch(value) else value
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -52,6 +73,7 @@ def write_csv(
     separator: str = ";",
     decimal: str = ",",
     overwrite: bool = False,
+    id_columns: Sequence[str] = (),
 ) -> Path:
     """Write ``table`` as UTF-8 CSV with a BOM (Excel detects the encoding), text neutralised.
 
@@ -67,15 +89,29 @@ def write_csv(
         Decimal mark of floating-point numbers (``","`` for French Excel).
     overwrite : bool
         Replace an existing file.
+    id_columns : sequence of str
+        Headers of identifier columns whose digit-only values are written with
+        :func:`spreadsheet_text` (kept as text when the file is opened in a spreadsheet).
 
     Returns
     -------
     pathlib.Path
         The file written.
     """
-    # the project's one CSV writer: same quoting and neutralisation as every other CSV
-    return _write_csv(table, path, sep=separator, decimal_comma=decimal == ",", bom=True,
-                      crlf=True, overwrite=overwrite)
+    # the project's one CSV writer: same quoting and neutralisation as every other CSV;
+    # identifier columns are prepared here (digits only → ="…", anything else neutralised)
+    frame = table
+    plain: list[str] = []
+    if id_columns:
+        frame = table.copy()
+        for c in frame.columns:
+            if str(c) in set(id_columns):
+                frame[c] = [None if pd.isna(v) else
+                            (spreadsheet_text(t) if _DIGITS.fullmatch(t := _cell_text(v))
+                             else neutralise(t)) for v in frame[c].tolist()]
+                plain.append(str(c))
+    return _write_csv(frame, path, sep=separator, decimal_comma=decimal == ",", bom=True,
+                      crlf=True, overwrite=overwrite, plain=tuple(plain))
 
 
 def safe_sheet_title(title: str, taken: set[str]) -> str:
@@ -96,7 +132,10 @@ def write_xlsx(
     text_columns: Sequence[str] = (),
     overwrite: bool = False,
 ) -> Path:
-    """Write one sheet per table: bold frozen header, auto-filter, column widths.
+    """Write one sheet per table: bold frozen header, auto-filter, column widths, print setup.
+
+    Each sheet prints in landscape on A4, fitted to the page width, with the header row
+    repeated on every page.
 
     Parameters
     ----------
@@ -151,6 +190,13 @@ def write_xlsx(
                     cell.value = value.item() if isinstance(value, np.generic) else value
                     widths[j] = max(widths[j], len(str(cell.value)))
         ws.freeze_panes = "A2"
+        # printing: landscape, every column on one page width, the header row on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
         ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(cols)))}{max(1, len(table) + 1)}"
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, w + 2)

@@ -159,8 +159,10 @@ def write_directory_csv(
     """
     s = settings or ExportSettings()
     table = street_directory(register, zones=zones, settings=s)
+    ids = [header("street_code", s.language)] if s.csv_ids_as_text else []  # type: ignore[arg-type]
     return write_csv(_presented(table, s.language), path,  # type: ignore[arg-type]
-                     separator=s.csv_separator, decimal=s.csv_decimal, overwrite=overwrite)
+                     separator=s.csv_separator, decimal=s.csv_decimal, overwrite=overwrite,
+                     id_columns=ids)
 
 
 def write_directory_xlsx(

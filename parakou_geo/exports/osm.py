@@ -32,7 +32,6 @@ def osm_features(
     zones: Iterable[str | int] | None = None,
     quartiers: Iterable[str] | None = None,
     statuses: Iterable[str] | None = ("proposed", "current"),
-    street_prefix: str = "Rue",
     settings: ExportSettings | None = None,
 ) -> gpd.GeoDataFrame:
     """Return address points in EPSG:4326 with OpenStreetMap address tags.
@@ -43,17 +42,17 @@ def osm_features(
         The register (EPSG:32631).
     zones, quartiers, statuses : iterable, optional
         Filters (default statuses: proposed and current).
-    street_prefix : str
-        Word before the code of a street without a name (``addr:street`` = ``Rue 2.045``).
     settings : ExportSettings, optional
         ``commune_name`` gives ``addr:city``.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``addr:housenumber`` (``12`` or ``12 bis``), ``addr:street`` (the name, else
-        the code), ``addr:city``, ``addr:country`` (``BJ``), ``ref:street_code``, ``source``;
-        points in EPSG:4326; sorted by street code and number.
+        Columns ``addr:housenumber`` (``12`` or ``12 bis``), ``addr:street`` (the street's
+        name; empty for an unnamed street: OpenStreetMap wants the name on the ground, not a
+        made-up ``Rue 2.045``), ``addr:city``, ``addr:country`` (``BJ``), ``ref:street_code``
+        (the street code, always), ``source``; points in EPSG:4326; sorted by street code and
+        number.
     """
     s = settings or ExportSettings()
     addr = select_addresses(load_register(register), zones=zones, quartiers=quartiers,
@@ -63,7 +62,7 @@ def osm_features(
     house = number.where(suffix == "", number + " " + suffix)
     code = text(addr["street_code"])
     name = text(addr["street_name"]).str.strip()
-    street = name.where(name != "", street_prefix + " " + code)
+    street = name.where(name != "", None)
     out = gpd.GeoDataFrame({
         "addr:housenumber": house,
         "addr:street": street,
@@ -85,7 +84,6 @@ def write_osm_geojson(
     zones: Iterable[str | int] | None = None,
     quartiers: Iterable[str] | None = None,
     statuses: Iterable[str] | None = ("proposed", "current"),
-    street_prefix: str = "Rue",
     settings: ExportSettings | None = None,
     overwrite: bool = False,
 ) -> Path:
@@ -97,8 +95,9 @@ def write_osm_geojson(
         The register (EPSG:32631).
     path : str or os.PathLike
         The ``.geojson`` file.
-    zones, quartiers, statuses, street_prefix, settings
-        See :func:`osm_features`.
+    zones, quartiers, statuses, settings
+        See :func:`osm_features`. A tag without a value (``addr:street`` of an unnamed
+        street) is left out of the feature.
     overwrite : bool
         Replace an existing file.
 
@@ -108,8 +107,9 @@ def write_osm_geojson(
         The file written.
     """
     gdf = osm_features(register, zones=zones, quartiers=quartiers, statuses=statuses,
-                       street_prefix=street_prefix, settings=settings)
-    props = gdf.drop(columns="geometry").to_dict(orient="records")
+                       settings=settings)
+    props = [{k: v for k, v in p.items() if isinstance(v, str) and v}
+             for p in gdf.drop(columns="geometry").to_dict(orient="records")]
     xs = np.round(gdf.geometry.x.to_numpy(), 7)
     ys = np.round(gdf.geometry.y.to_numpy(), 7)
     features = [

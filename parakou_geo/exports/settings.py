@@ -28,6 +28,11 @@ class ExportSettings:
         Field separator of CSV files (``";"`` opens directly in French Excel).
     csv_decimal : str
         Decimal mark of numbers in CSV files (``","`` for French Excel, ``"."`` otherwise).
+    csv_ids_as_text : bool
+        Write identifiers made of digits (NUP ``007123456``, street code ``1.010``) in CSV as
+        ``="007123456"``, which Excel and LibreOffice open as the text ``007123456`` (a plain
+        ``007123456`` opens as the number 7123456, ``1.010`` as 1.01). Set False for a CSV
+        read by programs rather than spreadsheets.
     parcel_columns : tuple of str
         Register columns holding parcel identifiers (NUP, RFU id), copied untouched as text.
     commune_name : str
@@ -55,6 +60,7 @@ class ExportSettings:
     language: str = "fr"
     csv_separator: str = ";"
     csv_decimal: str = ","
+    csv_ids_as_text: bool = True
     parcel_columns: tuple[str, ...] = ("nup", "rfu_id")
     commune_name: str = "Parakou"
     locality: str = "Parakou"

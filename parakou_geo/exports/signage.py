@@ -24,6 +24,7 @@ from parakou_geo.exports._input import RegisterSource, load_register, select_add
 from parakou_geo.exports._spreadsheet import write_csv, write_xlsx
 from parakou_geo.exports._words import Language, header, word
 from parakou_geo.exports.settings import ExportSettings
+from parakou_geo.pluscodes import plus_codes
 
 __all__ = ["SignagePlan", "signage_plan", "street_plates", "write_signage_csv",
            "write_signage_xlsx"]
@@ -40,8 +41,10 @@ class SignagePlan:
     ----------
     plates : geopandas.GeoDataFrame
         One row per plate: ``kind`` (``street``/``door``), ``location`` (``end``,
-        ``intersection`` or ``door``), ``street_code``, ``plate_text``, ``zone``, ``quartier``,
-        ``node`` (plate location id), point geometry in EPSG:32631.
+        ``intersection`` or ``door``), ``street_code``, ``plate_text``, ``zone`` and
+        ``quartier`` (where the plate stands: both from the same place, so they always
+        match), ``node`` (plate location id; empty for door plates), ``x``/``y`` (EPSG:32631,
+        cm), ``lon``/``lat`` (6 decimals), ``plus_code``, point geometry in EPSG:32631.
     counts : pandas.DataFrame
         Per arrondissement and quartier: ``street_plates``, ``door_plates``, ``posts``,
         ``cost_fcfa``; a last ``Total`` row.
@@ -158,36 +161,47 @@ def signage_plan(
              + np.where(names != "", " — " + names, ""))
     plates["zone"] = plates["street_code"].map(text(info["zone"])).fillna("")
     plates["plate_text"] = plates["street_code"].map(label)
-    # quartier of a street plate: the quartier of the nearest address
+    # arrondissement and quartier of a street plate: both those of the nearest address (where
+    # its building stands), so a summary row never pairs a zone with another zone's quartier
     pts = gpd.GeoDataFrame(plates, geometry=shapely.points(plates[["x", "y"]].to_numpy()),
                            crs=reg.streets.crs)
     all_addr = reg.addresses
+    zone_col = "building_zone" if "building_zone" in all_addr.columns else "zone"
     if len(all_addr) and len(pts):
         tree = shapely.STRtree(np.asarray(all_addr.geometry.array))
         nearest = tree.nearest(np.asarray(pts.geometry.array))
         pts["quartier"] = text(all_addr["quartier"]).to_numpy()[nearest]
+        near_zone = text(all_addr[zone_col]).to_numpy()[nearest]
+        pts["zone"] = np.where(near_zone != "", near_zone, pts["zone"].to_numpy())
     else:
         pts["quartier"] = ""
     pts["kind"] = "street"
     door = gpd.GeoDataFrame({
         "street_code": text(doors["street_code"]).to_numpy(),
         "location": "door",
-        "node": -1,
+        "node": pd.NA,
         "x": doors.geometry.x.to_numpy(),
         "y": doors.geometry.y.to_numpy(),
-        "zone": text(doors["zone"]).to_numpy(),
+        "zone": text(doors[zone_col]).to_numpy(),
         "plate_text": text(doors["label"]).to_numpy(),
         "quartier": text(doors["quartier"]).to_numpy(),
         "kind": "door",
     }, geometry=np.asarray(doors.geometry.array), crs=reg.streets.crs)
     allp = pd.concat([pts, door], ignore_index=True)
     allp = gpd.GeoDataFrame(allp, geometry="geometry", crs=reg.streets.crs)
+    allp["node"] = pd.array(allp["node"], dtype="Int64")  # empty for door plates
+    lonlat = allp.geometry.to_crs(4326)
+    allp["lon"] = np.round(lonlat.x.to_numpy(), 6)
+    allp["lat"] = np.round(lonlat.y.to_numpy(), 6)
+    allp["plus_code"] = plus_codes(allp["lon"].to_numpy(), allp["lat"].to_numpy())
+    allp["x"] = np.round(allp["x"].to_numpy(dtype=float), 2)
+    allp["y"] = np.round(allp["y"].to_numpy(dtype=float), 2)
     if zones is not None:
         allp = allp.loc[allp["zone"].isin({str(z) for z in zones})]
     if quartiers is not None:
         allp = allp.loc[allp["quartier"].isin({str(q) for q in quartiers})]
     cols = ["kind", "location", "street_code", "plate_text", "zone", "quartier", "node",
-            "x", "y", "geometry"]
+            "lon", "lat", "plus_code", "x", "y", "geometry"]
     allp = allp[cols].reset_index(drop=True)
     return SignagePlan(plates=allp, counts=_counts(allp, s))
 
@@ -248,9 +262,10 @@ def write_signage_csv(
         The file written.
     """
     s = settings or ExportSettings()
+    ids = [header("street_code", s.language)] if s.csv_ids_as_text else []  # type: ignore[arg-type]
     return write_csv(_presented(plan.plates, s.language),  # type: ignore[arg-type]
                      path, separator=s.csv_separator, decimal=s.csv_decimal,
-                     overwrite=overwrite)
+                     overwrite=overwrite, id_columns=ids)
 
 
 def write_signage_xlsx(

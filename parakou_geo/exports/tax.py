@@ -1,8 +1,11 @@
 """Address lists for the tax service: CSV and XLSX that open directly in (French) Excel.
 
-One row per address with its label, street, number, quartier, arrondissement, building and
-parcel identifiers (NUP, RFU id: passed through untouched, as text), footprint area, lon/lat,
-Plus Code and status. Text that a spreadsheet would run as a formula is neutralised.
+One row per address with its label, street, number, quartier, arrondissement (the one the
+building stands in; the street's own arrondissement is a column beside it), building and parcel
+identifiers (NUP, RFU id: passed through untouched, as text), footprint area (from the
+register's building footprints), lon/lat, Plus Code and status. Only addresses in use
+(``proposed`` and ``current``) are listed unless other statuses are asked for. Text that a
+spreadsheet would run as a formula is neutralised.
 """
 
 from __future__ import annotations
@@ -18,13 +21,21 @@ import pandas as pd
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
-from parakou_geo.exports._input import RegisterSource, load_register, select_addresses, text
+from parakou_geo.exports._input import (
+    STATUSES,
+    RegisterSource,
+    load_register,
+    read_footprints,
+    select_addresses,
+    text,
+)
 from parakou_geo.exports._spreadsheet import write_csv, write_xlsx
 from parakou_geo.exports._words import Language, header, status_word, word
 from parakou_geo.exports.settings import ExportSettings
 from parakou_geo.pluscodes import plus_codes, short_plus_codes
 
-__all__ = ["TAX_COLUMNS", "tax_table", "write_tax_csv", "write_tax_xlsx"]
+__all__ = ["DEFAULT_TAX_STATUSES", "TAX_COLUMNS", "tax_table", "write_tax_csv",
+           "write_tax_xlsx"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -32,10 +43,14 @@ logger.addHandler(logging.NullHandler())
 #: Internal columns of the tax list, in order; the parcel columns go after ``building_id``.
 TAX_COLUMNS: tuple[str, ...] = (
     "label", "street_code", "street_name", "number", "suffix", "quartier", "zone",
-    "building_id", "area_m2", "lon", "lat", "plus_code", "plus_code_short", "status",
+    "street_zone", "building_id", "area_m2", "lon", "lat", "plus_code", "plus_code_short",
+    "status",
 )
 
-_ID_COLUMNS = ("street_code", "building_id", "zone")
+#: Statuses listed when none are asked for: the addresses in use on the doors.
+DEFAULT_TAX_STATUSES: tuple[str, ...] = ("proposed", "current")
+
+_ID_COLUMNS = ("street_code", "building_id", "zone", "street_zone")
 
 
 def _lonlat(addr: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +62,7 @@ def _lonlat(addr: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _areas(addr: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> pd.Series:
-    if buildings is not None:
+    if buildings is not None and len(buildings):
         require_metric(buildings, "buildings")
         if "building_id" not in buildings.columns:
             raise InputError(
@@ -56,6 +71,7 @@ def _areas(addr: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> pd.Ser
             )
         area = pd.Series(buildings.geometry.area.to_numpy(), index=text(buildings["building_id"]))
         area = area.groupby(level=0, sort=True).sum()
+        area = area.where(area > 0)  # a building kept as a point has no footprint area
         return text(addr["building_id"]).map(area).astype(float).round(1)
     for col in ("area_m2", "building_area_m2", "footprint_m2"):
         if col in addr.columns:
@@ -90,12 +106,16 @@ def tax_table(
     ----------
     register : str, os.PathLike, Register or AddressingResult
         The register GeoPackage or object (geometries in EPSG:32631, metres).
-    zones, quartiers, statuses : iterable, optional
-        Keep only these arrondissements, quartiers and statuses (all when omitted).
+    zones, quartiers : iterable, optional
+        Keep only these arrondissements (where the building stands) and quartiers (all when
+        omitted).
+    statuses : iterable, optional
+        Keep only these statuses; default :data:`DEFAULT_TAX_STATUSES` (``proposed`` and
+        ``current``: retired and rejected addresses are left out unless asked for).
     buildings : geopandas.GeoDataFrame, optional
         Building footprints in a metric CRS (EPSG:32631) with ``building_id``: gives the
-        footprint area in m². Without it the register's ``area_m2`` column is used when
-        present, else the area is left empty.
+        footprint area in m². Without it the register's own footprints (its ``buildings``
+        layer) are used, else an ``area_m2`` column, else the area is left empty.
     settings : ExportSettings, optional
         Parcel columns, Plus Code locality; defaults when omitted.
 
@@ -103,7 +123,9 @@ def tax_table(
     -------
     pandas.DataFrame
         Columns :data:`TAX_COLUMNS` with the parcel columns after ``building_id``; sorted by
-        arrondissement, street code, number, suffix.
+        arrondissement, street code, number, suffix. ``zone`` is the arrondissement the
+        building stands in, ``street_zone`` the one of its street (the same for a register
+        made before ``building_zone`` existed).
 
     Examples
     --------
@@ -117,15 +139,25 @@ def tax_table(
     """
     s = settings or ExportSettings()
     reg = load_register(register)
-    addr = select_addresses(reg, zones=zones, quartiers=quartiers, statuses=statuses)
+    zone_column = "building_zone" if "building_zone" in reg.addresses.columns else "zone"
+    addr = select_addresses(
+        reg, zones=zones, quartiers=quartiers,
+        statuses=DEFAULT_TAX_STATUSES if statuses is None else statuses,
+        zone_column=zone_column)
+    if buildings is None:
+        buildings = reg.buildings if reg.buildings is not None else read_footprints(register)
     lon, lat = _lonlat(addr)
     codes = plus_codes(lon, lat)
     out = pd.DataFrame(index=addr.index)
     for col in ("label", "street_code", "street_name"):
         out[col] = text(addr[col])
     out["number"] = pd.to_numeric(addr["number"], errors="coerce").astype("Int64")
-    for col in ("suffix", "quartier", "zone", "building_id"):
+    for col in ("suffix", "quartier"):
         out[col] = text(addr[col])
+    building_zone = text(addr[zone_column])
+    out["zone"] = building_zone.where(building_zone != "", text(addr["zone"]))
+    out["street_zone"] = text(addr["zone"])
+    out["building_id"] = text(addr["building_id"])
     for col in s.parcel_columns:
         out[col] = text(addr[col]) if col in addr.columns else ""
     out["area_m2"] = _areas(addr, buildings)
@@ -181,8 +213,10 @@ def write_tax_csv(
     s = settings or ExportSettings()
     table = tax_table(register, zones=zones, quartiers=quartiers, statuses=statuses,
                       buildings=buildings, settings=s)
+    ids = [header(c, s.language) for c in (*_ID_COLUMNS, *s.parcel_columns)]  # type: ignore[arg-type]
     out = write_csv(_presented(table, s.language), path,  # type: ignore[arg-type]
-                    separator=s.csv_separator, decimal=s.csv_decimal, overwrite=overwrite)
+                    separator=s.csv_separator, decimal=s.csv_decimal, overwrite=overwrite,
+                    id_columns=ids if s.csv_ids_as_text else ())
     logger.info("wrote tax list %s (%d addresses)", out, len(table))
     return out
 
@@ -225,8 +259,12 @@ def write_tax_xlsx(
     """
     s = settings or ExportSettings()
     lang: Language = s.language  # type: ignore[assignment]
-    table = tax_table(register, zones=zones, quartiers=quartiers, statuses=statuses,
+    reg = load_register(register)
+    if reg.buildings is None and buildings is None:
+        buildings = read_footprints(register)
+    table = tax_table(reg, zones=zones, quartiers=quartiers, statuses=statuses,
                       buildings=buildings, settings=s)
+    listed = DEFAULT_TAX_STATUSES if statuses is None else tuple(statuses)
     zone_values = sorted(set(table["zone"]), key=lambda z: (not z.isdigit(), z.zfill(6)))
     sheets: list[tuple[str, pd.DataFrame]] = []
     summary_rows = []
@@ -234,14 +272,34 @@ def write_tax_xlsx(
         title = f"{word('arrondissement', lang)} {z}" if z else word("no_zone", lang)
         part = table.loc[table["zone"] == z]
         sheets.append((title, _presented(part, lang)))
-        summary_rows.append({header("zone", lang): z, header("n_addresses", lang): len(part),
-                             header("sheet", lang): title})
-    summary_rows.append({header("zone", lang): word("total", lang),
-                         header("n_addresses", lang): len(table), header("sheet", lang): ""})
+        summary_rows.append(_summary_row(z, part, listed, lang, title))
+    summary_rows.append(_summary_row(word("total", lang), table, listed, lang, ""))
     summary = pd.DataFrame(summary_rows)
-    ids = [header(c, lang) for c in _ID_COLUMNS] + list(s.parcel_columns)
+    left_out = [st for st in STATUSES if st not in listed]
+    n_left_out = int(text(reg.addresses["status"]).isin(left_out).sum())
+    if n_left_out:
+        note = word("tax_left_out", lang).format(
+            n=n_left_out, statuses=", ".join(status_word(st, lang) for st in left_out))
+        counts = [c for c in summary.columns if c not in (header("zone", lang),
+                                                          header("sheet", lang))]
+        summary = pd.concat([summary, pd.DataFrame({header("sheet", lang): ["", note]})],
+                            ignore_index=True)
+        summary[counts] = summary[counts].astype("Int64")
+    ids = [header(c, lang) for c in (*_ID_COLUMNS, *s.parcel_columns)]
     out = write_xlsx([(word("summary", lang), summary), *sheets], path,
-                     text_columns=[*ids, header("zone", lang)], overwrite=overwrite)
+                     text_columns=ids, overwrite=overwrite)
     logger.info("wrote tax workbook %s (%d addresses, %d sheets)", out, len(table),
                 len(sheets) + 1)
     return out
+
+
+def _summary_row(zone: str, part: pd.DataFrame, listed: tuple[str, ...], lang: Language,
+                 sheet: str) -> dict[str, object]:
+    counts = part["status"].value_counts()
+    row: dict[str, object] = {header("zone", lang): zone,
+                              header("n_addresses", lang): len(part)}
+    for st in STATUSES:
+        if st in listed:
+            row[status_word(st, lang)] = int(counts.get(st, 0))
+    row[header("sheet", lang)] = sheet
+    return row

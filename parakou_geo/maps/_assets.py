@@ -19,8 +19,8 @@ from pathlib import Path
 
 from parakou_geo._errors import ParakouGeoError
 
-__all__ = ["LIBRARIES", "Library", "local_file_for_url", "offline_assets", "online_links",
-           "runtime_css", "runtime_js"]
+__all__ = ["LIBRARIES", "Library", "local_file_for_url", "no_network_fallback",
+           "offline_assets", "online_links", "runtime_css", "runtime_js"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -63,9 +63,13 @@ _MIME = {".png": "image/png", ".woff2": "font/woff2", ".ttf": "font/ttf", ".svg"
 
 
 def online_links() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Return folium-style ``(name, url)`` lists of the CDN scripts and stylesheets."""
-    js = [(f"{lib.name}_{i}", lib.cdn_base + f) for lib in LIBRARIES for i, f in enumerate(lib.js)]
-    css = [(f"{lib.name}_css_{i}", lib.cdn_base + f) for lib in LIBRARIES
+    """Return folium-style ``(name, url)`` lists of the CDN scripts and stylesheets.
+
+    Optional libraries (Bootstrap: no map uses it) are not linked.
+    """
+    libs = [lib for lib in LIBRARIES if lib.required]
+    js = [(f"{lib.name}_{i}", lib.cdn_base + f) for lib in libs for i, f in enumerate(lib.js)]
+    css = [(f"{lib.name}_css_{i}", lib.cdn_base + f) for lib in libs
            for i, f in enumerate(lib.css)]
     return js, css
 
@@ -157,6 +161,62 @@ def offline_assets() -> tuple[str, ...]:
             text = (base / _RENAMED.get(f, f)).read_text(encoding="utf-8")
             out.append(f"<script>{_safe_js(text)}</script>")
     return tuple(out)
+
+
+_FALLBACK_JS = """(function () {
+  var note = %s;
+  function show() {
+    if (document.getElementById("pk-no-network")) { return; }
+    document.body.classList.add("pk-no-network");
+    var div = document.createElement("div");
+    div.id = "pk-no-network";
+    div.setAttribute("role", "status");
+    div.textContent = note;
+    document.body.appendChild(div);
+  }
+  if (!window.L) {
+    var js = document.createElement("script");
+    js.text = document.getElementById("pk-leaflet-js").textContent;
+    document.head.appendChild(js);
+    var css = document.createElement("style");
+    css.textContent = document.getElementById("pk-leaflet-css").textContent;
+    document.head.appendChild(css);
+    show();
+  }
+  L.TileLayer.addInitHook(function () { this.once("tileerror", show); });
+})();"""
+
+_FALLBACK_CSS = (
+    "body.pk-no-network .leaflet-container{background:#f2efe9}"
+    "body.pk-no-network .leaflet-tile{visibility:hidden}"
+    "#pk-no-network{position:absolute;z-index:1001;bottom:34px;left:10px;"
+    "max-width:45%;background:#fff8e1;border:1px solid #e0a800;border-radius:4px;"
+    "padding:6px 10px;font:13px/1.35 system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}"
+)
+
+
+@cache
+def no_network_fallback(message: str) -> tuple[str, ...]:
+    """Return the elements that keep an online map usable without internet.
+
+    Leaflet (about 160 kB) rides along as inert text: when the CDN copy could not load, it is
+    started from that text, so the data is still drawn; the map then sits on a plain
+    background under a short note (``message``), which also appears when the tiles fail.
+    Place the elements after the CDN scripts (in the body), before the map script.
+    """
+    import json
+
+    lib = LIBRARIES[0]
+    base = _package_dir(lib)
+    assert base is not None  # Leaflet is required
+    js = (base / lib.js[0]).read_text(encoding="utf-8")
+    css = _inline_css(base / lib.css[0])
+    return (
+        f"<style>{_FALLBACK_CSS}</style>",
+        f'<script type="text/plain" id="pk-leaflet-js">{_safe_js(js)}</script>',
+        f'<script type="text/plain" id="pk-leaflet-css">{_safe_js(css)}</script>',
+        f"<script>{_safe_js(_FALLBACK_JS % json.dumps(message))}</script>",
+    )
 
 
 @cache

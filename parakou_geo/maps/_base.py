@@ -108,6 +108,25 @@ class _Runtime(MacroElement):
         self.spec_json = spec_json
 
 
+#: Deepest zoom: building level (OpenStreetMap tiles stop at 19; deeper only blurs them).
+_MAX_ZOOM = 19
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (no miles or feet)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "L.control.scale({imperial: false, metric: true})"
+        ".addTo({{ this._parent.get_name() }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "MetricScale"
+
+
 @dataclass
 class MapFrame:
     """Collects themes and legend entries, then builds the :class:`folium.Map`."""
@@ -130,7 +149,7 @@ class MapFrame:
         bounds = _bounds([spec.gdf for spec in self.layers])
         centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
         m = folium.Map(location=centre, zoom_start=14, tiles=None, prefer_canvas=True,
-                       control_scale=True, max_zoom=20)
+                       control_scale=False, max_zoom=_MAX_ZOOM)
         root: Any = m.get_root()  # a branca Figure
         if self.offline:
             m.default_js, m.default_css = [], []
@@ -138,6 +157,9 @@ class MapFrame:
                 root.header.add_child(Element(tag), name=f"pk_asset_{i}")
         else:
             m.default_js, m.default_css = _assets.online_links()
+            # no internet: Leaflet from inert text, the data on a plain background, a note
+            for i, tag in enumerate(_assets.no_network_fallback(w["no_network"])):
+                root.html.add_child(Element(tag), name=f"pk_fallback_{i}")
         root.header.add_child(Element(f"<style>{_assets.runtime_css()}</style>"),
                               name="pk_runtime_css")
         root.header.add_child(Element(f"<script>{_assets.runtime_js()}</script>"),
@@ -146,7 +168,7 @@ class MapFrame:
             else (s.tiles_url, s.tiles_attribution)
         if tiles:
             folium.TileLayer(tiles=tiles, attr=html.escape(attribution or " "), name="fond",
-                             max_zoom=20, max_native_zoom=19, control=False).add_to(m)
+                             max_zoom=_MAX_ZOOM, max_native_zoom=19, control=False).add_to(m)
         if not tiles:
             root.header.add_child(
                 Element("<style>.leaflet-container{background:#f2efe9}</style>"),
@@ -166,6 +188,7 @@ class MapFrame:
             "bounds": bounds,
         }
         _Runtime(group_vars, script_json(spec)).add_to(m)
+        _MetricScale().add_to(m)
         folium.LayerControl(collapsed=False).add_to(m)
         logger.info("map built: %s", {lay.id: len(lay.gdf) for lay in self.layers})
         return m

@@ -44,6 +44,10 @@ WORDS: dict[str, dict[str, str]] = {
         "uncovered_waste": "Bâtiments à plus de {m} m d'un point de déchets",
         "uncovered_water": "Bâtiments à plus de {m} m d'un point d'eau",
         "uncovered_green": "Bâtiments à plus de {m} m d'un espace vert",
+        "along_roads": "distance mesurée par la route (pas de cercle)",
+        "no_network": "Pas de connexion internet : le fond de carte n'a pas pu être chargé. "
+                      "Les données restent affichées sur un fond uni (pour travailler sans "
+                      "internet, créez la carte avec --offline).",
         "type": "Type",
         "distance_m": "Distance (m)",
         "population_assigned": "Habitants rattachés",
@@ -97,6 +101,10 @@ WORDS: dict[str, dict[str, str]] = {
         "uncovered_waste": "Buildings more than {m} m from a waste point",
         "uncovered_water": "Buildings more than {m} m from a water point",
         "uncovered_green": "Buildings more than {m} m from a green space",
+        "along_roads": "distance measured along the roads (no circle)",
+        "no_network": "No internet connection: the background map could not be loaded. The "
+                      "data is still shown on a plain background (to work without internet, "
+                      "make the map with --offline).",
         "type": "Type",
         "distance_m": "Distance (m)",
         "population_assigned": "Inhabitants assigned",

@@ -28,8 +28,8 @@ from parakou_geo.planning.siting import SitingResult
 from parakou_geo.planning.waste import WasteResult
 from parakou_geo.planning.water import WaterResult
 
-__all__ = ["THEME_COLOURS", "PlanningLayers", "UncoveredService", "planning_layers",
-           "planning_map"]
+__all__ = ["THEME_COLOURS", "PlanningLayers", "UncoveredService", "not_covered",
+           "planning_layers", "planning_map"]
 
 #: The service the "buildings not covered" layer refers to.
 UncoveredService = Literal["waste", "water", "green"]
@@ -98,7 +98,10 @@ def planning_map(
     waste_radius_m : float
         Radius of the waste-point coverage rings, metres (default 300).
     uncovered_buildings : geopandas.GeoDataFrame, optional
-        Buildings not covered by a service, any CRS (drawn as points).
+        Buildings not covered by a service, any CRS (drawn as points). A layer of every
+        building with a ``covered`` (or ``green_within``) column, such as the
+        ``waste_buildings`` layer of ``parakou-geo plan waste``, is cut to the buildings not
+        covered.
     water_points : geopandas.GeoDataFrame, optional
         Water points, any CRS.
     water_radius_m : float
@@ -107,6 +110,10 @@ def planning_map(
         Proposed new sites (e.g. ``SitingResult.chosen``), any CRS.
     new_sites_radius_m : float
         Radius of the new sites' coverage rings, metres (default 300).
+
+        Rings are straight-line circles: a points layer whose ``distance_mode`` column says
+        ``network`` (coverage measured along the roads) gets no circle, and its legend says
+        the distance is along the roads.
     uncovered_service : {"waste", "water", "green"}, optional
         The service ``uncovered_buildings`` are out of reach of; names the layer after it and
         its radius ("Bâtiments à plus de 300 m d'un point de déchets"). Without it the layer is
@@ -158,6 +165,8 @@ def planning_map(
     for key, gdf in given.items():
         if gdf is None:
             continue
+        if key == "uncovered":
+            gdf = not_covered(gdf)
         try:
             layers[key] = to_lonlat(gdf, "uncovered_buildings" if key == "uncovered" else key)
         except InputError as exc:
@@ -215,14 +224,19 @@ def planning_map(
                                ("new_sites", new_sites_radius_m, "new_sites")):
         if key in layers:
             name = w[title].format(m=f"{radius:g}")
+            network = _is_network(layers[key])
+            if network:  # a circle would show the straight line, not the walk along roads
+                name = f"{name} — {w['along_roads']}"
             frame.add_group(key, name)
             add(key, name, _points(layers[key]), {
                 "color": THEME_COLOURS[key], "radius": s.point_radius_px + 2, "weight": 1,
-                "stroke": "#222222", "opacity": 1, "fillOpacity": 0.95}, "ring",
-                ring_m=float(radius))
+                "stroke": "#222222", "opacity": 1, "fillOpacity": 0.95},
+                "dot" if network else "ring", ring_m=None if network else float(radius))
     if "uncovered" in layers:
         name = (w[f"uncovered_{uncovered_service}"].format(m=f"{radii[uncovered_service]:g}")
                 if uncovered_service else w["uncovered"])
+        if uncovered_service and _is_network(layers["uncovered"]):
+            name = f"{name} — {w['along_roads']}"
         frame.add_group("uncovered", name)
         add("uncovered", name, _points(layers["uncovered"]), {
             "color": THEME_COLOURS["uncovered"], "radius": s.point_radius_px, "weight": 0.5,
@@ -359,7 +373,7 @@ def planning_layers(
         out["water_points"] = water.points
         out["water_radius_m"] = water.coverage.radius_m
     if siting is not None:
-        out["new_sites"] = siting.chosen
+        out["new_sites"] = siting.chosen.assign(distance_mode=siting.distance_mode)
         out["new_sites_radius_m"] = siting.radius_m
     service = uncovered
     if service == "auto":
@@ -380,6 +394,25 @@ def planning_layers(
     out["uncovered_buildings"] = buildings.loc[mask, [*keep, buildings.geometry.name]]
     out["uncovered_service"] = service_name
     return out
+
+
+def not_covered(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the buildings not covered: rows whose ``covered`` (or ``green_within``) is False.
+
+    A layer without either column is taken as already cut to the buildings not covered.
+    """
+    for col in ("covered", "green_within"):
+        if col in buildings.columns:
+            flag = buildings[col].map(
+                lambda v: str(v).strip().lower() in ("true", "1", "oui", "yes")
+                if not isinstance(v, bool) else v)
+            return buildings.loc[~flag.to_numpy(bool)]
+    return buildings
+
+
+def _is_network(gdf: gpd.GeoDataFrame) -> bool:
+    return "distance_mode" in gdf.columns and bool(
+        (gdf["distance_mode"].astype(str) == "network").any())
 
 
 def _is_polygonal(gdf: gpd.GeoDataFrame) -> bool:

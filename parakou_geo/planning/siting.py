@@ -8,8 +8,11 @@ already cover do not count again. Two methods:
 * ``"exact"``: PySAL ``spopt`` MCLP solved by PuLP's bundled CBC (optional extra
   ``pip install parakou_geo[planning]``, i.e. ``spopt`` and ``pulp``).
 
-Demand no candidate can reach is listed with the reason (distance to the nearest candidate),
-instead of a bare "infeasible".
+Distances are the analysis's own: straight-line, or along the roads when a road graph is
+given (``graph=``, as for :func:`parakou_geo.planning.coverage.service_coverage` with
+``mode="network"``), so the population "covered before" is the one the coverage analysis
+reported. Demand no candidate can reach is listed with the reason (distance to the nearest
+candidate), instead of a bare "infeasible".
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from parakou_geo._errors import InputError, ParakouGeoError
 from parakou_geo.planning._population import building_population, check_layers, door_points
 from parakou_geo.planning.distance import MODE_LABELS, nearest_facility
-from parakou_geo.planning.settings import PlanningSettings
+from parakou_geo.planning.network import RoadGraph, _link_matrix
+from parakou_geo.planning.settings import DistanceMode, PlanningSettings
 
 __all__ = ["SitingMethod", "SitingResult", "candidate_sites", "site_new_points"]
 
@@ -64,7 +69,7 @@ class SitingResult:
     method : str
         ``"greedy"`` or ``"exact"``.
     distance_mode : str
-        ``"straight_line"``.
+        ``"straight_line"`` or ``"network"``.
     radius_m : float
         Coverage radius (metres).
     notes : list of str
@@ -153,10 +158,12 @@ def site_new_points(
     method: SitingMethod = "greedy",
     settings: PlanningSettings | None = None,
     time_limit_s: float = 120.0,
+    graph: RoadGraph | None = None,
 ) -> SitingResult:
     """Choose ``k`` new sites among ``candidates`` to cover the most people within ``radius_m``.
 
-    Distances are straight-line (the result says so in ``distance_mode``).
+    Distances are straight-line, or along the roads when ``graph`` is given (the result says
+    which in ``distance_mode``). Use the same distance as the coverage analysis.
 
     Parameters
     ----------
@@ -176,6 +183,10 @@ def site_new_points(
         Population column and persons per building.
     time_limit_s : float
         Time limit of the exact solver (seconds).
+    graph : RoadGraph, optional
+        Road graph (:func:`parakou_geo.planning.network.build_road_graph`, same CRS): coverage
+        is then measured along the roads, from each door to the existing points and to the
+        candidates, as in the network coverage analysis.
 
     Returns
     -------
@@ -205,16 +216,22 @@ def site_new_points(
     pop = building_population(buildings, s).to_numpy()
     demand = door_points(buildings)
     cand = door_points(candidates)
+    mode: DistanceMode = "straight" if graph is None else "network"
     covered0 = np.zeros(len(buildings), dtype=bool)
     if existing is not None and len(existing):
-        near = nearest_facility(buildings, existing, max_distance_m=radius_m)
+        near = nearest_facility(buildings, existing, mode=mode, graph=graph,
+                                max_distance_m=radius_m,
+                                access_spacing_m=s.access_point_spacing_m)
         covered0 = near["distance_m"].to_numpy() <= radius_m
     # sparse coverage: demand i is covered by candidate j
-    pairs = shapely.STRtree(cand).query(demand, predicate="dwithin", distance=radius_m)
-    cover = csr_matrix(
-        (np.ones(pairs.shape[1], dtype=bool), (pairs[0], pairs[1])),
-        shape=(len(demand), len(cand)),
-    )
+    if graph is None:
+        pairs = shapely.STRtree(cand).query(demand, predicate="dwithin", distance=radius_m)
+        cover = csr_matrix(
+            (np.ones(pairs.shape[1], dtype=bool), (pairs[0], pairs[1])),
+            shape=(len(demand), len(cand)),
+        )
+    else:
+        cover = _network_cover(graph, demand, cand, radius_m)
     reachable = np.asarray(cover.sum(axis=1)).ravel() > 0
     open_demand = ~covered0 & reachable & (pop > 0)
     notes: list[str] = []
@@ -227,13 +244,15 @@ def site_new_points(
             f"only {len(picks)} candidate(s) cover people not yet covered; {k} were asked, the "
             "others would add nobody (add candidates or lower k)"
         )
-    uncov = _uncoverable(buildings, pop, covered0 | reachable, demand, cand, radius_m)
+    uncov = _uncoverable(buildings, pop, covered0 | reachable, demand, cand, radius_m,
+                         network=graph is not None)
     covered_after = covered0.copy()
     if len(picks):
         covered_after |= np.asarray(cover[:, picks].sum(axis=1)).ravel() > 0
     chosen = candidates.iloc[picks].copy()
     chosen["rank"] = np.arange(1, len(picks) + 1)
     chosen["population_added"] = gains
+    chosen["distance_mode"] = MODE_LABELS[mode]
     return SitingResult(
         chosen=chosen,
         uncoverable=uncov,
@@ -241,10 +260,62 @@ def site_new_points(
         population_covered_before=float(pop[covered0].sum()),
         population_covered_after=float(pop[covered_after].sum()),
         method=method,
-        distance_mode=MODE_LABELS["straight"],
+        distance_mode=MODE_LABELS[mode],
         radius_m=float(radius_m),
         notes=notes,
     )
+
+
+#: Candidates searched per Dijkstra batch (bounds memory: batch × graph nodes distances).
+_NETWORK_BATCH = 256
+
+
+def _network_cover(graph: RoadGraph, demand: np.ndarray, cand: np.ndarray,
+                   radius_m: float) -> csr_matrix:
+    """Demand × candidate matrix: True where the walk along the roads is ≤ ``radius_m``.
+
+    Walks are measured as in :meth:`RoadGraph.nearest`: straight to the nearest road, along
+    the roads, straight to the candidate; a candidate on the door's own road piece is reached
+    along that piece directly.
+    """
+    pts = graph.snap(demand)
+    fac = graph.snap(cand)
+    n, k = graph.n_nodes, len(fac)
+    if len(pts) == 0 or k == 0:
+        return csr_matrix((len(pts), k), dtype=bool)
+    e = fac.edge
+    fnode = n + np.arange(k)
+    a = np.concatenate([graph.link_a, fnode, fnode])
+    b = np.concatenate([graph.link_b, graph.u[e], graph.v[e]])
+    w = np.concatenate([graph.link_m, fac.gap_m + fac.offset_m,
+                        fac.gap_m + graph.length_m[e] - fac.offset_m])
+    matrix = _link_matrix(a, b, w, n + k)  # the shortest of parallel links, as nearest()
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    pe = pts.edge
+    for start in range(0, k, _NETWORK_BATCH):
+        batch = np.arange(start, min(k, start + _NETWORK_BATCH))
+        dist = dijkstra(matrix, directed=False, indices=fnode[batch], limit=radius_m)
+        via_u = pts.offset_m[None, :] + dist[:, graph.u[pe]]
+        via_v = (graph.length_m[pe] - pts.offset_m)[None, :] + dist[:, graph.v[pe]]
+        total = pts.gap_m[None, :] + np.minimum(via_u, via_v)
+        j, i = np.nonzero(total <= radius_m)
+        rows.append(i)
+        cols.append(batch[j])
+    # a candidate on the door's own road piece: along the piece directly
+    same = pd.DataFrame({"i": np.arange(len(pts)), "edge": pe}).merge(
+        pd.DataFrame({"j": np.arange(k), "edge": e}), on="edge")
+    if len(same):
+        i, j = same["i"].to_numpy(), same["j"].to_numpy()
+        direct = pts.gap_m[i] + np.abs(pts.offset_m[i] - fac.offset_m[j]) + fac.gap_m[j]
+        ok = direct <= radius_m
+        rows.append(i[ok])
+        cols.append(j[ok])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    cover = csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=(len(pts), k))
+    cover.sum_duplicates()
+    cover.data[:] = True
+    return cover
 
 
 def _greedy(cover: csr_matrix, weight: np.ndarray, k: int) -> tuple[list[int], list[float]]:
@@ -328,6 +399,8 @@ def _uncoverable(
     demand: np.ndarray,
     cand: np.ndarray,
     radius_m: float,
+    *,
+    network: bool = False,
 ) -> pd.DataFrame:
     """List buildings no candidate or existing point can cover, with the reason."""
     out_idx = np.flatnonzero(~coverable)
@@ -341,11 +414,18 @@ def _uncoverable(
     )
     nearest = np.full(len(out_idx), np.inf)
     nearest[idx[0]] = d
-    reason = [
-        f"nearest candidate is {m:.0f} m away, beyond the {radius_m:g} m radius; add a "
-        "candidate site nearer to it or widen the radius"
-        for m in nearest
-    ]
+    if network:
+        reason = [
+            f"no candidate within {radius_m:g} m along the roads (the nearest is {m:.0f} m "
+            "away in a straight line); add a candidate site nearer to it or widen the radius"
+            for m in nearest
+        ]
+    else:
+        reason = [
+            f"nearest candidate is {m:.0f} m away, beyond the {radius_m:g} m radius; add a "
+            "candidate site nearer to it or widen the radius"
+            for m in nearest
+        ]
     return pd.DataFrame(
         {"population": pop[out_idx], "nearest_candidate_m": np.round(nearest, 1),
          "reason": reason},

@@ -1,4 +1,9 @@
-"""Planning tables for Excel users: French headers by default, CSV or XLSX, atomic writes."""
+"""Planning tables for Excel users: French headers by default, CSV or XLSX, atomic writes.
+
+French tables are French throughout, like the tax list: ``;`` separator and decimal comma in
+CSV, values in words (``oui``/``non``, ``ligne droite``/``réseau routier``), counts as whole
+numbers.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from parakou_geo._csv import write_csv
 from parakou_geo._errors import OutputError
 from parakou_geo.planning.settings import Language
-from parakou_geo.register import atomic_path
 
-__all__ = ["HEADERS", "translate_headers", "write_table"]
+__all__ = ["COUNT_COLUMNS", "HEADERS", "VALUES", "translate_headers", "translate_values",
+           "write_table"]
 
 #: Column headers: internal name → (French, English).
 HEADERS: dict[str, tuple[str, str]] = {
@@ -60,7 +64,26 @@ HEADERS: dict[str, tuple[str, str]] = {
     "facility": ("point", "point"),
     "distance_m": ("distance (m)", "distance (m)"),
     "covered": ("couvert", "covered"),
+    "name": ("nom", "name"),
+    "candidate_id": ("site candidat", "candidate site"),
 }
+
+#: Columns holding whole counts: written as integers (never ``1.0`` or ``-0.0``).
+COUNT_COLUMNS: tuple[str, ...] = (
+    "n_buildings", "n_buildings_covered", "containers_needed", "extra_points_needed", "rank",
+    "n_positions", "n_seedlings",
+)
+
+#: Values shown in words: internal value → (French, English). Booleans are oui/non, yes/no.
+VALUES: dict[str, tuple[str, str]] = {
+    "straight_line": ("ligne droite", "straight line"),
+    "network": ("réseau routier", "road network"),
+    "walking_network": ("à pied, réseau routier", "walking, road network"),
+    "distance proxy: within reach, not a measure of service quality": (
+        "indicateur de distance : à portée, ce n'est pas une mesure de la qualité du service",
+        "distance proxy: within reach, not a measure of service quality"),
+}
+_BOOLS: dict[bool, tuple[str, str]] = {True: ("oui", "yes"), False: ("non", "no")}
 
 
 def translate_headers(table: pd.DataFrame, *, language: Language = "fr") -> pd.DataFrame:
@@ -87,6 +110,43 @@ def translate_headers(table: pd.DataFrame, *, language: Language = "fr") -> pd.D
     return table.rename(columns={k: v[pos] for k, v in HEADERS.items()})
 
 
+def translate_values(table: pd.DataFrame, *, language: Language = "fr") -> pd.DataFrame:
+    """Return a copy of ``table`` with values in words and whole counts as integers.
+
+    Booleans become ``oui``/``non`` (``yes``/``no``), the distance modes and the water
+    indicator are written out (:data:`VALUES`), and :data:`COUNT_COLUMNS` are integers.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"covered": [True, False], "distance_mode": ["network"] * 2,
+    ...                   "containers_needed": [1.0, -0.0]})
+    >>> translate_values(t).values.tolist()
+    [['oui', 'réseau routier', 1], ['non', 'réseau routier', 0]]
+    """
+    pos = 0 if language == "fr" else 1
+    out = table.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_bool_dtype(values):
+            out[col] = values.map(lambda v: _BOOLS[bool(v)][pos]).astype(object)
+        elif col in COUNT_COLUMNS and pd.api.types.is_numeric_dtype(values):
+            out[col] = values.round().astype("Int64").abs()
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[col] = values.map(lambda v: _value_word(v, pos)).astype(object)
+    return out
+
+
+def _value_word(value: object, pos: int) -> object:
+    if not isinstance(value, str):
+        return value
+    if value in VALUES:
+        return VALUES[value][pos]
+    base, times, factor = value.partition("×")  # "straight_line×1.5": SDG walk estimate
+    if times and base in VALUES:
+        return f"{VALUES[base][pos]} × {factor.replace('.', ',') if pos == 0 else factor}"
+    return value
+
+
 def write_table(
     table: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -95,6 +155,10 @@ def write_table(
     overwrite: bool = False,
 ) -> Path:
     """Write a planning table as CSV (UTF-8 with BOM, opens in Excel) or XLSX, atomically.
+
+    French CSV uses ``;`` and the decimal comma (English: ``,`` and ``.``); values are in
+    words and counts are integers (:func:`translate_values`). Text a spreadsheet would run as
+    a formula is neutralised.
 
     Parameters
     ----------
@@ -124,11 +188,12 @@ def write_table(
             f"{p}: a table is written as .csv or .xlsx, not {suffix or 'no suffix'!r}; "
             "change the file name"
         )
+    from parakou_geo.exports._spreadsheet import write_csv, write_xlsx
+
     frame = pd.DataFrame(table.drop(columns=["geometry"], errors="ignore"))
-    frame = translate_headers(frame, language=language)
-    if suffix == ".csv":  # the project's one CSV writer (quoting, formula neutralisation)
-        write_csv(frame, p, bom=True, overwrite=overwrite)
-        return p
-    with atomic_path(p, overwrite=overwrite) as tmp:
-        frame.to_excel(tmp, index=False, engine="openpyxl")
-    return p
+    frame = translate_headers(translate_values(frame, language=language), language=language)
+    if suffix == ".csv":
+        fr = language == "fr"
+        return write_csv(frame, p, separator=";" if fr else ",", decimal="," if fr else ".",
+                         overwrite=overwrite)
+    return write_xlsx([(p.stem, frame)], p, overwrite=overwrite)

@@ -99,7 +99,7 @@ def waste_points(
     # a tiny tolerance keeps an exact multiple of the capacity from needing one more container
     pts["containers_needed"] = np.ceil(
         pts["waste_kg_per_collection"] / s.container_capacity_kg - 1e-9
-    ).clip(lower=0)
+    ).clip(lower=0).astype(int)  # a whole number (no -0.0 for a point that serves nobody)
     pts["over_capacity"] = pts["containers_needed"] > s.containers_per_point
     pts["distance_mode"] = cov.distance_mode
     return WasteResult(cov, pts)
