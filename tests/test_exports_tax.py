@@ -256,7 +256,12 @@ def test_register_holds_both_zones_and_the_tax_list_groups_by_the_buildings(
     assert {"zone", "building_zone"} <= set(addr.columns)
     # the sample's quartiers lie inside their arrondissement (quartier "2-B" in zone 2)
     assert (addr["building_zone"] == addr["quartier"].str.extract(r"(\d)-")[0]).all()
-    assert (addr["zone"] != addr["building_zone"]).sum() == 688  # streets that cross a border
+    streets = pyogrio.read_dataframe(sample_register, layer="streets", read_geometry=False)
+    street_zone = dict(zip(streets["street_code"], streets["zone"], strict=True))
+    assert (addr["zone"] == addr["street_code"].map(street_zone)).all()  # the street's zone
+    # streets that cross a border: hundreds of buildings stand in another zone than their
+    # street's (688 of 2,735 with the nearest-street rule, 694 with access-aware assignment)
+    assert (addr["zone"] != addr["building_zone"]).sum() > 300
     t = tax_table(sample_register, quartiers=["Quartier synthétique 1-A"])
     assert set(t["zone"]) == {"1"}
     assert set(t["street_zone"]) > {"1"}  # some of its streets belong to other zones
