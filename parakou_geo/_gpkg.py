@@ -524,6 +524,9 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, str]:
         schema version.
     """
     p = Path(path)
+    if p.exists() and not p.is_file():
+        raise RegisterError(f"{p} is not a register file (a folder, a named pipe or a device); "
+                            "give the register's .gpkg file")
     if not p.is_file():
         raise RegisterError(f"register not found: {p}")
     try:

@@ -171,15 +171,25 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
         )
     if not final.parent.exists():
         raise OutputError(f"folder {final.parent} does not exist; create it first")
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
+        )
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in folder {final.parent} ({exc.strerror or exc}); choose a folder "
+            "you can write to (not a read-only disk or share). Nothing was written"
+        ) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
         yield tmp
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError as exc:
+            raise OutputError(f"cannot replace {final} ({exc.strerror or exc}); it was left "
+                              "as it was") from exc
     finally:
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             if leftover.exists():

@@ -65,7 +65,12 @@ from parakou_geo.pipeline import (
 )
 from parakou_geo.register import atomic_path
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.validate import check_layer, detect_id_column, prepare_roads
+from parakou_geo.validate import (
+    check_layer,
+    detect_id_column,
+    layers_apart_problems,
+    prepare_roads,
+)
 
 __all__ = ["UpdateReport", "load_settings_of", "update_register", "update_register_files"]
 
@@ -234,6 +239,9 @@ def _apply(
         reading = pool.submit(_active_ids, con)
         problems = check_layer(roads, "roads", settings=s, crs=crs)
         problems += check_layer(buildings, "buildings", settings=s, crs=crs)
+        if not problems:
+            problems = layers_apart_problems({"roads": roads, "buildings": buildings},
+                                             crs=crs, max_distance_m=s.max_distance_m)
         joined = reading.result()
         if problems:
             raise InputError(problems)

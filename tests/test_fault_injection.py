@@ -296,3 +296,36 @@ def test_writing_a_new_register_on_a_full_disk_leaves_nothing(
     assert written >= 1
     assert refused >= 1
     print(f"address: {refused} levels refused cleanly, {written} written")
+
+
+def test_read_only_filesystem_gives_clear_errors_and_changes_nothing(
+    inputs: dict[str, Path], disk: _Disk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if disk.mode != "tmpfs":
+        pytest.skip("needs a filesystem that can be made read-only (root, to mount a tmpfs)")
+    from parakou_geo.cli import main
+
+    with disk.leaving(256, inputs["register"]) as reg:
+        before = reg.read_bytes()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk.root)], check=True)
+        try:
+            runs = {
+                "update": ["update", str(reg), "--roads", str(inputs["roads"]), "--buildings",
+                           str(inputs["buildings"]), "--allow-mass-retirement", "--changes",
+                           str(inputs["roads"].with_name("ro_changes.csv"))],
+                "names": ["names", str(reg), str(inputs["names"])],
+                "address": ["address", "--roads", str(inputs["roads"]), "--buildings",
+                            str(inputs["buildings"]), "-o", str(disk.root / "new.gpkg")],
+                "history": ["history", str(reg), "-o", str(disk.root / "h.csv")],
+            }
+            for name, argv in runs.items():
+                assert main(["-q", *argv]) == 2, name
+                err = capsys.readouterr().err
+                assert "internal error" not in err, err
+                assert "read-only" in err.lower(), err
+                if name in ("update", "names"):
+                    assert "unchanged" in err, err
+            assert reg.read_bytes() == before
+        finally:
+            subprocess.run(["mount", "-o", "remount,rw", str(disk.root)], check=True)
+    assert not inputs["roads"].with_name("ro_changes.csv").exists()
