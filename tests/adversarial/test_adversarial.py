@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+import pandas as pd
+import pyogrio
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -97,3 +99,10 @@ def test_case(c: Case, tmp_path: Path, time_limit: None, capsys: pytest.CaptureF
         assert code == 0, f"expected success, got exit {code}:\n{said}"
         if c.expect == "warning":
             assert c.match.lower() in said, f"no warning {c.match!r}:\n{said}"
+        if argv[0] == "address":  # complete outputs: the register and its CSV agree
+            addresses = pyogrio.read_dataframe(d / "out.gpkg", layer="addresses",
+                                               read_geometry=False)
+            table = pd.read_csv(d / "out_addresses.csv", dtype=str, keep_default_na=False)
+            assert len(table) == len(addresses)
+            assert list(table["address_id"]) == list(addresses["address_id"])
+        assert not [p for p in d.rglob(".*tmp*")], "temporary files left behind"
