@@ -603,7 +603,7 @@ def _cause(exc: BaseException) -> str:
         return "a disk I/O error (check the disk, then run the command again)"
     if "interrupt" in low:
         return "the change was interrupted"
-    return f"SQLite reported: {text.splitlines()[0][:200] if text else type(exc).__name__}"
+    return f"reported: {text.splitlines()[0][:200] if text else type(exc).__name__}"
 
 
 def _sentence(text: str) -> str:

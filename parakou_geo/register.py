@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -237,6 +238,19 @@ def write_register(
     logger.info("wrote register %s (%d addresses)", final, len(register.addresses))
 
 
+def _write_failure(exc: BaseException, folder: Path) -> str:
+    """Plain words for a failed write: GDAL reports a full disk as odd follow-up errors."""
+    from parakou_geo._gpkg import _cause
+
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < 1 << 20:
+        return f"the disk is full ({free // 1024} KiB free in {folder}; free some space)"
+    return _cause(exc)
+
+
 def _write_layers(register: Register, tmp: Path) -> None:
     from parakou_geo._gpkg import (
         SCHEMA_VERSION,
@@ -282,7 +296,8 @@ def _write_layers(register: Register, tmp: Path) -> None:
                 layer_options={"DESCRIPTION": "Building footprints of the addressed buildings"},
             )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise OutputError(f"cannot write the register: {exc} (nothing was written)") from exc
+        raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
+                          "nothing was written") from exc
     meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
     try:
         create_support_tables(tmp, meta)
@@ -298,4 +313,5 @@ def _write_layers(register: Register, tmp: Path) -> None:
             )
             con.execute("COMMIT")
     except sqlite3.Error as exc:
-        raise OutputError(f"cannot write the register: {exc} (nothing was written)") from exc
+        raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
+                          "nothing was written") from exc
