@@ -350,7 +350,8 @@ def _likely_cause(
                       "building_id_column setting")
     else:
         new_keys = {k for k in id_keys(buildings[id_col]).to_pylist() if k is not None}
-        if not new_keys & old_keys:
+        matched = len(new_keys & old_keys)
+        if not matched:
             stripped_old = {k.lstrip("0") for k in old_keys}
             padded = sorted(k for k in new_keys if k.lstrip("0") in stripped_old)[:1]
             if padded:
@@ -365,7 +366,7 @@ def _likely_cause(
             if col in (id_col, "geometry"):
                 continue
             keys = set(id_keys(buildings[col].astype(object)).to_pylist())
-            if len(keys & old_keys) > 0.5 * max(len(old_keys), 1):
+            if len(keys & old_keys) > max(0.5 * len(old_keys), 2 * matched):
                 causes.append(f"column {col!r} holds the register's building ids: set the "
                               f"building_id_column setting to {col!r}")
                 break
