@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from parakou_geo._errors import CRSError, InputError
+from parakou_geo.cli._outputs import check_outputs
 from parakou_geo.io import LayerKind, read_layer
 from parakou_geo.planning.coverage import CoverageResult, zone_of
 from parakou_geo.planning.forest import plan_forest
@@ -152,7 +153,11 @@ def _required(args: argparse.Namespace, name: str, s: PlanningSettings,
 def _out(args: argparse.Namespace, name: str) -> Path:
     folder: Path = args.output_dir
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    path = folder / name
+    inputs = {f"--{k.replace('_', '-')}": v for k, v in sorted(vars(args).items())
+              if isinstance(v, Path) and k != "output_dir"}
+    check_outputs({f"-o {folder}: {name}": path}, inputs, overwrite=args.overwrite)
+    return path
 
 
 def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bool) -> None:
