@@ -61,6 +61,8 @@ def neutralise_column(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunk
     """Return a string column with a leading apostrophe on every value a spreadsheet would run."""
     values = pc.cast(values, pa.large_string())
     risky = pc.match_substring_regex(values, _FORMULA_RE)
+    if not pc.any(risky).as_py():
+        return values
     return pc.if_else(risky, pc.binary_join_element_wise(_s("'"), values, _s("")), values)
 
 
@@ -84,10 +86,13 @@ def _text_column(
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return pa.array(column.astype(str).where(column.notna(), None), type=pa.large_string())
     values = column.to_numpy(dtype=object)
-    missing = pd.isna(column).to_numpy()
-    cells = [None if m else (v if isinstance(v, str) else str(v))
-             for v, m in zip(values.tolist(), missing.tolist(), strict=True)]
-    text = pa.array(cells, type=pa.large_string())
+    try:  # text (or missing) only: converted by Arrow at once
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: each one as text
+        missing = pd.isna(column).to_numpy()
+        text = pa.array([None if m else str(v) for v, m in
+                         zip(values.tolist(), missing.tolist(), strict=True)],
+                        type=pa.large_string())
     return neutralise_column(text) if neutral else text
 
 
@@ -95,6 +100,8 @@ def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.Chunk
     """Quote the fields that need it (separator, quote, CR or LF inside); nulls become ""."""
     values = pc.fill_null(values, _s(""))
     needs = pc.match_substring_regex(values, "[" + _regex_escape(sep) + '"\r\n]')
+    if not pc.any(needs).as_py():
+        return values
     doubled = pc.replace_substring(values, '"', '""')
     wrapped = pc.binary_join_element_wise(_s('"'), doubled, _s('"'), _s(""))
     return pc.if_else(needs, wrapped, values)
@@ -185,9 +192,22 @@ def _lines(
         for c in table.columns)
     if not len(table.columns):
         return (header + end).encode("utf-8")
-    columns = [_quoted(_text_column(table.iloc[:, j], decimal_comma=decimal_comma,
-                                    neutral=str(table.columns[j]) not in plain), sep)
-               for j in range(table.shape[1])]
+    columns = []
+    for j in range(table.shape[1]):
+        column = table.iloc[:, j]
+        text = _text_column(column, decimal_comma=decimal_comma,
+                            neutral=str(table.columns[j]) not in plain)
+        numeric = pd.api.types.is_numeric_dtype(column.dtype) and not (
+            decimal_comma and sep == ",")
+        # numbers and booleans never hold a separator, a quote or a line break
+        columns.append(pc.fill_null(text, _s("")) if numeric else _quoted(text, sep))
     rows = pc.binary_join_element_wise(*columns, _s(sep)) if len(columns) > 1 else columns[0]
-    body = end.join(rows.to_pylist()) if len(table) else ""
-    return (header + end + (body + end if len(table) else "")).encode("utf-8")
+    lines = pc.binary_join_element_wise(rows, _s(""), _s(end))  # each row and its line end
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    # the text of all lines lies end to end in the array's data buffer
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:]
+    data = lines.buffers()[2]
+    body = b"" if data is None or not len(table) else \
+        data.to_pybytes()[offsets[0]:offsets[len(lines)]]
+    return (header + end).encode("utf-8") + body

@@ -525,6 +525,9 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, str]:
         schema version.
     """
     p = Path(path)
+    if p.exists() and not p.is_file():
+        raise RegisterError(f"{p} is not a register file (a folder, a named pipe or a device); "
+                            "give the register's .gpkg file")
     if not p.is_file():
         raise RegisterError(f"register not found: {p}")
     try:
@@ -601,7 +604,7 @@ def _cause(exc: BaseException) -> str:
         return "a disk I/O error (check the disk, then run the command again)"
     if "interrupt" in low:
         return "the change was interrupted"
-    return f"SQLite reported: {text.splitlines()[0][:200] if text else type(exc).__name__}"
+    return f"reported: {text.splitlines()[0][:200] if text else type(exc).__name__}"
 
 
 def _sentence(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 from collections.abc import Callable
@@ -48,6 +49,22 @@ def replace_checked(settings: S, what: str, changes: dict[str, Any]) -> S:
     return dataclasses.replace(settings, **values)  # type: ignore[type-var]
 
 
+#: Tables of a parakou_geo settings file (a near-miss of one of these is a typing error).
+KNOWN_TABLES = ("addressing", "exports", "maps", "planning")
+
+
+def _refuse_misspelt_tables(p: Path, data: dict[str, Any]) -> None:
+    """Refuse a table whose name is a near-miss of a known one: its settings would be lost."""
+    for name in data:
+        if name in KNOWN_TABLES:
+            continue
+        close = difflib.get_close_matches(name.lower(), KNOWN_TABLES, n=1, cutoff=0.75)
+        if close:
+            raise SettingsError(
+                f"{p}: unknown table [{name}]: did you mean [{close[0]}]? Its settings would "
+                f"be ignored; rename the table to [{close[0]}]")
+
+
 def load_table(path: str | os.PathLike[str], table: str, factory: Callable[[], R]) -> R:
     """Read one table of a TOML settings file into a settings dataclass.
 
@@ -68,10 +85,14 @@ def load_table(path: str | os.PathLike[str], table: str, factory: Callable[[], R
         message starts with the file name.
     """
     p = Path(path)
+    if p.exists() and not (p.is_file() or p.is_dir()):
+        raise SettingsError(f"{p} is not a regular file (a named pipe or device?); give the "
+                            "settings as a TOML file on disk")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{p}: cannot read settings file ({exc})") from exc
+    _refuse_misspelt_tables(p, data)
     values = data.get(table, {})
     if not isinstance(values, dict):
         raise SettingsError(f"{p}: [{table}] must be a table")

@@ -8,6 +8,7 @@ codes. Official names from a CSV (by code or by road id) replace the input names
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 from collections.abc import Mapping
@@ -156,13 +157,21 @@ def read_text_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     Column names are stripped and lower-cased; ``code`` is read as ``street_code``. Values are
     kept as text, untouched (an empty cell is an empty string).
     """
-    p = Path(path)
+    from parakou_geo.validate import ensure_regular_file
+
+    p = ensure_regular_file(path, "names CSV")
+    if p.is_file() and p.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes); it needs a header line and one line "
+                         "per street", source=str(p))
     try:
         frame = pd.read_csv(p, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
                             keep_default_na=False)
     except FileNotFoundError as exc:
         raise InputError(f"names file not found: {p}") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+    except IsADirectoryError as exc:
+        raise InputError(f"{p} is a folder; give the names CSV file") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError,
+            csv.Error) as exc:
         raise InputError(
             f"cannot be read as a UTF-8 CSV ({exc}); save it from Excel as 'CSV UTF-8'",
             source=str(p),

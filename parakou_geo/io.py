@@ -88,6 +88,15 @@ def read_layer(
         )
     if p.is_dir() and p.suffix.lower() != ".gdb":
         raise InputError(f"{p} is a folder; give the path of a GIS file inside it")
+    from parakou_geo.validate import (  # validate imports this module
+        ensure_regular_file,
+        shapefile_problems,
+        undecodable_geometries,
+    )
+
+    ensure_regular_file(p, f"{kind} layer" if kind != "any" else "layer")
+    if shapefile_problems(p):
+        raise InputError(shapefile_problems(p))
     name = p.name.lower()
     if name.endswith(_OSM_SUFFIXES):
         gdf = _read_osm(p, kind)
@@ -101,6 +110,13 @@ def read_layer(
         layer = layer if layer is not None else _pick_layer(p, kind)
         gdf = _read_ogr(p, layer)
         source = f"{p} (layer {layer})" if layer is not None else str(p)
+        broken = undecodable_geometries(p, layer, gdf)
+        if broken:
+            logger.warning(
+                "%s: %d feature(s) have a geometry that could not be decoded (a corrupt "
+                "GeoPackage blob; fid %s): they are left out as if they had no geometry. "
+                "Repair or redraw them, e.g. in QGIS", source, len(broken),
+                ", ".join(map(str, broken[:10])) + (" ..." if len(broken) > 10 else ""))
     if len(gdf) == 0:
         raise InputError(
             f"the layer is empty (0 features). Check that you chose the right file and layer"

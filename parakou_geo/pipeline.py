@@ -40,6 +40,7 @@ from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 from parakou_geo.validate import (
     LayerReport,
     check_layer,
+    layers_apart_problems,
     prepare_buildings,
     prepare_quartiers,
     prepare_roads,
@@ -202,6 +203,10 @@ def address(
         problems += check_layer(zones, "zones", settings=s, crs=crs)
     if quartiers is not None:
         problems += check_layer(quartiers, "quartiers", settings=s, crs=crs)
+    if not problems:  # layers far apart, zones off the roads
+        problems = layers_apart_problems({"roads": roads, "buildings": buildings} | (
+            {"zones": zones} if zones is not None else {}), crs=crs,
+            max_distance_m=s.max_distance_m)
     if problems:
         raise InputError(problems)
     from parakou_geo._crs import check_metric_crs_fits, resolve_metric_crs

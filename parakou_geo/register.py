@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -237,15 +238,25 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
         )
     if not final.parent.exists():
         raise OutputError(f"folder {final.parent} does not exist; create it first")
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
+        )
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in folder {final.parent} ({exc.strerror or exc}); choose a folder "
+            "you can write to (not a read-only disk or share). Nothing was written"
+        ) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
         yield tmp
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError as exc:
+            raise OutputError(f"cannot replace {final} ({exc.strerror or exc}); it was left "
+                              "as it was") from exc
     finally:
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             if leftover.exists():
@@ -291,6 +302,19 @@ def write_register(
             with atomic_path(csv_final, overwrite=overwrite) as tmp_csv:
                 write_addresses_csv(register.addresses, tmp_csv)
     logger.info("wrote register %s (%d addresses)", final, len(register.addresses))
+
+
+def _write_failure(exc: BaseException, folder: Path) -> str:
+    """Plain words for a failed write: GDAL reports a full disk as odd follow-up errors."""
+    from parakou_geo._gpkg import _cause
+
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < 1 << 20:
+        return f"the disk is full ({free // 1024} KiB free in {folder}; free some space)"
+    return _cause(exc)
 
 
 def _write_layers(register: Register, tmp: Path) -> None:
@@ -341,7 +365,8 @@ def _write_layers(register: Register, tmp: Path) -> None:
                 layer_options={"DESCRIPTION": "Building footprints of the addressed buildings"},
             )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise OutputError(f"cannot write the register: {exc} (nothing was written)") from exc
+        raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
+                          "nothing was written") from exc
     meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
     try:
         create_support_tables(tmp, meta)
@@ -357,4 +382,5 @@ def _write_layers(register: Register, tmp: Path) -> None:
             )
             con.execute("COMMIT")
     except sqlite3.Error as exc:
-        raise OutputError(f"cannot write the register: {exc} (nothing was written)") from exc
+        raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
+                          "nothing was written") from exc

@@ -178,7 +178,7 @@ class AddressingSettings:
             problems.append(f"suffix_style={self.suffix_style!r} is not 'latin' or 'letters'")
         for name in ("max_distance_m", "snap_tolerance_m", "code_band_m", "centre_max_offset_m"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not value > 0:
+            if not isinstance(value, int | float) or not 0 < value < float("inf"):
                 problems.append(f"{name}={value!r} must be a positive number of metres")
         if self.assignment not in get_args(AssignmentMode):
             problems.append(f"assignment={self.assignment!r} is not 'access' or 'nearest'")

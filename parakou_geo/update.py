@@ -27,11 +27,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from pyproj import CRS
 
 from parakou_geo._csv import write_csv
-from parakou_geo._errors import InputError, MassChangeError
+from parakou_geo._errors import InputError
 from parakou_geo._gpkg import (
     RegisterError,
     append_history,
@@ -45,6 +44,7 @@ from parakou_geo._gpkg import (
     transaction,
     write_meta,
 )
+from parakou_geo._update_guard import check_mass_change
 from parakou_geo._update_match import (
     _active_ids,
     _details,
@@ -53,8 +53,6 @@ from parakou_geo._update_match import (
     _Old,
     _rebuild_streets,
     _text,
-    id_keys,
-    text_id_keys,
 )
 from parakou_geo.access import choose_streets
 from parakou_geo.io import combine_osm_ids, read_layer
@@ -66,15 +64,23 @@ from parakou_geo.pipeline import (
 )
 from parakou_geo.register import atomic_path
 from parakou_geo.settings import MAX_CHANGE_SHARE, AddressingSettings
-from parakou_geo.validate import check_layer, detect_id_column, prepare_roads
+from parakou_geo.validate import (
+    check_layer,
+    detect_id_column,
+    layers_apart_problems,
+    prepare_roads,
+)
 
-__all__ = ["UpdateReport", "load_settings_of", "update_register", "update_register_files"]
+__all__ = [
+    "MAX_CHANGE_SHARE",
+    "UpdateReport",
+    "load_settings_of",
+    "update_register",
+    "update_register_files",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
-
-#: Changes of up to this many addresses are never treated as a mass change (small registers).
-MASS_CHANGE_MIN = 4
 
 #: Columns of the changes table (and CSV) an update produces.
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -169,7 +175,7 @@ def update_register(
     max_change_share : float
         Largest share (0-1) of the register's active addresses an update may retire, or add
         again with a suffix, without ``allow_mass_retirement`` (default 5 %; at least
-        :data:`MASS_CHANGE_MIN` addresses are always allowed).
+        :data:`parakou_geo._update_guard.MASS_CHANGE_MIN` addresses are always allowed).
     allow_mass_retirement : bool
         Accept an update above that share (a real mass change, checked by hand).
 
@@ -235,6 +241,9 @@ def _apply(
         reading = pool.submit(_active_ids, con)
         problems = check_layer(roads, "roads", settings=s, crs=crs)
         problems += check_layer(buildings, "buildings", settings=s, crs=crs)
+        if not problems:
+            problems = layers_apart_problems({"roads": roads, "buildings": buildings},
+                                             crs=crs, max_distance_m=s.max_distance_m)
         joined = reading.result()
         if problems:
             raise InputError(problems)
@@ -263,8 +272,8 @@ def _apply(
         deferred = gone[gone["street_code"].isin(locked)]
         retire = gone[~gone["street_code"].isin(locked)]
         if limit is not None:
-            _check_mass_change(len(old.active_ids), len(gone), new_rows, limit, buildings,
-                               id_col, old.active_ids, dropped)
+            check_mass_change(len(old.active_ids), len(gone), new_rows, limit, buildings,
+                              id_col, old.active_ids, dropped)
         # the new rows are written (SQLite works without the GIL) while the lists are made
         writes = [pool.submit(run_insert, con, prepare_insert(old.layouts["addresses"],
                                                               new_rows))]
@@ -298,77 +307,6 @@ def _apply(
     }
     return UpdateReport(run_id=run_id, changes=table, match_method=method,
                         roads_changed=roads_changed, counts=counts)
-
-
-def _check_mass_change(
-    active: int,
-    gone: int,
-    new_rows: pd.DataFrame,
-    share: float,
-    buildings: gpd.GeoDataFrame,
-    id_col: str | None,
-    active_ids: pa.Array,
-    dropped: pd.DataFrame,
-) -> None:
-    """Refuse an update that would retire or re-suffix a large share of the register."""
-    suffixed = int((new_rows["suffix"].fillna("").astype(str) != "").sum()) if len(new_rows) \
-        else 0
-    allowed = max(share * active, MASS_CHANGE_MIN)
-    if gone <= allowed and suffixed <= allowed:
-        return
-    pct = 100 * share
-    raise MassChangeError(
-        f"update refused: it would retire {gone:,} of the register's {active:,} active "
-        f"addresses ({100 * gone / max(active, 1):.0f} %) and give {suffixed:,} new addresses "
-        f"a suffix (bis, ter...), more than the {pct:g} % an update may change unasked. "
-        f"Likely cause: {_likely_cause(buildings, id_col, active_ids, dropped, active)}. "
-        "The register is unchanged. If this mass change is real, run again with "
-        "--allow-mass-retirement (allow_mass_retirement=True), or raise the limit with "
-        "--max-change-share.")
-
-
-def _likely_cause(
-    buildings: gpd.GeoDataFrame,
-    id_col: str | None,
-    active_ids: pa.Array,
-    dropped: pd.DataFrame,
-    active: int,
-) -> str:
-    """Guess why an update would retire so much, from the ids and the features."""
-    source = str(buildings.attrs.get("source", "the buildings layer"))
-    causes: list[str] = []
-    old_keys = set(text_id_keys(active_ids).to_pylist())
-    if id_col is None:
-        causes.append(f"{source} has no building id column, so buildings were matched by "
-                      "footprint; if its ids are in a renamed column, name it with the "
-                      "building_id_column setting")
-    else:
-        new_keys = {k for k in id_keys(buildings[id_col]).to_pylist() if k is not None}
-        if not new_keys & old_keys:
-            stripped_old = {k.lstrip("0") for k in old_keys}
-            padded = sorted(k for k in new_keys if k.lstrip("0") in stripped_old)[:1]
-            if padded:
-                causes.append(
-                    f"the id column {id_col!r} changed type: its ids are written differently "
-                    f"(e.g. {padded[0]!r} in {source}, without the leading zeros in the "
-                    "register); convert the column back to the register's form")
-            else:
-                causes.append(f"no id of column {id_col!r} in {source} is in the register "
-                              "(the column changed name or meaning?)")
-        for col in buildings.columns:
-            if col in (id_col, "geometry"):
-                continue
-            keys = set(id_keys(buildings[col].astype(object)).to_pylist())
-            if len(keys & old_keys) > 0.5 * max(len(old_keys), 1):
-                causes.append(f"column {col!r} holds the register's building ids: set the "
-                              f"building_id_column setting to {col!r}")
-                break
-    if len(buildings) < 0.9 * active:
-        causes.append(f"{source} has only {len(buildings):,} features for {active:,} active "
-                      "addresses (an incomplete file, or features that could not be read)")
-    if len(dropped):
-        causes.append(f"{len(dropped):,} features of {source} have no usable geometry")
-    return "; ".join(causes) or f"many buildings of the register are absent from {source}"
 
 
 def _number_new(

@@ -91,3 +91,17 @@ def test_history_output_with_overwrite_replaces_an_ordinary_file(files: dict[str
     assert main(["-q", "history", str(files["register"]), "-o", str(files["existing"]),
                  "--overwrite"]) == 0
     assert files["existing"].read_text(encoding="utf-8").startswith("time,run_id,")
+
+
+def test_plan_outputs_never_replace_an_input_in_the_output_folder(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = files["buildings"].parent
+    forest = folder / "forest.gpkg"  # the name 'plan forest' gives its output layer file
+    files["buildings"].rename(forest)
+    before = forest.read_bytes()
+    code = main(["-q", "plan", "forest", "--forest", str(forest), "-o", str(folder),
+                 "--overwrite"])
+    assert code == 2
+    assert "is also the input --forest" in capsys.readouterr().err
+    assert forest.read_bytes() == before

@@ -106,7 +106,7 @@ def test_failed_write_leaves_nothing_behind(
         real(*args, **kwargs)
 
     monkeypatch.setattr(pyogrio, "write_dataframe", failing)
-    with pytest.raises(OutputError, match="disk full"):
+    with pytest.raises(OutputError, match="the disk is full"):
         write_register(res.register, tmp_path / "r.gpkg", csv_path=tmp_path / "r.csv")
     assert list(tmp_path.iterdir()) == []
 

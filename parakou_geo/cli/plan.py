@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parakou_geo._errors import CRSError, InputError
+from parakou_geo.cli._outputs import check_outputs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -197,7 +198,11 @@ def _required(args: argparse.Namespace, name: str, s: PlanningSettings,
 def _out(args: argparse.Namespace, name: str) -> Path:
     folder: Path = args.output_dir
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    path = folder / name
+    inputs = {f"--{k.replace('_', '-')}": v for k, v in sorted(vars(args).items())
+              if isinstance(v, Path) and k != "output_dir"}
+    check_outputs({f"-o {folder}: {name}": path}, inputs, overwrite=args.overwrite)
+    return path
 
 
 def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], overwrite: bool,
