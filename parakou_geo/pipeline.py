@@ -305,7 +305,9 @@ def _assemble(
         street_names=table["name"].to_numpy(dtype=object)[st],
         zones=table["zone"].to_numpy(dtype=object)[st],
         numbering=numbers[ok], quartiers=quartiers,
-        passthrough=pd.DataFrame(bld.loc[ok]), settings=s, metric_crs=metric,
+        passthrough=pd.DataFrame(bld.loc[ok, [c for c in s.passthrough_columns
+                                              if c in bld.columns]]),
+        settings=s, metric_crs=metric,
         day=run_day.isoformat(),
     )
     frame["geometry"] = door
