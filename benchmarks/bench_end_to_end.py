@@ -69,32 +69,35 @@ joined.drop(columns="index_right").to_file(out, driver="GPKG", engine="pyogrio")
 """
 
 PHASES = r"""
-import json, sys, time
-marks = [("import", time.perf_counter())]  # each mark starts the phase it names
+import json, resource, sys, time
+def clock():  # wall time, and the peak RSS so far (GB)
+    return time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+marks = [("import", clock())]  # each mark starts the phase it names
 from parakou_geo.pipeline import address_files
 from parakou_geo import register as reg
-marks.append(("read", time.perf_counter()))
+marks.append(("read", clock()))
 roads, buildings, out, csv = sys.argv[1:5]
 names = {"register": "register (assembly)"}
 
 def step(name):
-    marks.append((names.get(name, name), time.perf_counter()))
+    marks.append((names.get(name, name), clock()))
 
 write_layers, write_csv = reg._write_layers, reg.write_addresses_csv
 def timed_layers(*a, **k):
-    marks.append(("write GeoPackage", time.perf_counter()))
+    marks.append(("write GeoPackage", clock()))
     write_layers(*a, **k)
 def timed_csv(*a, **k):
-    marks.append(("write CSV", time.perf_counter()))
+    marks.append(("write CSV", clock()))
     write_csv(*a, **k)
 reg._write_layers, reg.write_addresses_csv = timed_layers, timed_csv
 
 result = address_files(roads, buildings, progress=step)
 reg.write_register(result.register, out, csv_path=csv, overwrite=True)
-marks.append(("end", time.perf_counter()))
+marks.append(("end", clock()))
 phases = {}
-for (name, t), (_, t_next) in zip(marks[:-1], marks[1:]):
-    phases[name] = phases.get(name, 0.0) + t_next - t
+for (name, (t, _)), (_, (t_next, peak)) in zip(marks[:-1], marks[1:]):
+    seconds, _ = phases.get(name, (0.0, 0.0))
+    phases[name] = (seconds + t_next - t, peak)  # peak RSS at the end of the phase
 print(json.dumps(phases))
 """
 
@@ -176,7 +179,7 @@ def bench_size(n_buildings: int, n_segments: int, args: argparse.Namespace) -> d
         n_naive = pyogrio.read_info(folder / "naive.gpkg")["features"]
         print(f"   after:  {load()}")
         print(f"   addresses written: CLI {n_cli:,}, naive script {n_naive:,}")
-        phases: dict[str, float] = {}
+        phases: dict[str, tuple[float, float]] = {}
         if not args.skip_phases:
             out = subprocess.run(
                 [sys.executable, "-c", PHASES, str(rp), str(bp), str(folder / "p.gpkg"),
@@ -200,10 +203,12 @@ def bench_size(n_buildings: int, n_segments: int, args: argparse.Namespace) -> d
         print(f"   CLI peak RSS {peak['cli']:.2f} GB, target <= {TARGET_PEAK_GB_1M} GB: "
               f"{'PASS' if ok else 'FAIL'}")
     if phases:
-        total = sum(phases.values())
-        print(f"   phases of one instrumented run ({total:.2f} s in all):")
-        for name, sec in phases.items():
-            print(f"     {name:22s} {sec:7.2f} s  {100 * sec / total:5.1f} %")
+        total = sum(sec for sec, _ in phases.values())
+        print(f"   phases of one instrumented run ({total:.2f} s in all; peak RSS so far at "
+              "the end of each phase):")
+        for name, (sec, peak_gb) in phases.items():
+            print(f"     {name:22s} {sec:7.2f} s  {100 * sec / total:5.1f} %   "
+                  f"{peak_gb:5.2f} GB")
     return {"buildings": n_buildings, "segments": n_segments, "median": med, "min": low,
             "peak_gb": peak, "ratio": ratio, "phases": phases}
 
