@@ -235,11 +235,22 @@ def _geometry_keys(geoms: np.ndarray) -> np.ndarray:
     ordinary footprints) and the geometry normalised; the key is its WKB. Raw bytes sort in
     the same order as their hex text, at half the size. A missing geometry gets the empty key.
     """
-    rounded = shapely.transform(geoms, lambda xy: np.floor(xy * 1000.0 + 0.5) / 1000.0)
+    rounded = shapely.transform(geoms, _round_mm)
     norm = shapely.normalize(rounded)
     keys = np.asarray(shapely.to_wkb(norm), dtype=object)
     keys[shapely.is_missing(norm)] = b""
     return keys
+
+
+def _round_mm(xy: np.ndarray) -> np.ndarray:
+    """Round coordinates to the millimetre exactly as GEOS's fixed precision does.
+
+    Half up (``java.lang.Math.round``); a result of zero keeps the sign of the input.
+    """
+    steps = np.floor(xy * 1000.0 + 0.5)
+    steps = np.where(steps == 0, np.copysign(0.0, xy), steps)
+    out: np.ndarray = steps / 1000.0
+    return out
 
 
 def prepare_roads(
