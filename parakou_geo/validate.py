@@ -235,11 +235,17 @@ def _geometry_keys(geoms: np.ndarray) -> np.ndarray:
     ordinary footprints) and the geometry normalised; the key is its WKB. Raw bytes sort in
     the same order as their hex text, at half the size. A missing geometry gets the empty key.
     """
-    rounded = shapely.transform(geoms, _round_mm)
-    norm = shapely.normalize(rounded)
-    keys = np.asarray(shapely.to_wkb(norm), dtype=object)
-    keys[shapely.is_missing(norm)] = b""
+    keys = np.empty(len(geoms), dtype=object)
+    for start in range(0, len(geoms), _KEY_CHUNK):  # bounded temporary geometries
+        part = slice(start, start + _KEY_CHUNK)
+        norm = shapely.normalize(shapely.transform(geoms[part], _round_mm))
+        keys[part] = shapely.to_wkb(norm)
+    keys[shapely.is_missing(geoms)] = b""
     return keys
+
+
+#: Geometries turned into sort keys at once (the rounded copies are freed chunk by chunk).
+_KEY_CHUNK = 65_536
 
 
 def _round_mm(xy: np.ndarray) -> np.ndarray:
@@ -375,7 +381,8 @@ def prepare_buildings(
     data = gdf.to_crs(metric_crs)
     original = np.asarray(data.geometry.array)
     geoms, report.n_repaired = _repair(original, polygonal=True)
-    geoms = shapely.force_2d(geoms)
+    if shapely.has_z(geoms).any():  # a 2-D layer is not copied (1M footprints: ~0.4 GB)
+        geoms = shapely.force_2d(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     # a degenerate footprint (e.g. a ring of two points) still locates a building: keep the
     # centre of its coordinates as a point rather than losing the building
