@@ -20,7 +20,8 @@ are written as GeoPackages, and both contestants read them and write a GeoPackag
 
 The two are interleaved (their order alternates every round), ``--rounds`` times (>= 3), and
 the median and minimum wall times are printed with the ratio CLI / naive and the peak RSS of each
-child (``os.wait4``'s resource usage of that very child). The load average is printed before and
+child (``os.wait4``'s resource usage of that very child, spawned by a tiny launcher so that the
+benchmark's own size does not count). The load average is printed before and
 after each size: the machine is shared, so only ratios within one run mean anything.
 
 Then one instrumented child runs the same library calls as the CLI with a timer at each step,
@@ -69,32 +70,35 @@ joined.drop(columns="index_right").to_file(out, driver="GPKG", engine="pyogrio")
 """
 
 PHASES = r"""
-import json, sys, time
-marks = [("import", time.perf_counter())]  # each mark starts the phase it names
+import json, resource, sys, time
+def clock():  # wall time, and the peak RSS so far (GB)
+    return time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+marks = [("import", clock())]  # each mark starts the phase it names
 from parakou_geo.pipeline import address_files
 from parakou_geo import register as reg
-marks.append(("read", time.perf_counter()))
+marks.append(("read", clock()))
 roads, buildings, out, csv = sys.argv[1:5]
 names = {"register": "register (assembly)"}
 
 def step(name):
-    marks.append((names.get(name, name), time.perf_counter()))
+    marks.append((names.get(name, name), clock()))
 
 write_layers, write_csv = reg._write_layers, reg.write_addresses_csv
 def timed_layers(*a, **k):
-    marks.append(("write GeoPackage", time.perf_counter()))
+    marks.append(("write GeoPackage", clock()))
     write_layers(*a, **k)
 def timed_csv(*a, **k):
-    marks.append(("write CSV", time.perf_counter()))
+    marks.append(("write CSV", clock()))
     write_csv(*a, **k)
 reg._write_layers, reg.write_addresses_csv = timed_layers, timed_csv
 
 result = address_files(roads, buildings, progress=step)
 reg.write_register(result.register, out, csv_path=csv, overwrite=True)
-marks.append(("end", time.perf_counter()))
+marks.append(("end", clock()))
 phases = {}
-for (name, t), (_, t_next) in zip(marks[:-1], marks[1:]):
-    phases[name] = phases.get(name, 0.0) + t_next - t
+for (name, (t, _)), (_, (t_next, peak)) in zip(marks[:-1], marks[1:]):
+    seconds, _ = phases.get(name, (0.0, 0.0))
+    phases[name] = (seconds + t_next - t, peak)  # peak RSS at the end of the phase
 print(json.dumps(phases))
 """
 
@@ -132,16 +136,29 @@ def make_city(n_buildings: int, n_segments: int, seed: int, folder: Path) -> tup
     return rp, bp
 
 
+#: Runs one child with stdout discarded and prints its wall time, peak RSS and exit status.
+#: It is itself a tiny process: Linux records the RSS a process had when it forked and exec'd
+#: as the child's starting peak, so children spawned by this (large) benchmark process would
+#: all report at least its size.
+LAUNCHER = r"""
+import json, os, sys, time
+argv, err = json.loads(sys.argv[1]), sys.argv[2]
+with open(os.devnull, "wb") as devnull, open(err, "wb") as fh:
+    actions = [(os.POSIX_SPAWN_DUP2, devnull.fileno(), 1), (os.POSIX_SPAWN_DUP2, fh.fileno(), 2)]
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions)
+    _, status, usage = os.wait4(pid, 0)
+    seconds = time.perf_counter() - t0
+print(json.dumps([seconds, usage.ru_maxrss * 1024 / 1e9, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def run_child(argv: list[str], err_path: Path) -> Run:
     """Run ``argv`` with stdout discarded; wall time and the peak RSS of that child alone."""
-    with open(os.devnull, "wb") as devnull, open(err_path, "wb") as err:
-        actions = [(os.POSIX_SPAWN_DUP2, devnull.fileno(), 1),
-                   (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
-        t0 = time.perf_counter()
-        pid = os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions)
-        _, status, usage = os.wait4(pid, 0)
-        seconds = time.perf_counter() - t0
-    return Run(seconds, usage.ru_maxrss * 1024 / 1e9, os.waitstatus_to_exitcode(status))
+    out = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, json.dumps(argv), str(err_path)],
+                         capture_output=True, text=True, check=True)
+    seconds, peak_gb, status = json.loads(out.stdout)
+    return Run(seconds, peak_gb, status)
 
 
 def bench_size(n_buildings: int, n_segments: int, args: argparse.Namespace) -> dict[str, object]:
@@ -176,11 +193,13 @@ def bench_size(n_buildings: int, n_segments: int, args: argparse.Namespace) -> d
         n_naive = pyogrio.read_info(folder / "naive.gpkg")["features"]
         print(f"   after:  {load()}")
         print(f"   addresses written: CLI {n_cli:,}, naive script {n_naive:,}")
-        phases: dict[str, float] = {}
+        phases: dict[str, tuple[float, float]] = {}
         if not args.skip_phases:
-            out = subprocess.run(
-                [sys.executable, "-c", PHASES, str(rp), str(bp), str(folder / "p.gpkg"),
-                 str(folder / "p.csv")], capture_output=True, text=True, check=True)
+            relay = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+            out = subprocess.run(  # through a tiny process, for its RSS (see LAUNCHER)
+                [sys.executable, "-S", "-c", relay, sys.executable, "-c", PHASES, str(rp),
+                 str(bp), str(folder / "p.gpkg"), str(folder / "p.csv")],
+                capture_output=True, text=True, check=True)
             phases = json.loads(out.stdout.strip().splitlines()[-1])
     med = {k: statistics.median(x.seconds for x in v) for k, v in runs.items()}
     low = {k: min(x.seconds for x in v) for k, v in runs.items()}
@@ -200,10 +219,12 @@ def bench_size(n_buildings: int, n_segments: int, args: argparse.Namespace) -> d
         print(f"   CLI peak RSS {peak['cli']:.2f} GB, target <= {TARGET_PEAK_GB_1M} GB: "
               f"{'PASS' if ok else 'FAIL'}")
     if phases:
-        total = sum(phases.values())
-        print(f"   phases of one instrumented run ({total:.2f} s in all):")
-        for name, sec in phases.items():
-            print(f"     {name:22s} {sec:7.2f} s  {100 * sec / total:5.1f} %")
+        total = sum(sec for sec, _ in phases.values())
+        print(f"   phases of one instrumented run ({total:.2f} s in all; peak RSS so far at "
+              "the end of each phase):")
+        for name, (sec, peak_gb) in phases.items():
+            print(f"     {name:22s} {sec:7.2f} s  {100 * sec / total:5.1f} %   "
+                  f"{peak_gb:5.2f} GB")
     return {"buildings": n_buildings, "segments": n_segments, "median": med, "min": low,
             "peak_gb": peak, "ratio": ratio, "phases": phases}
 

@@ -34,7 +34,7 @@ from parakou_geo.access import (
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
-from parakou_geo.register import ADDRESS_COLUMNS, Register, address_uuids, sort_addresses
+from parakou_geo.register import ADDRESS_COLUMNS, Register, address_order, address_uuids
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 from parakou_geo.validate import (
@@ -367,17 +367,30 @@ def _assemble(
     num = numbers["number"].to_numpy()[ok]
     sfx = numbers["suffix"].to_numpy(dtype=object)[ok]
     bid = bld["building_id"].to_numpy(dtype=object)[ok]
-    door = np.asarray(bld["door"].array)[ok]
+    street_zones = table["zone"].to_numpy(dtype=object)[st]
+    # the register's row order first, so the address table is built once, already sorted
+    order = address_order(pd.DataFrame({
+        "zone": street_zones, "street_code": code,
+        "side": numbers["side"].to_numpy(dtype=object)[ok],
+        "number": num, "distance_m": numbers["distance_m"].to_numpy()[ok], "building_id": bid,
+    }))
+    rows = np.flatnonzero(ok)[order]
+    st, code, num, sfx, bid, street_zones = (st[order], code[order], num[order], sfx[order],
+                                             bid[order], street_zones[order])
+    door = np.asarray(bld["door"].array)[rows]
     frame = address_rows(
         building_ids=bid, doors=door, codes=code, numbers=num, suffixes=sfx,
         street_names=table["name"].to_numpy(dtype=object)[st],
-        zones=table["zone"].to_numpy(dtype=object)[st],
-        numbering=numbers[ok], quartiers=quartiers,
-        passthrough=pd.DataFrame(bld.loc[ok]), settings=s, metric_crs=metric,
+        zones=street_zones,
+        numbering=numbers.iloc[rows], quartiers=quartiers,
+        passthrough=pd.DataFrame(bld[[c for c in s.passthrough_columns
+                                      if c in bld.columns]].iloc[rows]),
+        settings=s, metric_crs=metric,
         day=run_day.isoformat(), zone_polygons=zones,
     )
     frame["geometry"] = door
-    addresses = gpd.GeoDataFrame(sort_addresses(frame), geometry="geometry", crs=metric)
+    addresses = gpd.GeoDataFrame(frame, geometry="geometry", crs=metric)
+    del frame
 
     # unaddressed: no street in reach, and features without a usable geometry
     far = ~ok

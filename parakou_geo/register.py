@@ -34,6 +34,7 @@ __all__ = [
     "ADDRESS_NAMESPACE",
     "STATUSES",
     "Register",
+    "address_order",
     "address_uuid",
     "address_uuids",
     "atomic_path",
@@ -188,6 +189,15 @@ class Register:
 
 def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     """Sort addresses by zone, street code, side, number and suffix order (stable)."""
+    return addresses.iloc[address_order(addresses)].reset_index(drop=True)
+
+
+def address_order(addresses: pd.DataFrame) -> np.ndarray:
+    """Return the row order of :func:`sort_addresses`.
+
+    Only the columns ``zone``, ``street_code``, ``side``, ``number``, ``distance_m`` and
+    ``building_id`` are read, so the order can be computed before the whole table is built.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -211,7 +221,7 @@ def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
         "building_id": text("building_id"),
     })
     order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
-    return addresses.iloc[np.asarray(order)].reset_index(drop=True)
+    return np.asarray(order, dtype=np.int64)
 
 
 @contextmanager

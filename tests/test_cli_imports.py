@@ -46,7 +46,8 @@ def _probe(code: str) -> tuple[object, str, list[str]]:
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["address", "--help"], ["history", "--help"], ["export", "tax", "--help"],
-     ["map", "plan", "--help"], ["plan", "waste", "--help"]],
+     ["map", "plan", "--help"], ["plan", "waste", "--help"], ["search", "--help"],
+     ["reverse", "--help"]],
 )
 def test_help_imports_no_heavy_library(argv: list[str]) -> None:
     status, out, loaded = _probe(f"from parakou_geo.cli import main\nmain({argv!r})")

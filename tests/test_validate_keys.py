@@ -58,3 +58,13 @@ def test_buildings_without_ids_and_with_a_missing_geometry() -> None:
     assert out[0] == out[1]
     assert len(out[0][0]) == 2
     assert out[0][2] == ["b0000001"]  # the missing geometry sorts first
+
+
+def test_millimetre_rounding_is_geos_pointwise_rounding_even_on_halves() -> None:
+    k = np.arange(-3000, 3000)
+    for x in (459000 + k / 2000.0, k / 2000.0):
+        geoms = shapely.points(np.c_[x, -x])
+        keys = _geometry_keys(geoms)
+        geos = shapely.to_wkb(shapely.normalize(shapely.set_precision(geoms, 0.001,
+                                                                      mode="pointwise")))
+        assert list(keys) == list(geos)
