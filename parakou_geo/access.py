@@ -234,22 +234,25 @@ def choose_streets(
     best_cost, best_piece = inf.copy(), near_piece.copy()
     close_fp, close_piece = inf.copy(), near_piece.copy()
     near_level = bonus[near_piece]
+    # how far the footprint reaches from its door point (0 for point buildings)
+    radius = np.zeros(len(door))
+    if (~is_point).any():
+        vx, owner = shapely.get_coordinates(fp[~is_point], return_index=True)
+        rows = np.flatnonzero(~is_point)[owner]
+        np.maximum.at(radius, rows, np.hypot(vx[:, 0] - xy_d[rows, 0], vx[:, 1] - xy_d[rows, 1]))
     for level in levels:
         sub = np.flatnonzero(bonus == level)
         cand: list[np.ndarray] = []
-        # door points: only where this level is preferred to the nearest piece's level (a
-        # level no better than the nearest piece's can never beat it from the door point)
-        ask = np.flatnonzero(level > near_level) if is_point.all() \
-            else np.flatnonzero((level > near_level) | ~is_point)
+        # A piece B of this level beats the nearest piece A only if (1 + w) d_door(B) - R - L
+        # < (1 + w) d_door(A) - L_A (a wall is at most R from its door): search the door's
+        # surroundings up to d_door(A) + R + (L - L_A) / (1 + w), where that can be positive
+        gain = np.maximum(level - near_level, 0.0) / (1.0 + w)
+        ask = np.flatnonzero(((level > near_level) | (radius > 0)) & ~is_entrance)
         if len(ask):
-            qi, pi, _ = index.nearest(pts[ask], max_distance_m=s.max_distance_m,
-                                      threads=threads, xy=xy_d[ask], subset=sub)
-            cand.append(np.column_stack([ask[qi], pi]))
-        poly = np.flatnonzero(~is_point)
-        if len(poly):  # footprints: the level's piece nearest to the wall
-            qi, pi = shapely.STRtree(index.pieces[sub]).query_nearest(
-                fp[poly], max_distance=s.max_distance_m, all_matches=False)
-            cand.append(np.column_stack([poly[qi], sub[pi]]))
+            reach = np.minimum(near_d[ask] + radius[ask] + gain[ask], s.max_distance_m)
+            qi, pi = shapely.STRtree(index.pieces[sub]).query(
+                pts[ask], predicate="dwithin", distance=reach)
+            cand.append(np.column_stack([ask[qi], sub[pi]]))
         cand.append(np.column_stack([np.flatnonzero(near_level == level),
                                      near_piece[near_level == level]]))
         if not any(len(c) for c in cand):
