@@ -78,7 +78,7 @@ def test_sidewalk_detection_leaves_paths_that_lead_away_from_streets() -> None:
 def test_named_street_in_front_wins_over_service_lane_behind() -> None:
     # Rue B along y = 0, an unnamed service lane along y = 50. Building y 40..45: the named
     # street is 40 m in front, the lane 5 m behind. Cost (metres): street 40 + 0.3 × 42.5
-    # − 6 × 1 = 46.75; lane 5 + 0.3 × 7.5 − 6 × (−1) + 40 = 53.25 → Rue B.
+    # − 6 × 1 = 46.75; lane 5 + 0.3 × 7.5 − 6 × (−1) + 60 = 73.25 → Rue B.
     roads = _roads([([(0, 0), (200, 0)], "Rue B", "residential", None),
                     ([(0, 50), (200, 50)], None, "service", None)])
     result = address(roads, _buildings([_box(95, 40, 105, 45)]), settings=SETTINGS)
@@ -88,9 +88,9 @@ def test_named_street_in_front_wins_over_service_lane_behind() -> None:
     assert (a["side"], a["number"]) == ("left", 101)
 
 
-def test_service_lane_wins_when_the_named_street_is_out_of_reach() -> None:
-    # the same building with the street 60 m in front: 60 + 0.3 × 62.5 − 6 = 72.75 > 53.25
-    roads = _roads([([(0, -20), (200, -20)], "Rue B", "residential", None),
+def test_service_lane_wins_when_the_named_street_is_too_far() -> None:
+    # the same building with the street 80 m in front: 80 + 0.3 × 82.5 − 6 = 98.75 > 73.25
+    roads = _roads([([(0, -40), (200, -40)], "Rue B", "residential", None),
                     ([(0, 50), (200, 50)], None, "service", None)])
     result = address(roads, _buildings([_box(95, 40, 105, 45)]), settings=SETTINGS)
     a = _by_building(result).loc["B00"]
