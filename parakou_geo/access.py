@@ -240,9 +240,9 @@ def choose_streets(
         vx, owner = shapely.get_coordinates(fp[~is_point], return_index=True)
         rows = np.flatnonzero(~is_point)[owner]
         np.maximum.at(radius, rows, np.hypot(vx[:, 0] - xy_d[rows, 0], vx[:, 1] - xy_d[rows, 1]))
+    cand: list[np.ndarray] = [np.column_stack([np.arange(len(door)), near_piece])]
     for level in levels:
         sub = np.flatnonzero(bonus == level)
-        cand: list[np.ndarray] = []
         # A piece B of this level beats the nearest piece A only if (1 + w) d_door(B) - R - L
         # < (1 + w) d_door(A) - L_A (a wall is at most R from its door): search the door's
         # surroundings up to d_door(A) + R + (L - L_A) / (1 + w), where that can be positive
@@ -253,31 +253,28 @@ def choose_streets(
             qi, pi = shapely.STRtree(index.pieces[sub]).query(
                 pts[ask], predicate="dwithin", distance=reach)
             cand.append(np.column_stack([ask[qi], sub[pi]]))
-        cand.append(np.column_stack([np.flatnonzero(near_level == level),
-                                     near_piece[near_level == level]]))
-        if not any(len(c) for c in cand):
-            continue
-        k, piece = np.concatenate(cand).T
-        d_door = _point_piece_distance(index, xy_d[k], piece)
-        d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
-        cost = np.where(is_entrance[k], d_door, d_fp + w * d_door - level)
-        cost = np.round(cost, 6)
-        d_fp = np.round(d_fp, 6)
-        street = index.street[piece]
-        # the cheapest candidate of this level per door; a tie goes to the lower street row
-        order = np.lexsort((street, cost, k))
-        sel = order[np.r_[True, k[order][1:] != k[order][:-1]]]
-        ks, cs, ps = k[sel], cost[sel], piece[sel]
-        better = (cs < best_cost[ks]) | ((cs == best_cost[ks])
-                                         & (street[sel] < index.street[best_piece[ks]]))
-        best_cost[ks[better]] = cs[better]
-        best_piece[ks[better]] = ps[better]
-        # and the nearest piece to the footprint, whatever its level (for the reason)
-        order = np.lexsort((street, d_fp, k))
-        sel = order[np.r_[True, k[order][1:] != k[order][:-1]]]
-        nearer = d_fp[sel] < close_fp[k[sel]]
-        close_fp[k[sel][nearer]] = d_fp[sel][nearer]
-        close_piece[k[sel][nearer]] = piece[sel][nearer]
+    k, piece = np.concatenate(cand).T
+    street = index.street[piece]
+    # only a door with a candidate on another street than its nearest piece's can change street
+    other = np.zeros(len(door), dtype=bool)
+    other[k[street != index.street[near_piece[k]]]] = True
+    keep = other[k]
+    k, piece, street = k[keep], piece[keep], street[keep]
+    d_door = _point_piece_distance(index, xy_d[k], piece)
+    d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
+    cost = np.where(is_entrance[k], d_door, d_fp + w * d_door - bonus[piece])
+    cost = np.round(cost, 6)
+    d_fp = np.round(d_fp, 6)
+    # the cheapest candidate per door; a tie goes to the lower street row
+    order = np.lexsort((street, cost, k))
+    sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
+    best_cost[k[sel]] = cost[sel]
+    best_piece[k[sel]] = piece[sel]
+    # and the piece nearest to the footprint (for the reason)
+    order = np.lexsort((street, d_fp, k))
+    sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
+    close_fp[k[sel]] = d_fp[sel]
+    close_piece[k[sel]] = piece[sel]
     found = np.isfinite(best_cost)
     chosen = np.where(found, best_piece, near_piece)
     # measure the door on the chosen street: its piece nearest to the door point if the
