@@ -13,6 +13,7 @@ import pyogrio
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import recover_interrupted
+from parakou_geo._register_meta import read_stored_meta
 from parakou_geo.pipeline import AddressingResult
 from parakou_geo.register import Register
 
@@ -77,7 +78,7 @@ def _read(path: Path) -> Register:
     run_info = (pd.DataFrame(pyogrio.read_dataframe(path, layer="run_info"))
                 if "run_info" in layers else pd.DataFrame({"key": [], "value": []}))
     return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
-                    run_info=run_info)
+                    run_info=run_info, meta=read_stored_meta(path))
 
 
 def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:

@@ -7,7 +7,6 @@ inherits them and runs them once, when it is created.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from parakou_geo._register_meta import label_prefix, stored_setting
 from parakou_geo.exports._input import text
 from parakou_geo.geocode._load import RegisterTables
 from parakou_geo.geocode._names import NameVariant, name_words
@@ -189,13 +189,9 @@ class IndexBuilder:
 
 
 def prefix_of(meta: dict[str, str]) -> str:
-    return settings_value(meta, "street_prefix", "Rue")
+    return label_prefix(meta)
 
 
 def settings_value(meta: dict[str, str], key: str, default: str) -> str:
-    try:
-        value = json.loads(meta.get("settings", "{}")).get(key)
-    except (json.JSONDecodeError, AttributeError):
-        return default
-    return str(value) if value else default
+    return stored_setting(meta, key, default)
 

@@ -17,6 +17,7 @@ import pyogrio
 
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import recover_interrupted
+from parakou_geo._register_meta import label_prefix, read_stored_meta
 from parakou_geo.maps._base import LayerSpec, MapFrame
 from parakou_geo.maps._geojson import categorical, raise_all, to_lonlat
 from parakou_geo.maps._words import words
@@ -152,8 +153,10 @@ def addressing_map(
     w = words(s.language)
     if isinstance(register, Register):
         addresses, streets = register.addresses, register.streets
+        meta = register.meta
     elif isinstance(register, str | os.PathLike):
         addresses, streets = read_register_layers(register)
+        meta = read_stored_meta(register)
     else:
         raise InputError(f"register must be a Register or a .gpkg path, got "
                          f"{type(register).__name__}; pass result.register")
@@ -188,7 +191,8 @@ def addressing_map(
                        "dashArray": "8 6" if key == "zones" else "3 4"},
             ))
     st = layers["streets"].copy()
-    st["_title"], st["_label"] = _street_texts(st, s.street_prefix)
+    # the register's own prefix; the map setting only for a register storing no settings
+    st["_title"], st["_label"] = _street_texts(st, label_prefix(meta, s.street_prefix))
     frame.add_group("streets", w["streets"])
     frame.layers.append(LayerSpec(
         id="streets", name=w["streets"], gdf=st, popup_title="_title",
