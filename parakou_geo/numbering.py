@@ -33,6 +33,7 @@ __all__ = [
     "next_sequential_number",
     "number_doors",
     "parity_number",
+    "sequential_insert_numbers",
     "street_suffix_style",
     "suffix_for",
     "suffix_rank",
@@ -312,6 +313,53 @@ def next_sequential_number(numbers: Iterable[int], left: bool) -> int:
     """
     side = [int(n) for n in numbers if is_left_number(int(n)) == left]
     return max(side) + 2 if side else first_number(left)
+
+
+def sequential_insert_numbers(
+    codes: np.ndarray,
+    sides: np.ndarray,
+    distances: np.ndarray,
+    live_codes: np.ndarray,
+    live_sides: np.ndarray,
+    live_distances: np.ndarray,
+    live_numbers: np.ndarray,
+) -> np.ndarray:
+    """Return the numbers of new doors on sequentially numbered streets (update rule).
+
+    A sequential street already numbered keeps its numbers: a new door takes the number of
+    the door before it on its side (the first number of the side when there is none before
+    it, or the side is empty), and then the next free suffix. So a door added between 3 and
+    5 becomes ``3 bis``; the first build would have given it 5 and renumbered the others.
+
+    Parameters
+    ----------
+    codes, sides, distances : numpy.ndarray
+        Street code (None: unaddressed), side (``left``/``right``) and distance along the
+        street of each new door.
+    live_codes, live_sides, live_distances, live_numbers : numpy.ndarray
+        The same for the street's active addresses.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One number per new door (0 where the code is None).
+    """
+    out = np.zeros(len(codes), dtype=np.int64)
+    live = pd.DataFrame({"code": live_codes, "side": live_sides, "d": live_distances,
+                         "n": live_numbers})
+    by_side = {k: g.sort_values("d", kind="stable") for k, g in live.groupby(["code", "side"])}
+    for i, (c, side, d) in enumerate(zip(codes, sides, distances, strict=True)):
+        if c is None:
+            continue
+        g = by_side.get((c, side))
+        before = None if g is None else g[g["d"] <= d]
+        if g is None or g.empty:
+            out[i] = first_number(side == "left")
+        elif before is not None and len(before):
+            out[i] = int(before["n"].iloc[-1])
+        else:
+            out[i] = int(g["n"].iloc[0])
+    return out
 
 
 def _parity_round(x: np.ndarray, odd: np.ndarray) -> np.ndarray:
