@@ -35,8 +35,8 @@ from parakou_geo.numbering import (
     street_suffix_style,
     suffix_rank,
 )
-from parakou_geo.pipeline import make_labels
-from parakou_geo.update import load_settings_of
+from parakou_geo.register.labels import make_labels
+from parakou_geo.register.meta import load_settings_of
 
 __all__ = [
     "lock_street",

@@ -35,6 +35,7 @@ from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
 from parakou_geo.register import ADDRESS_COLUMNS, Register, address_uuids, sort_addresses
+from parakou_geo.register.labels import make_labels
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 from parakou_geo.validate import (
@@ -334,18 +335,6 @@ def street_network(
                             segments=net.segments)
         logger.info("%d sidewalks and crossings are part of their street", int(sidewalk.sum()))
     return net, int(sidewalk.sum())
-
-
-def make_labels(
-    number: np.ndarray, suffix: np.ndarray, code: np.ndarray, prefix: str
-) -> list[str]:
-    """Return address labels such as ``12 bis Rue 2.045`` or ``12A Rue 2.045``."""
-    latin = set(LATIN_SUFFIXES)
-    out = []
-    for n, sfx, c in zip(number, suffix, code, strict=True):
-        part = f" {sfx}" if sfx in latin else sfx
-        out.append(f"{n}{part} {prefix} {c}")
-    return out
 
 
 def _assemble(

@@ -69,6 +69,7 @@ from parakou_geo.pipeline import (
     roads_fingerprint,
 )
 from parakou_geo.register import atomic_path
+from parakou_geo.register.meta import load_settings_of
 from parakou_geo.settings import MAX_CHANGE_SHARE, AddressingSettings
 from parakou_geo.validate import (
     check_layer,
@@ -131,14 +132,6 @@ class UpdateReport:
             f"  streets retired:    {c.get('streets_retired', 0)}\n"
             f"  unaddressed:        {c.get('unaddressed', 0)}"
         )
-
-
-def load_settings_of(meta: dict[str, str]) -> AddressingSettings:
-    """Return the settings a register was built with (from its ``meta`` table)."""
-    try:
-        return AddressingSettings().replace(**json.loads(meta["settings"]))
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise RegisterError(f"the register's stored settings cannot be read ({exc})") from exc
 
 
 def _centre(meta: dict[str, str]) -> tuple[float, float]:

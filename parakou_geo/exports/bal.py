@@ -26,9 +26,9 @@ import pandas as pd
 
 from parakou_geo._csv import write_csv
 from parakou_geo._errors import OutputError
-from parakou_geo._register_meta import label_prefix
 from parakou_geo.exports._input import RegisterSource, load_register, select_addresses, text
 from parakou_geo.exports.settings import ExportSettings
+from parakou_geo.register.meta import label_prefix
 
 __all__ = ["BAL_COLUMNS", "bal_table", "voie_key", "write_bal"]
 

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parakou_geo._register_meta import label_prefix
 from parakou_geo.exports._input import RegisterSource, load_register, select_addresses, text
 from parakou_geo.exports._spreadsheet import write_csv, write_xlsx
 from parakou_geo.exports._words import Language, header, word
 from parakou_geo.exports.settings import ExportSettings
 from parakou_geo.pluscodes import plus_codes
+from parakou_geo.register.meta import label_prefix
 
 __all__ = ["SignagePlan", "signage_plan", "street_plates", "write_signage_csv",
            "write_signage_xlsx"]

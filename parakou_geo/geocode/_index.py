@@ -16,11 +16,11 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from parakou_geo._register_meta import label_prefix, stored_setting
 from parakou_geo.exports._input import text
 from parakou_geo.geocode._load import RegisterTables
 from parakou_geo.geocode._names import NameVariant, name_words
 from parakou_geo.geocode._query import fold, place_pattern
+from parakou_geo.register.meta import label_prefix, stored_setting
 
 __all__ = ["IndexBuilder", "StreetInfo", "prefix_of", "settings_value", "values"]
 

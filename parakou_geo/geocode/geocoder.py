@@ -42,8 +42,8 @@ from parakou_geo.geocode._query import (
 from parakou_geo.geocode._streets import Pieces, oriented_segments, place_along
 from parakou_geo.geocode.results import Match, MatchKind, SearchResult
 from parakou_geo.numbering import is_left_number
-from parakou_geo.pipeline import make_labels
 from parakou_geo.pluscodes import plus_codes
+from parakou_geo.register.labels import make_labels
 from parakou_geo.settings import MAIRIE_DE_PARAKOU_LONLAT
 
 __all__ = ["Geocoder", "Match", "MatchKind", "SearchResult"]

@@ -1,4 +1,4 @@
-"""Private: the settings a register stores (its ``meta`` table), read without writing.
+"""The settings a register stores (its ``meta`` table), read without writing.
 
 Exports, maps and the geocoder write labels of the register's streets; they take the label
 settings (``street_prefix``...) from the settings the register was built with, so that a
@@ -13,7 +13,10 @@ import os
 import sqlite3
 from pathlib import Path
 
-__all__ = ["label_prefix", "read_stored_meta", "stored_setting"]
+from parakou_geo._errors import RegisterError
+from parakou_geo.settings import AddressingSettings
+
+__all__ = ["label_prefix", "load_settings_of", "read_stored_meta", "stored_setting"]
 
 #: The word before a street code when neither the register nor the caller gives one.
 DEFAULT_PREFIX = "Rue"
@@ -57,3 +60,11 @@ def label_prefix(meta: dict[str, str] | None, fallback: str | None = None) -> st
     assembled by hand).
     """
     return stored_setting(meta, "street_prefix", fallback or DEFAULT_PREFIX)
+
+
+def load_settings_of(meta: dict[str, str]) -> AddressingSettings:
+    """Return the settings a register was built with (from its ``meta`` table)."""
+    try:
+        return AddressingSettings().replace(**json.loads(meta["settings"]))
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise RegisterError(f"the register's stored settings cannot be read ({exc})") from exc
