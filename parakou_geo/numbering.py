@@ -26,18 +26,9 @@ from parakou_geo.settings import AddressingSettings, NumberingMethod, SuffixStyl
 if TYPE_CHECKING:
     from parakou_geo.access import StreetChoice
 
-__all__ = [
-    "LATIN_SUFFIXES",
-    "StreetIndex",
-    "next_free_suffix",
-    "next_sequential_number",
-    "number_doors",
-    "parity_number",
-    "sequential_insert_numbers",
-    "street_suffix_style",
-    "suffix_for",
-    "suffix_rank",
-]
+__all__ = ["LATIN_SUFFIXES", "StreetIndex", "next_free_suffix", "next_sequential_number",
+           "number_doors", "parity_number", "sequential_insert_numbers", "street_suffix_style",
+           "suffix_for", "suffix_rank"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
