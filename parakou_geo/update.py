@@ -63,13 +63,9 @@ from parakou_geo.numbering import (
     sequential_insert_numbers,
     street_suffix_style,
 )
-from parakou_geo.pipeline import (
-    address_rows,
-    input_fingerprint,
-    roads_fingerprint,
-)
 from parakou_geo.register import atomic_path
 from parakou_geo.register.meta import load_settings_of
+from parakou_geo.register.rows import address_rows, input_fingerprint, roads_fingerprint
 from parakou_geo.settings import MAX_CHANGE_SHARE, AddressingSettings
 from parakou_geo.validate import (
     check_layer,
