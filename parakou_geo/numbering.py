@@ -292,10 +292,7 @@ def first_number(left: bool) -> int:
 
 
 def next_sequential_number(numbers: Iterable[int], left: bool) -> int:
-    """Return the next free sequential number on one side of a street.
-
-    ``numbers`` are the numbers already given on the street (any side, any status); the
-    result follows the highest one of the side's parity.
+    """Return the next free sequential number of a side (``numbers``: all on the street).
 
     Examples
     --------
@@ -317,23 +314,11 @@ def sequential_insert_numbers(
 ) -> np.ndarray:
     """Return the numbers of new doors on sequentially numbered streets (update rule).
 
-    A sequential street already numbered keeps its numbers: a new door takes the number of
-    the door before it on its side (the first number of the side when there is none before
-    it, or the side is empty), and then the next free suffix. So a door added between 3 and
-    5 becomes ``3 bis``; the first build would have given it 5 and renumbered the others.
-
-    Parameters
-    ----------
-    codes, sides, distances : numpy.ndarray
-        Street code (None: unaddressed), side (``left``/``right``) and distance along the
-        street of each new door.
-    live_codes, live_sides, live_distances, live_numbers : numpy.ndarray
-        The same for the street's active addresses.
-
-    Returns
-    -------
-    numpy.ndarray of int
-        One number per new door (0 where the code is None).
+    Numbers never change, so a new door takes the number of the door before it on its side
+    (the side's first number when none is before it), then the next free suffix: a door
+    added between 3 and 5 becomes ``3 bis`` (a first build would renumber it 5). ``codes``
+    (None: unaddressed), ``sides`` and ``distances`` describe the new doors, the ``live_*``
+    arrays the active addresses; the result is one number per new door (0 without a code).
     """
     out = np.zeros(len(codes), dtype=np.int64)
     live = pd.DataFrame({"code": live_codes, "side": live_sides, "d": live_distances,
