@@ -8,11 +8,9 @@ codes. Official names from a CSV (by code or by road id) replace the input names
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +19,13 @@ import shapely
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
+from parakou_geo.names import (
+    check_names,
+    full_name,
+    read_official_names,
+    read_text_csv,
+    resolve_names,
+)
 from parakou_geo.settings import AddressingSettings
 
 __all__ = [
@@ -151,68 +156,22 @@ def allocate_codes(
     return out
 
 
-def read_text_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a names CSV as text: ``,`` or ``;``, UTF-8 with or without BOM (Excel).
-
-    Column names are stripped and lower-cased; ``code`` is read as ``street_code``. Values are
-    kept as text, untouched (an empty cell is an empty string).
-    """
-    from parakou_geo.validate import ensure_regular_file
-
-    p = ensure_regular_file(path, "names CSV")
-    if p.is_file() and p.stat().st_size == 0:
-        raise InputError("the file is empty (0 bytes); it needs a header line and one line "
-                         "per street", source=str(p))
-    try:
-        frame = pd.read_csv(p, dtype=str, sep=None, engine="python", encoding="utf-8-sig",
-                            keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise InputError(f"names file not found: {p}") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{p} is a folder; give the names CSV file") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError,
-            csv.Error) as exc:
-        raise InputError(
-            f"cannot be read as a UTF-8 CSV ({exc}); save it from Excel as 'CSV UTF-8'",
-            source=str(p),
-        ) from exc
-    frame.columns = [c.strip().lower() for c in frame.columns]
-    if "code" in frame.columns and "street_code" not in frame.columns:
-        frame = frame.rename(columns={"code": "street_code"})
-    return frame
-
-
 def read_names_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read an official names CSV.
+    """Read an official names CSV (kept name; see :func:`parakou_geo.names.read_official_names`).
 
     Parameters
     ----------
     path : str or os.PathLike
         UTF-8 CSV (``,`` or ``;`` separated) with a ``name`` column and either ``street_code``
-        (or ``code``) or ``road_id``.
+        (or ``code``) or ``road_id``; optional ``street_type``, ``decision_date``,
+        ``reference``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``name`` and ``street_code`` and/or ``road_id``, all text.
+        The columns of the file, all text.
     """
-    frame = read_text_csv(path)
-    p = Path(path)
-    if "name" not in frame.columns or not ({"street_code", "road_id"} & set(frame.columns)):
-        raise InputError(
-            f"needs a 'name' column and a 'street_code' or 'road_id' column; found "
-            f"{', '.join(frame.columns)}",
-            source=str(p),
-        )
-    from parakou_geo.names import formula_problem  # names imports this module
-
-    problems = [f"line {line}: {problem}" for line, problem in enumerate(
-        (formula_problem(str(v)) for v in frame["name"]), start=2) if problem]
-    if problems:
-        raise InputError([*problems, "Official names are refused when a spreadsheet would "
-                          "run them; fix the file and run again"], source=str(p))
-    frame.attrs["source"] = str(p)
-    return frame
+    return read_official_names(path)
 
 
 def apply_official_names(
@@ -221,6 +180,9 @@ def apply_official_names(
     segments: pd.DataFrame,
 ) -> pd.DataFrame:
     """Give streets their official names; codes do not change.
+
+    The names go through the same checks as ``parakou-geo names``
+    (:func:`parakou_geo.names.check_names`).
 
     Parameters
     ----------
@@ -240,49 +202,30 @@ def apply_official_names(
     Raises
     ------
     InputError
-        Listing every unknown code or road id, empty name, and street given two names.
+        Listing every problem of the names (unknown code or road id, empty, duplicate in the
+        commune, forbidden characters...).
     """
     source = str(names.attrs.get("source", "names"))
     out = streets.copy()
     out["name_source"] = out["name"].notna().map({True: "input", False: None})
-    problems: list[str] = []
-    given: dict[int, tuple[str, str]] = {}
-    code_to_row = pd.Series(np.arange(len(out)), index=out["street_code"].to_numpy())
-    road_to_rows = segments.groupby("road_id")["street"].agg(lambda s: sorted(set(s)))
-    for line, rec in enumerate(names.to_dict("records"), start=2):
-        name = str(rec.get("name", "")).strip()
-        code = str(rec.get("street_code", "") or "").strip()
-        road = str(rec.get("road_id", "") or "").strip()
-        if not name:
-            problems.append(f"line {line}: empty name")
-            continue
-        if code:
-            if code not in code_to_row.index:
-                problems.append(f"line {line}: unknown street code {code!r}")
-                continue
-            rows = [int(code_to_row[code])]
-        elif road:
-            if road not in road_to_rows.index:
-                problems.append(f"line {line}: road id {road!r} is not in the roads layer")
-                continue
-            rows = list(road_to_rows[road])
-        else:
-            problems.append(f"line {line}: neither street_code nor road_id given")
-            continue
-        for r in rows:
-            if r in given and given[r][0] != name:
-                problems.append(
-                    f"line {line}: street {out['street_code'].iloc[r]} already named "
-                    f"{given[r][0]!r} on line {given[r][1]}, now {name!r}"
-                )
-            given[r] = (name, str(line))
+    codes = out["street_code"].to_numpy(dtype=object).astype(str)
+    road_codes: dict[str, list[str]] = {}
+    for road, row in sorted({(str(r), int(i)) for r, i in zip(
+            segments["road_id"], segments["street"], strict=True) if r is not None}):
+        road_codes.setdefault(road, []).append(codes[row])
+    register_like = pd.DataFrame({"street_code": codes, "street_name": out["name"].to_numpy(),
+                                  "street_type": None, "name_source": None,
+                                  "status": "current"})
+    problems = check_names(names, register_like, road_codes=road_codes)
     if problems:
         raise InputError(
             [*problems, "Fix these lines in the names CSV and run again"], source=source
         )
-    rows = list(given)
-    if rows:
-        labels = out.index[rows]
-        out.loc[labels, "name"] = [given[r][0] for r in rows]
+    table = resolve_names(names, road_codes)[0].drop_duplicates("street_code")
+    if len(table):
+        position = pd.Series(np.arange(len(out)), index=codes)
+        labels = out.index[position[table["street_code"]].to_numpy()]
+        out.loc[labels, "name"] = [full_name(n, t) for n, t in zip(
+            table["name"], table["street_type"], strict=True)]
         out.loc[labels, "name_source"] = "official"
     return out

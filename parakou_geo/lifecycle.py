@@ -26,9 +26,17 @@ from parakou_geo._gpkg import (
     record_run,
     transaction,
 )
-from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, suffix_for
-from parakou_geo.pipeline import make_labels
-from parakou_geo.update import load_settings_of
+from parakou_geo.numbering import (
+    StreetIndex,
+    first_number,
+    next_free_suffix,
+    next_sequential_number,
+    parity_number,
+    street_suffix_style,
+    suffix_rank,
+)
+from parakou_geo.register.labels import make_labels
+from parakou_geo.register.meta import load_settings_of
 
 __all__ = [
     "lock_street",
@@ -225,24 +233,6 @@ def _street(con: sqlite3.Connection, code: str) -> tuple[str | None, str, bool]:
     return row[0], str(row[1]), bool(row[2])
 
 
-def _suffix_rank(suffix: str) -> int:
-    """Order of a suffix: '' < bis < ter ... and '' < A < B ... < Z < AA."""
-    if not suffix:
-        return 0
-    if suffix in LATIN_SUFFIXES:
-        return LATIN_SUFFIXES.index(suffix) + 1
-    rank = 0
-    for ch in suffix:
-        rank = rank * 26 + (ord(ch.upper()) - ord("A") + 1)
-    return rank
-
-
-def _parity_number(distance_m: float, left: bool, method: str) -> int:
-    x = distance_m / 10.0 if method == "decametric" else distance_m
-    p = 1 if left else 0
-    return max(2 * int(np.floor((x - p) / 2.0 + 0.5)) + p, 2 - p)
-
-
 def renumber_street(
     path: str | os.PathLike[str],
     street_code: str,
@@ -273,15 +263,14 @@ def renumber_street(
         rows = pd.read_sql_query(
             "SELECT address_id, label, number, suffix, side, distance_m, building_id, status "
             "FROM addresses WHERE street_code = ?", con, params=(street_code,))
-        rows["rank"] = rows["suffix"].fillna("").map(_suffix_rank)
+        rows["rank"] = rows["suffix"].fillna("").map(suffix_rank)
         # ties along the street keep their present order (number, then suffix rank)
         live = rows[rows["status"].isin(["proposed", "current"])].sort_values(
             ["side", "distance_m", "number", "rank", "building_id"], kind="stable")
         taken = set(zip(rows.loc[~rows.index.isin(live.index), "number"].astype(int),
                         rows.loc[~rows.index.isin(live.index), "suffix"].fillna(""),
                         strict=True))
-        style = "letters" if rows["suffix"].fillna("").str.fullmatch(r"[A-Z]+").any() \
-            or s.suffix_style == "letters" else "latin"
+        style = street_suffix_style(rows["suffix"], s.suffix_style)
         counters = {"left": 0, "right": 0}
         out = []
         for a_id, old_label, side, dist, old_num, old_sfx in zip(
@@ -290,16 +279,12 @@ def renumber_street(
         ):
             left = side == "left"
             if s.method == "sequential":
+                number = first_number(left) + 2 * counters[str(side)]
                 counters[str(side)] += 1
-                number = 2 * counters[str(side)] - (1 if left else 0)
             else:
-                number = _parity_number(float(dist), left, s.method)
-            limit = len(LATIN_SUFFIXES) if style == "latin" else 26 * 27
-            for rank in range(limit + 1):
-                sfx = suffix_for(rank, style)  # type: ignore[arg-type]
-                if (number, sfx) not in taken:
-                    break
-            else:
+                number = parity_number(float(dist), left, s.method)
+            sfx = next_free_suffix(number, taken, style)
+            if sfx is None:
                 raise RegisterError(f"no free suffix for number {number} on {street_code}")
             taken.add((number, sfx))
             label = make_labels(np.array([number]), np.array([sfx], dtype=object),
@@ -377,10 +362,15 @@ def move_address(
                 f"than max_distance_m={s.max_distance_m:g}; choose a street the door faces")
         left = bool(cross[best] > 0)
         distance = float(np.round(along[best], 3))
-        number = _parity_number(distance, left, s.method)
-        style = "letters" if s.suffix_style == "letters" else "latin"
-        sfx = next(suffix_for(r, style) for r in range(27 * 26)  # type: ignore[arg-type]
-                   if (number, suffix_for(r, style)) not in taken)  # type: ignore[arg-type]
+        # the street's own rule: sequential streets give the next free number of the side
+        if s.method == "sequential":
+            number = next_sequential_number((n for n, _ in taken), left)
+        else:
+            number = parity_number(distance, left, s.method)
+        style = street_suffix_style((x for _, x in taken), s.suffix_style)
+        sfx = next_free_suffix(number, taken, style)
+        if sfx is None:
+            raise RegisterError(f"no free suffix for number {number} on {to_street}")
         label = make_labels(np.array([number]), np.array([sfx], dtype=object),
                             np.array([to_street], dtype=object), s.street_prefix)[0]
         now = history_time(run_date)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Container, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,9 @@ from parakou_geo.settings import AddressingSettings, NumberingMethod, SuffixStyl
 if TYPE_CHECKING:
     from parakou_geo.access import StreetChoice
 
-__all__ = ["LATIN_SUFFIXES", "StreetIndex", "number_doors", "suffix_for"]
+__all__ = ["LATIN_SUFFIXES", "StreetIndex", "next_free_suffix", "next_sequential_number",
+           "number_doors", "parity_number", "sequential_insert_numbers", "street_suffix_style",
+           "suffix_for", "suffix_rank"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -207,6 +210,132 @@ def suffix_for(rank: int, style: SuffixStyle) -> str:
         k, r = divmod(k - 1, 26)
         letters = chr(ord("A") + r) + letters
     return letters
+
+
+def suffix_rank(suffix: str) -> int:
+    """Return the order of a suffix: '' < bis < ter ... and '' < A < B ... < Z < AA.
+
+    Examples
+    --------
+    >>> [suffix_rank(x) for x in ("", "bis", "ter", "A", "Z", "AA")]
+    [0, 1, 2, 1, 26, 27]
+    """
+    if not suffix:
+        return 0
+    if suffix in LATIN_SUFFIXES:
+        return LATIN_SUFFIXES.index(suffix) + 1
+    rank = 0
+    for ch in suffix:
+        rank = rank * 26 + (ord(ch.upper()) - ord("A") + 1)
+    return rank
+
+
+#: Letter suffixes a street may use (A ... ZZ); latin ones stop at ``decies``.
+MAX_LETTER_SUFFIXES = 26 * 27
+
+
+def next_free_suffix(number: int, taken: Container[tuple[int, str]],
+                     style: SuffixStyle) -> str | None:
+    """Return the first suffix of ``number`` not in ``taken`` (None when all are taken).
+
+    ``taken`` holds the (number, suffix) pairs of the street, every status included: a
+    number once given is never given again.
+
+    Examples
+    --------
+    >>> next_free_suffix(12, {(12, ""), (12, "bis")}, "latin")
+    'ter'
+    >>> next_free_suffix(13, {(12, "")}, "letters")
+    ''
+    """
+    limit = len(LATIN_SUFFIXES) if style == "latin" else MAX_LETTER_SUFFIXES
+    for rank in range(limit + 1):
+        sfx = suffix_for(rank, style)
+        if (number, sfx) not in taken:
+            return sfx
+    return None
+
+
+def street_suffix_style(suffixes: Iterable[object], style: SuffixStyle) -> SuffixStyle:
+    """Return the suffix style of a street: letters once any of its suffixes is a letter."""
+    if style == "letters" or any(isinstance(x, str) and x.isalpha() and x.isupper()
+                                 for x in suffixes):
+        return "letters"
+    return "latin"
+
+
+def is_left_number(number: int) -> bool:
+    """Return whether a door number belongs to the left side (odd numbers)."""
+    return number % 2 == 1
+
+
+def parity_number(distance_m: float, left: bool, method: NumberingMethod) -> int:
+    """Return the metric (or decametric) number of a door ``distance_m`` along its street.
+
+    The distance (in tens of metres for ``decametric``) rounded to the nearest number of the
+    side's parity: odd on the left, even on the right (odd ≥ 1, even ≥ 2).
+
+    Examples
+    --------
+    >>> parity_number(12.0, True, "metric"), parity_number(12.0, False, "metric")
+    (13, 12)
+    >>> parity_number(12.0, True, "decametric")
+    1
+    """
+    x = distance_m / 10.0 if method == "decametric" else distance_m
+    return int(_parity_round(np.array([x]), np.array([left]))[0])
+
+
+def first_number(left: bool) -> int:
+    """Return the first sequential number of a side: 1 on the left, 2 on the right."""
+    return 1 if left else 2
+
+
+def next_sequential_number(numbers: Iterable[int], left: bool) -> int:
+    """Return the next free sequential number of a side (``numbers``: all on the street).
+
+    Examples
+    --------
+    >>> next_sequential_number([1, 3, 5, 2], True), next_sequential_number([1, 3], False)
+    (7, 2)
+    """
+    side = [int(n) for n in numbers if is_left_number(int(n)) == left]
+    return max(side) + 2 if side else first_number(left)
+
+
+def sequential_insert_numbers(
+    codes: np.ndarray,
+    sides: np.ndarray,
+    distances: np.ndarray,
+    live_codes: np.ndarray,
+    live_sides: np.ndarray,
+    live_distances: np.ndarray,
+    live_numbers: np.ndarray,
+) -> np.ndarray:
+    """Return the numbers of new doors on sequentially numbered streets (update rule).
+
+    Numbers never change, so a new door takes the number of the door before it on its side
+    (the side's first number when none is before it), then the next free suffix: a door
+    added between 3 and 5 becomes ``3 bis`` (a first build would renumber it 5). ``codes``
+    (None: unaddressed), ``sides`` and ``distances`` describe the new doors, the ``live_*``
+    arrays the active addresses; the result is one number per new door (0 without a code).
+    """
+    out = np.zeros(len(codes), dtype=np.int64)
+    live = pd.DataFrame({"code": live_codes, "side": live_sides, "d": live_distances,
+                         "n": live_numbers})
+    by_side = {k: g.sort_values("d", kind="stable") for k, g in live.groupby(["code", "side"])}
+    for i, (c, side, d) in enumerate(zip(codes, sides, distances, strict=True)):
+        if c is None:
+            continue
+        g = by_side.get((c, side))
+        before = None if g is None else g[g["d"] <= d]
+        if g is None or g.empty:
+            out[i] = first_number(side == "left")
+        elif before is not None and len(before):
+            out[i] = int(before["n"].iloc[-1])
+        else:
+            out[i] = int(g["n"].iloc[0])
+    return out
 
 
 def _parity_round(x: np.ndarray, odd: np.ndarray) -> np.ndarray:

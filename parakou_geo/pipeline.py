@@ -7,7 +7,6 @@ validate every input layer and report all problems at once before doing any work
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -34,7 +33,15 @@ from parakou_geo.access import (
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
-from parakou_geo.register import ADDRESS_COLUMNS, Register, address_order, address_uuids
+from parakou_geo.register import Register, address_order
+from parakou_geo.register.labels import make_labels
+from parakou_geo.register.rows import (
+    address_rows,
+    file_fingerprint,
+    input_fingerprint,
+    quartier_of,
+    roads_fingerprint,
+)
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 from parakou_geo.validate import (
@@ -336,18 +343,6 @@ def street_network(
     return net, int(sidewalk.sum())
 
 
-def make_labels(
-    number: np.ndarray, suffix: np.ndarray, code: np.ndarray, prefix: str
-) -> list[str]:
-    """Return address labels such as ``12 bis Rue 2.045`` or ``12A Rue 2.045``."""
-    latin = set(LATIN_SUFFIXES)
-    out = []
-    for n, sfx, c in zip(number, suffix, code, strict=True):
-        part = f" {sfx}" if sfx in latin else sfx
-        out.append(f"{n}{part} {prefix} {c}")
-    return out
-
-
 def _assemble(
     bld: gpd.GeoDataFrame,
     dropped: gpd.GeoDataFrame,
@@ -460,112 +455,6 @@ def _assemble(
                     buildings=footprints)
 
 
-def address_rows(
-    *,
-    building_ids: np.ndarray,
-    doors: np.ndarray,
-    codes: np.ndarray,
-    numbers: np.ndarray,
-    suffixes: np.ndarray,
-    street_names: np.ndarray,
-    zones: np.ndarray,
-    numbering: pd.DataFrame,
-    quartiers: gpd.GeoDataFrame | None,
-    passthrough: pd.DataFrame,
-    settings: AddressingSettings,
-    metric_crs: CRS,
-    day: str,
-    zone_polygons: gpd.GeoDataFrame | None = None,
-) -> pd.DataFrame:
-    """Return new register rows (columns :data:`ADDRESS_COLUMNS`, then pass-through ids).
-
-    Parameters
-    ----------
-    building_ids, doors, codes, numbers, suffixes, street_names, zones : numpy.ndarray
-        One value per new address; ``doors`` are points in ``metric_crs``.
-    numbering : pandas.DataFrame
-        The rows of :func:`parakou_geo.numbering.number_doors` for these doors (side,
-        distances, street point), in the same order.
-    quartiers : geopandas.GeoDataFrame or None
-        Quartier polygons (``quartier`` column) in ``metric_crs``.
-    passthrough : pandas.DataFrame
-        The buildings' own columns, in the same order, for ``settings.passthrough_columns``.
-    settings : AddressingSettings
-        Numbering method, label prefix, source.
-    metric_crs : pyproj.CRS
-        CRS of the door points.
-    day : str
-        ISO date written as ``created`` and ``updated``.
-    zone_polygons : geopandas.GeoDataFrame or None
-        Zone (arrondissement) polygons (``zone`` column) in ``metric_crs``: ``building_zone``
-        is the zone the door stands in (``zone`` is the street's). A door outside every zone,
-        or without zone polygons, takes its street's zone.
-    """
-    xy = shapely.get_coordinates(doors)
-    lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
-        xy[:, 0], xy[:, 1])
-    frame = pd.DataFrame(
-        {
-            "address_id": address_uuids(building_ids, codes,
-                                        np.asarray(numbers, dtype=np.int64).tolist(), suffixes),
-            "label": make_labels(numbers, suffixes, codes, settings.street_prefix),
-            "street_code": codes,
-            "street_name": street_names,
-            "number": np.asarray(numbers, dtype=np.int64),
-            "suffix": suffixes,
-            "zone": zones,
-            "building_zone": _building_zones(doors, zone_polygons, zones),
-            "quartier": quartier_of(doors, quartiers),
-            "building_id": building_ids,
-            "side": numbering["side"].to_numpy(dtype=object),
-            "distance_m": numbering["distance_m"].to_numpy(),
-            "distance_to_street_m": numbering["distance_to_street_m"].to_numpy(),
-            "street_choice": numbering["street_choice"].to_numpy(dtype=object),
-            "method": settings.method,
-            "status": "proposed",
-            "official": False,
-            "x": np.round(xy[:, 0], 2),
-            "y": np.round(xy[:, 1], 2),
-            "lon": np.round(lon, 7),
-            "lat": np.round(lat, 7),
-            "street_x": numbering["street_x"].to_numpy(),
-            "street_y": numbering["street_y"].to_numpy(),
-            "created": day,
-            "updated": day,
-            "retired": None,
-            "source": settings.source,
-        },
-        columns=list(ADDRESS_COLUMNS),
-    )
-    for col in settings.passthrough_columns:
-        if col in passthrough.columns:
-            frame[col] = [None if pd.isna(v) else str(v)
-                          for v in passthrough[col].to_numpy(dtype=object)]
-    return frame
-
-
-def quartier_of(points: np.ndarray, quartiers: gpd.GeoDataFrame | None,
-                column: str = "quartier") -> np.ndarray:
-    """Quartier name (or ``column``) of each point (None outside every polygon or layer)."""
-    out = np.full(len(points), None, dtype=object)
-    if quartiers is None or len(points) == 0:
-        return out
-    pi, qi = shapely.STRtree(np.asarray(quartiers.geometry.array)).query(
-        points, predicate="intersects")
-    order = np.lexsort((qi, pi))  # a point on a shared border takes the first quartier
-    first = np.r_[True, pi[order][1:] != pi[order][:-1]]
-    out[pi[order][first]] = quartiers[column].to_numpy(dtype=object)[qi[order][first]]
-    return out
-
-
-def _building_zones(doors: np.ndarray, zones: gpd.GeoDataFrame | None,
-                    street_zones: np.ndarray) -> np.ndarray:
-    """Zone each door stands in; its street's zone outside every zone or without zones."""
-    inside = quartier_of(doors, zones, column="zone")
-    street = np.asarray(street_zones, dtype=object)
-    return np.where(pd.isna(inside), street, inside).astype(object)
-
-
 def _run_info(
     s: AddressingSettings,
     metric: CRS,
@@ -592,46 +481,6 @@ def _run_info(
             (f"{layer}_excluded_class", str(rep.n_excluded_class)),
         ]
     return pd.DataFrame(rows, columns=["key", "value"])
-
-
-def roads_fingerprint(roads: gpd.GeoDataFrame) -> str:
-    """Return a hash of prepared roads (ids, names, classes, geometry), order-independent.
-
-    Parameters
-    ----------
-    roads : geopandas.GeoDataFrame
-        Roads as returned by :func:`parakou_geo.validate.prepare_roads` (canonical order).
-    """
-    h = hashlib.sha256()
-    for col in ("road_id", "name", "road_class"):
-        h.update("\x1f".join(map(str, roads[col].tolist())).encode())
-    h.update(b"".join(shapely.to_wkb(np.asarray(roads.geometry.array), output_dimension=2)))
-    return h.hexdigest()
-
-
-def input_fingerprint(layer: gpd.GeoDataFrame, crs: str | None = None) -> str:
-    """Return a hash of a layer exactly as given (CRS, columns, values, geometry, order).
-
-    A cheap first test in register updates: an identical road layer needs no comparison.
-    """
-    h = hashlib.sha256()
-    h.update(str(layer.crs.to_wkt() if layer.crs is not None else crs).encode())
-    for col in layer.columns:
-        if col == layer.geometry.name:
-            continue
-        h.update(str(col).encode() + b"\x1e")
-        h.update("\x1f".join(map(str, layer[col].tolist())).encode())
-    h.update(b"".join(w or b"" for w in shapely.to_wkb(np.asarray(layer.geometry.array))))
-    return h.hexdigest()
-
-
-def file_fingerprint(path: str | os.PathLike[str]) -> str:
-    """Return ``"<path> sha256:<hex>"`` for the run record."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return f"{Path(path).resolve()} sha256:{h.hexdigest()}"
 
 
 def address_files(

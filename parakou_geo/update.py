@@ -56,13 +56,16 @@ from parakou_geo._update_match import (
 )
 from parakou_geo.access import choose_streets
 from parakou_geo.io import combine_osm_ids, read_layer
-from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors, suffix_for
-from parakou_geo.pipeline import (
-    address_rows,
-    input_fingerprint,
-    roads_fingerprint,
+from parakou_geo.numbering import (
+    StreetIndex,
+    next_free_suffix,
+    number_doors,
+    sequential_insert_numbers,
+    street_suffix_style,
 )
 from parakou_geo.register import atomic_path
+from parakou_geo.register.meta import load_settings_of
+from parakou_geo.register.rows import address_rows, input_fingerprint, roads_fingerprint
 from parakou_geo.settings import MAX_CHANGE_SHARE, AddressingSettings
 from parakou_geo.validate import (
     check_layer,
@@ -125,14 +128,6 @@ class UpdateReport:
             f"  streets retired:    {c.get('streets_retired', 0)}\n"
             f"  unaddressed:        {c.get('unaddressed', 0)}"
         )
-
-
-def load_settings_of(meta: dict[str, str]) -> AddressingSettings:
-    """Return the settings a register was built with (from its ``meta`` table)."""
-    try:
-        return AddressingSettings().replace(**json.loads(meta["settings"]))
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise RegisterError(f"the register's stored settings cannot be read ({exc})") from exc
 
 
 def _centre(meta: dict[str, str]) -> tuple[float, float]:
@@ -357,22 +352,28 @@ def _number_new(
     suffix = np.full(len(cand), "", dtype=object)
     full = np.zeros(len(cand), dtype=bool)
     if s.method == "sequential":
-        number = _sequential_numbers(num, code, _sides(con))
+        active = _sides(con)
+        number = sequential_insert_numbers(
+            code, num["side"].to_numpy(dtype=object), num["distance_m"].to_numpy(dtype=float),
+            active["street_code"].to_numpy(dtype=object),
+            active["side"].to_numpy(dtype=object),
+            active["distance_m"].to_numpy(dtype=float), active["number"].to_numpy())
     taken, letters_streets = _taken(con, code, number)
+    on_street: dict[str, set[tuple[int, str]]] = {}
+    for c, n, x in taken:
+        on_street.setdefault(c, set()).add((n, x))
     for i in order:
         if not ok[i] or on_locked[i]:
             continue
-        style = "letters" if (code[i] in letters_streets or s.suffix_style == "letters") \
-            else "latin"
-        limit = len(LATIN_SUFFIXES) if style == "latin" else 26 * 27
-        for rank in range(limit + 1):
-            sfx = suffix_for(rank, style)  # type: ignore[arg-type]
-            if (code[i], int(number[i]), sfx) not in taken:
-                suffix[i] = sfx
-                taken.add((code[i], int(number[i]), sfx))
-                break
-        else:
+        style = street_suffix_style(["A"] if code[i] in letters_streets else [],
+                                    s.suffix_style)
+        used = on_street.setdefault(code[i], set())
+        sfx = next_free_suffix(int(number[i]), used, style)
+        if sfx is None:
             full[i] = True
+        else:
+            suffix[i] = sfx
+            used.add((int(number[i]), sfx))
     addressed = ok & ~on_locked & ~full
     rows = _new_address_rows(cand, num, code, number, suffix, addressed, current, old, s,
                              metric, day)
@@ -425,22 +426,6 @@ def _sides(con: sqlite3.Connection) -> pd.DataFrame:
     rows = con.execute("SELECT street_code, side, number, distance_m FROM addresses WHERE "
                        "status IN ('proposed', 'current')").fetchall()
     return pd.DataFrame(rows, columns=["street_code", "side", "number", "distance_m"])
-
-
-def _sequential_numbers(num: pd.DataFrame, code: np.ndarray, live: pd.DataFrame) -> np.ndarray:
-    """Sequential streets: a new door takes the number of the door before it on its side."""
-    out = num["number"].to_numpy().copy()
-    by_side = {k: g.sort_values("distance_m") for k, g in live.groupby(["street_code", "side"])}
-    for i, (c, side, d) in enumerate(zip(code, num["side"], num["distance_m"], strict=True)):
-        if c is None:
-            continue
-        g = by_side.get((c, side))
-        if g is None or g.empty:
-            out[i] = 1 if side == "left" else 2
-            continue
-        before = g[g["distance_m"] <= d]
-        out[i] = int((before if len(before) else g).iloc[-1 if len(before) else 0]["number"])
-    return out
 
 
 def _new_address_rows(

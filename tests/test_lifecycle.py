@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from shapely import Point
 
-from parakou_geo import RegisterError, address, write_register
+from parakou_geo import AddressingSettings, RegisterError, address, write_register
 from parakou_geo.datasets import load_sample
 from parakou_geo.history import changes_between, diff_registers, read_history
 from parakou_geo.lifecycle import (
@@ -215,3 +216,31 @@ def test_lifecycle_commands_take_the_decision_date(reg: Path,
                     "lock": ["2026-04-04"], "unlock": ["2026-04-05"]}
     updated = _addr(reg).set_index("address_id")
     assert updated.loc[one, "updated"] == "2026-04-03"
+
+
+def test_move_onto_a_sequential_street_takes_the_next_free_number(tmp_path: Path) -> None:
+    """Issue 13, bug 1: a sequential street keeps its sequential rule when a door moves in."""
+    s = load_sample()
+    res = address(s["roads"], s["buildings"], zones=s["zones"], run_date=DAY,
+                  settings=AddressingSettings(method="sequential"))
+    reg = tmp_path / "register.gpkg"
+    write_register(res.register, reg)
+    a = _addr(reg)
+    segments = pyogrio.read_dataframe(reg, layer="segments")
+    # the busiest street that some other street's door faces within 60 m
+    for target in a["street_code"].value_counts().index:
+        on_target = segments[segments["street_code"] == target]
+        others = a[a["street_code"] != target]
+        gap = shapely.distance(shapely.points(others[["x", "y"]].to_numpy()),
+                               on_target.geometry.union_all())
+        if gap.min() < 60:
+            row = others.iloc[int(gap.argmin())]
+            break
+    before = a.loc[a["street_code"] == target, "number"].astype(int)
+    label = move_address(reg, row["address_id"], to_street=str(target), reason="door moved")
+    after = _addr(reg).set_index("address_id").loc[row["address_id"]]
+    side_numbers = before[(before % 2 == 1) == (after["side"] == "left")]
+    assert int(after["number"]) == int(side_numbers.max()) + 2
+    assert after["suffix"] in ("", None)
+    assert label == f"{int(after['number'])} Rue {target}"
+    assert int(after["number"]) <= 2 * len(before) + 2  # not a distance in metres

@@ -11,7 +11,8 @@ import pyogrio
 import pytest
 
 from parakou_geo import InputError, address, write_register
-from parakou_geo.datasets import load_sample
+from parakou_geo.codes import read_names_csv
+from parakou_geo.datasets import load_sample, sample_names_path
 from parakou_geo.history import read_history
 from parakou_geo.names import check_names, import_names, read_official_names
 
@@ -119,6 +120,36 @@ def test_a_name_already_official_elsewhere_is_refused(reg: Path, tmp_path: Path)
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:
     p = tmp_path / "n.csv"
-    p.write_text("street_code,name\n1.001,X\n", encoding="utf-8")
-    with pytest.raises(InputError, match="street_type, decision_date, reference"):
+    p.write_text("code,nom\n1.001,X\n", encoding="utf-8")
+    with pytest.raises(InputError, match="needs a 'name' column and a 'street_code'"):
         read_official_names(p)
+
+
+def test_the_shipped_sample_is_accepted_by_both_commands(reg: Path) -> None:
+    """``address --names`` and ``parakou-geo names`` read the same layout (issue 13, bug 2)."""
+    s = load_sample()
+    res = address(s["roads"], s["buildings"], zones=s["zones"],
+                  names=read_names_csv(sample_names_path()), run_date=dt.date(2026, 1, 1))
+    first = res.register.streets
+    named = set(first.loc[first["name_source"] == "official", "street_code"])
+    n = import_names(reg, read_official_names(sample_names_path()))
+    assert n == len(named) > 0
+    st = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False)
+    official = st[st["name_source"] == "official"].set_index("street_code")["street_name"]
+    assert set(official.index) == named
+    assert official.to_dict() == first.set_index("street_code").loc[
+        sorted(named), "street_name"].to_dict()
+
+
+def test_address_names_get_the_checks_of_the_names_command(tmp_path: Path) -> None:
+    """One checker: ``Rue <b>#1`` for two streets is refused by the first build too."""
+    s = load_sample()
+    roads = sorted(s["roads"]["road_id"].astype(str))
+    p = tmp_path / "noms.csv"
+    p.write_text(f"road_id,name\n{roads[0]},Rue <b>#1\n{roads[-1]},Rue <b>#1\n",
+                 encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        address(s["roads"], s["buildings"], zones=s["zones"], names=read_names_csv(p))
+    text = str(info.value)
+    assert "line 2: forbidden character(s) '#' '<' '>' in 'Rue <b>#1'" in text
+    assert "line 3: 'Rue <b>#1' is already given to street" in text

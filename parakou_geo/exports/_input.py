@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -13,16 +14,25 @@ import pyogrio
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
 from parakou_geo._gpkg import recover_interrupted
-from parakou_geo.pipeline import AddressingResult
 from parakou_geo.register import Register
+from parakou_geo.register.meta import read_stored_meta
 
-__all__ = ["STATUSES", "RegisterSource", "load_register", "read_footprints", "select_addresses",
-           "text"]
+if TYPE_CHECKING:  # the pipeline is not imported by the readers of a register
+    from parakou_geo.pipeline import AddressingResult
+
+__all__ = ["STATUSES", "RegisterSource", "load_register", "read_footprints", "result_register",
+           "select_addresses", "text"]
 
 #: Lifecycle statuses of an address.
 STATUSES: tuple[str, ...] = ("proposed", "current", "retired", "rejected")
 
-RegisterSource = Register | AddressingResult | str | os.PathLike[str]
+RegisterSource: TypeAlias = "Register | AddressingResult | str | os.PathLike[str]"
+
+
+def result_register(source: object) -> Register | None:
+    """Return the register of an ``AddressingResult`` (anything with a Register ``.register``)."""
+    held = getattr(source, "register", None)
+    return held if isinstance(held, Register) else None
 
 _ADDRESS_NEEDS = ("label", "street_code", "street_name", "number", "suffix", "zone",
                   "quartier", "building_id", "status")
@@ -37,8 +47,9 @@ def load_register(source: RegisterSource) -> Register:
     InputError
         When the file is missing, is not a register, or lacks required columns.
     """
-    if isinstance(source, AddressingResult):
-        register = source.register
+    held = result_register(source)
+    if held is not None:
+        register = held
     elif isinstance(source, Register):
         register = source
     elif isinstance(source, str | os.PathLike):
@@ -77,7 +88,7 @@ def _read(path: Path) -> Register:
     run_info = (pd.DataFrame(pyogrio.read_dataframe(path, layer="run_info"))
                 if "run_info" in layers else pd.DataFrame({"key": [], "value": []}))
     return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
-                    run_info=run_info)
+                    run_info=run_info, meta=read_stored_meta(path))
 
 
 def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
@@ -86,10 +97,13 @@ def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
     Only a register file is read here (a Register object carries them already); a register
     without the layer gives None.
     """
-    if isinstance(source, AddressingResult):
-        return source.register.buildings
+    held = result_register(source)
+    if held is not None:
+        return held.buildings
     if isinstance(source, Register):
         return source.buildings
+    if not isinstance(source, str | os.PathLike):
+        return None
     path = Path(source)
     try:
         layers = {str(name) for name, _ in pyogrio.list_layers(path)}

@@ -28,6 +28,7 @@ from parakou_geo._csv import write_csv
 from parakou_geo._errors import OutputError
 from parakou_geo.exports._input import RegisterSource, load_register, select_addresses, text
 from parakou_geo.exports.settings import ExportSettings
+from parakou_geo.register.meta import label_prefix
 
 __all__ = ["BAL_COLUMNS", "bal_table", "voie_key", "write_bal"]
 
@@ -76,7 +77,7 @@ def bal_table(
     zones: Iterable[str | int] | None = None,
     quartiers: Iterable[str] | None = None,
     statuses: Iterable[str] | None = ("proposed", "current"),
-    street_prefix: str = "Rue",
+    street_prefix: str | None = None,
     settings: ExportSettings | None = None,
     update_date: dt.date | None = None,
 ) -> pd.DataFrame:
@@ -91,8 +92,10 @@ def bal_table(
     statuses : iterable of str, optional
         Statuses exported (default proposed and current; retired/rejected never belong in a
         BAL). ``None`` keeps all.
-    street_prefix : str
-        Word before the street code for streets without a name (``Rue 2.045``).
+    street_prefix : str, optional
+        Word before the street code for streets without a name (``Rue 2.045``): the
+        register's own ``street_prefix`` (from its stored settings); this value is used only
+        for a register that stores no settings.
     settings : ExportSettings, optional
         ``commune_name``, ``bal_commune_key``, ``bal_source``, ``bal_position``.
     update_date : datetime.date, optional
@@ -115,7 +118,7 @@ def bal_table(
     cle = (s.bal_commune_key + "_" + codes.map(keys) + "_" + number.map("{:05d}".format)
            + np.where(suffix_key != "", "_" + suffix_key, ""))
     name = text(addr["street_name"]).str.strip()
-    fallback = street_prefix + " " + codes
+    fallback = label_prefix(reg.meta, street_prefix) + " " + codes
     voie = name.where(name.str.len() >= 3, fallback)
     today = dt.date.today()
     if update_date is not None:
@@ -163,7 +166,7 @@ def write_bal(
     zones: Iterable[str | int] | None = None,
     quartiers: Iterable[str] | None = None,
     statuses: Iterable[str] | None = ("proposed", "current"),
-    street_prefix: str = "Rue",
+    street_prefix: str | None = None,
     settings: ExportSettings | None = None,
     update_date: dt.date | None = None,
     overwrite: bool = False,

@@ -25,6 +25,7 @@ from parakou_geo.exports._spreadsheet import write_csv, write_xlsx
 from parakou_geo.exports._words import Language, header, word
 from parakou_geo.exports.settings import ExportSettings
 from parakou_geo.pluscodes import plus_codes
+from parakou_geo.register.meta import label_prefix
 
 __all__ = ["SignagePlan", "signage_plan", "street_plates", "write_signage_csv",
            "write_signage_xlsx"]
@@ -126,7 +127,7 @@ def signage_plan(
     zones: Iterable[str | int] | None = None,
     quartiers: Iterable[str] | None = None,
     statuses: Iterable[str] = ("proposed", "current"),
-    street_prefix: str = "Rue",
+    street_prefix: str | None = None,
     settings: ExportSettings | None = None,
 ) -> SignagePlan:
     """Return the plates, counts per arrondissement and quartier, and their cost.
@@ -140,8 +141,10 @@ def signage_plan(
     statuses : iterable of str
         Address statuses that get a door plate (default proposed and current; a fresh
         register has only proposed addresses).
-    street_prefix : str
-        Word before the code on a plate (``Rue 2.045``).
+    street_prefix : str, optional
+        Word before the code on a plate (``Rue 2.045``): the register's own
+        ``street_prefix`` (from its stored settings); this value is used only for a register
+        that stores no settings.
     settings : ExportSettings, optional
         Unit prices (FCFA) and ``plates_per_post``.
 
@@ -157,8 +160,9 @@ def signage_plan(
     streets = reg.streets.assign(street_code=text(reg.streets["street_code"]))
     info = streets.drop_duplicates("street_code").set_index("street_code")
     names = text(info["street_name"])
-    label: pd.Series = (street_prefix + " " + pd.Series(info.index, index=info.index)
-             + np.where(names != "", " — " + names, ""))
+    prefix = label_prefix(reg.meta, street_prefix)
+    label: pd.Series = (prefix + " " + pd.Series(info.index, index=info.index)
+                        + np.where(names != "", " — " + names, ""))
     plates["zone"] = plates["street_code"].map(text(info["zone"])).fillna("")
     plates["plate_text"] = plates["street_code"].map(label)
     # arrondissement and quartier of a street plate: both those of the nearest address (where

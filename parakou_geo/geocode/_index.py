@@ -7,7 +7,6 @@ inherits them and runs them once, when it is created.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from parakou_geo.exports._input import text
 from parakou_geo.geocode._load import RegisterTables
 from parakou_geo.geocode._names import NameVariant, name_words
 from parakou_geo.geocode._query import fold, place_pattern
+from parakou_geo.register.meta import label_prefix, stored_setting
 
 __all__ = ["IndexBuilder", "StreetInfo", "prefix_of", "settings_value", "values"]
 
@@ -189,13 +189,9 @@ class IndexBuilder:
 
 
 def prefix_of(meta: dict[str, str]) -> str:
-    return settings_value(meta, "street_prefix", "Rue")
+    return label_prefix(meta)
 
 
 def settings_value(meta: dict[str, str], key: str, default: str) -> str:
-    try:
-        value = json.loads(meta.get("settings", "{}")).get(key)
-    except (json.JSONDecodeError, AttributeError):
-        return default
-    return str(value) if value else default
+    return stored_setting(meta, key, default)
 

@@ -16,8 +16,7 @@ import pyogrio
 import shapely
 
 from parakou_geo._gpkg import recover_interrupted
-from parakou_geo.exports._input import RegisterSource, load_register
-from parakou_geo.pipeline import AddressingResult
+from parakou_geo.exports._input import RegisterSource, load_register, result_register
 from parakou_geo.register import Register
 
 __all__ = ["ADDRESS_COLUMNS", "STREET_COLUMNS", "RegisterTables", "read_tables"]
@@ -73,14 +72,16 @@ def read_tables(source: RegisterSource) -> RegisterTables:
     InputError
         When the file is missing, is not a register, or lacks required columns.
     """
-    if isinstance(source, Register | AddressingResult):
-        register = load_register(source)
-        reg = source.register if isinstance(source, AddressingResult) else source
+    held = source if isinstance(source, Register) else result_register(source)
+    if held is not None:
+        register = load_register(held)
+        reg = held
         return RegisterTables(register.addresses, register.streets, reg.segments,
                               reg.quartiers, _empty_names(), _empty_labels(),
                               dict(reg.meta or {}))
     if not isinstance(source, str | os.PathLike):
         load_register(source)  # raises the error for a wrong type
+        raise TypeError(f"not a register: {type(source).__name__}")  # not reached
     path = Path(source)
     layers = _layers(path)
     if not {"addresses", "streets"} <= layers:

@@ -41,8 +41,9 @@ from parakou_geo.geocode._query import (
 )
 from parakou_geo.geocode._streets import Pieces, oriented_segments, place_along
 from parakou_geo.geocode.results import Match, MatchKind, SearchResult
-from parakou_geo.pipeline import make_labels
+from parakou_geo.numbering import is_left_number
 from parakou_geo.pluscodes import plus_codes
+from parakou_geo.register.labels import make_labels
 from parakou_geo.settings import MAIRIE_DE_PARAKOU_LONLAT
 
 __all__ = ["Geocoder", "Match", "MatchKind", "SearchResult"]
@@ -487,7 +488,7 @@ class Geocoder(IndexBuilder):
             distance = 10.0 * number
         else:
             return None
-        placed = place_along(self._piece_arrays, st.rows, distance, left=number % 2 == 1,
+        placed = place_along(self._piece_arrays, st.rows, distance, left=is_left_number(number),
                              setback_m=st.setback_m)
         if placed is None:
             return None
@@ -495,7 +496,7 @@ class Geocoder(IndexBuilder):
         lon, lat = self._to_lonlat.transform(x, y)
         label = make_labels(np.array([number]), np.array([""], dtype=object),
                             np.array([st.code], dtype=object), self.prefix)[0]
-        side = "left" if number % 2 == 1 else "right"
+        side = "left" if is_left_number(number) else "right"
         return Match("interpolated", label, "interpolated", st.code, st.name, "", st.zone,
                      float(lon), float(lat), x, y, "", 0.0,
                      f"{distance:g} m from the street's origin, {side} side "

@@ -18,8 +18,8 @@ import shapely
 
 from parakou_geo._errors import InputError
 from parakou_geo.numbering import StreetIndex, _parity_round, suffix_for
-from parakou_geo.pipeline import make_labels
 from parakou_geo.pluscodes import plus_codes
+from parakou_geo.register.labels import make_labels
 
 if TYPE_CHECKING:
     from parakou_geo.geocode.geocoder import Geocoder

@@ -23,6 +23,7 @@ from parakou_geo.maps._words import words
 from parakou_geo.maps.settings import MapSettings
 from parakou_geo.pluscodes import plus_codes
 from parakou_geo.register import Register
+from parakou_geo.register.meta import label_prefix, read_stored_meta
 
 __all__ = ["STATUS_COLOURS", "addressing_map", "read_register_layers"]
 
@@ -152,8 +153,10 @@ def addressing_map(
     w = words(s.language)
     if isinstance(register, Register):
         addresses, streets = register.addresses, register.streets
+        meta = register.meta
     elif isinstance(register, str | os.PathLike):
         addresses, streets = read_register_layers(register)
+        meta = read_stored_meta(register)
     else:
         raise InputError(f"register must be a Register or a .gpkg path, got "
                          f"{type(register).__name__}; pass result.register")
@@ -188,7 +191,8 @@ def addressing_map(
                        "dashArray": "8 6" if key == "zones" else "3 4"},
             ))
     st = layers["streets"].copy()
-    st["_title"], st["_label"] = _street_texts(st, s.street_prefix)
+    # the register's own prefix; the map setting only for a register storing no settings
+    st["_title"], st["_label"] = _street_texts(st, label_prefix(meta, s.street_prefix))
     frame.add_group("streets", w["streets"])
     frame.layers.append(LayerSpec(
         id="streets", name=w["streets"], gdf=st, popup_title="_title",

@@ -59,7 +59,8 @@ class MapSettings:
         Tolerance (metres) used to simplify service areas and boundaries before drawing.
     street_prefix : str
         Word shown before a street code in the street labels of the addressing map
-        (``"Rue"`` → ``Rue 2.045``), as ``AddressingSettings.street_prefix``.
+        (``"Rue"`` → ``Rue 2.045``) of a register that stores no settings; a register built
+        by parakou_geo shows its own ``AddressingSettings.street_prefix``.
     street_labels_min_zoom : int
         Zoom level from which streets carry a visible label (16 ≈ a few hundred metres across
         a phone screen).
