@@ -162,13 +162,16 @@ def write_csv(
     if len(sep) != 1 or sep in "\"'\r\n":
         raise OutputError(f"CSV separator {sep!r}: give one character other than quotes")
     final = Path(path)
-    data = _lines(table, sep=sep, decimal_comma=decimal_comma, crlf=crlf, plain=plain)
     with atomic_path(final, overwrite=overwrite) as tmp:
         try:
             with tmp.open("wb") as fh:
                 if bom:
                     fh.write(b"\xef\xbb\xbf")
-                fh.write(data)
+                # in slices of rows: the text of a million addresses never sits in memory whole
+                for start in range(0, max(len(table), 1), _ROWS_PER_WRITE):
+                    fh.write(_lines(table.iloc[start:start + _ROWS_PER_WRITE], sep=sep,
+                                    decimal_comma=decimal_comma, crlf=crlf, plain=plain,
+                                    header=start == 0))
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
@@ -182,16 +185,21 @@ def csv_text(table: pd.DataFrame, *, sep: str = ",") -> str:
     return _lines(table, sep=sep, decimal_comma=False, crlf=False).decode("utf-8")
 
 
+#: Rows turned into CSV text at once by :func:`write_csv`.
+_ROWS_PER_WRITE = 100_000
+
+
 def _lines(
-    table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool, plain: tuple[str, ...] = ()
+    table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool, plain: tuple[str, ...] = (),
+    header: bool = True,
 ) -> bytes:
-    """Return the whole CSV (header and rows) as UTF-8 bytes."""
+    """Return the CSV text of ``table`` (its header line first, unless not asked) as UTF-8."""
     end = "\r\n" if crlf else "\n"
-    header = sep.join(
+    head = sep.join(
         _quoted(neutralise_column(pa.array([str(c)], type=pa.large_string())), sep)[0].as_py()
         for c in table.columns)
     if not len(table.columns):
-        return (header + end).encode("utf-8")
+        return (head + end).encode("utf-8") if header else b""
     columns = []
     for j in range(table.shape[1]):
         column = table.iloc[:, j]
@@ -210,4 +218,4 @@ def _lines(
     data = lines.buffers()[2]
     body = b"" if data is None or not len(table) else \
         data.to_pybytes()[offsets[0]:offsets[len(lines)]]
-    return (header + end).encode("utf-8") + body
+    return (head + end).encode("utf-8") + body if header else body

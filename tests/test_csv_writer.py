@@ -160,3 +160,17 @@ def test_libreoffice_shows_hostile_strings_as_text(tmp_path: Path) -> None:
     assert sheet is not None
     shown = [sheet.cell(row=r + 2, column=2).value for r in range(len(HOSTILE))]
     assert shown == [neutralise(h).replace("\r", "\n") for h in HOSTILE]
+
+
+def test_rows_written_in_slices_give_the_same_bytes(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import parakou_geo._csv as csv_module
+
+    table = pd.DataFrame({"n": np.arange(10), "x": np.linspace(0, 1, 10),
+                          "text": ["=1+1", "a;b", 'q"q', "ok", None, "\r", "+x", "@", "é", ""]})
+    whole = write_csv(table, tmp_path / "whole.csv", sep=";", decimal_comma=True, bom=True)
+    monkeypatch.setattr(csv_module, "_ROWS_PER_WRITE", 3)
+    sliced = write_csv(table, tmp_path / "sliced.csv", sep=";", decimal_comma=True, bom=True)
+    assert sliced.read_bytes() == whole.read_bytes()
+    empty = write_csv(table.iloc[:0], tmp_path / "empty.csv")
+    assert empty.read_bytes() == b"n,x,text\n"
