@@ -39,7 +39,9 @@ from parakou_geo.geocode._query import fold
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_register_update import make_buildings  # noqa: E402
 from make_geocode_tests import (  # noqa: E402
     assemble,
     code_text,
@@ -84,22 +86,6 @@ def make_roads(n_lines: int, spacing_m: float, block: int, rng: random.Random
                              "name": names}, geometry=geoms, crs=32631)
 
 
-def make_buildings(roads: gpd.GeoDataFrame, n: int, seed: int) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(seed)
-    geoms = np.asarray(roads.geometry.array)
-    k = rng.integers(0, len(geoms), n)
-    at = shapely.get_coordinates(shapely.line_interpolate_point(
-        geoms[k], rng.uniform(0.05, 0.95, n), normalized=True))
-    start = shapely.get_coordinates(shapely.get_point(geoms[k], 0))
-    end = shapely.get_coordinates(shapely.get_point(geoms[k], -1))
-    vertical = np.isclose(start[:, 0], end[:, 0])
-    offset = rng.choice([-1.0, 1.0], n) * rng.uniform(5, 25, n)
-    x = at[:, 0] + np.where(vertical, offset, 0.0)
-    y = at[:, 1] + np.where(vertical, 0.0, offset)
-    return gpd.GeoDataFrame({"building_id": [f"B{i:07d}" for i in range(n)]},
-                            geometry=shapely.box(x - 3, y - 3, x + 3, y + 3), crs=32631)
-
-
 def make_queries(addresses: gpd.GeoDataFrame, n: int, seed: int) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     sample = addresses.sample(n, random_state=seed)
@@ -127,7 +113,8 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     roads = make_roads(85, 60.0, 12, rng)
-    buildings = make_buildings(roads, args.buildings, args.seed)
+    buildings = make_buildings(roads, args.buildings, np.random.default_rng(args.seed),
+                               setback_m=(5.0, 25.0))
     t0 = time.perf_counter()
     result = address(roads, buildings)
     reg = result.register

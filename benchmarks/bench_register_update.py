@@ -57,9 +57,9 @@ def make_roads(n_lines: int, spacing_m: float) -> gpd.GeoDataFrame:
                              "name": [None] * len(lines)}, geometry=lines, crs=32631)
 
 
-def make_buildings(roads: gpd.GeoDataFrame, n: int, rng: np.random.Generator
-                   ) -> gpd.GeoDataFrame:
-    """Return ``n`` 6 m × 6 m buildings set back 4–40 m beside random streets."""
+def make_buildings(roads: gpd.GeoDataFrame, n: int, rng: np.random.Generator,
+                   setback_m: tuple[float, float] = (4.0, 40.0)) -> gpd.GeoDataFrame:
+    """Return ``n`` 6 m × 6 m buildings set back ``setback_m`` beside random streets."""
     geoms = np.asarray(roads.geometry.array)
     k = rng.integers(0, len(geoms), n)
     at = shapely.get_coordinates(shapely.line_interpolate_point(
@@ -67,7 +67,7 @@ def make_buildings(roads: gpd.GeoDataFrame, n: int, rng: np.random.Generator
     start = shapely.get_coordinates(shapely.get_point(geoms[k], 0))
     end = shapely.get_coordinates(shapely.get_point(geoms[k], -1))
     vertical = np.isclose(start[:, 0], end[:, 0])
-    offset = rng.choice([-1.0, 1.0], n) * rng.uniform(4, 40, n)
+    offset = rng.choice([-1.0, 1.0], n) * rng.uniform(*setback_m, n)
     x = at[:, 0] + np.where(vertical, offset, 0.0)
     y = at[:, 1] + np.where(vertical, 0.0, offset)
     return gpd.GeoDataFrame({"building_id": [f"B{i:07d}" for i in range(n)]},

@@ -64,6 +64,17 @@ class PageRun:
     def js(self, expr: str, arg: Any = None) -> Any:
         return self.page.evaluate(expr, arg)
 
+    def map_search(self, text: str) -> str:
+        """Type ``text`` in the addressing map's search box; return the popup's title."""
+        self.js("ParakouMaps.last.map.closePopup(); "
+                "document.querySelectorAll('.leaflet-popup').forEach(e => e.remove())")
+        box = self.page.locator(".pk-search input")
+        box.fill(text)
+        box.press("Enter")
+        self.page.wait_for_selector(".leaflet-popup-content .pk-popup-title")
+        return str(self.js("document.querySelector('.leaflet-popup-content .pk-popup-title')"
+                           ".textContent"))
+
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / name

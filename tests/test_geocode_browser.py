@@ -49,20 +49,9 @@ def page(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> PageRun:
     return browser.open(html, mode="offline")
 
 
-def _first(run: PageRun, text: str) -> str:
-    run.js("ParakouMaps.last.map.closePopup(); "
-           "document.querySelectorAll('.leaflet-popup').forEach(e => e.remove())")
-    box = run.page.locator(".pk-search input")
-    box.fill(text)
-    box.press("Enter")
-    run.page.wait_for_selector(".leaflet-popup-content .pk-popup-title")
-    return str(run.js("document.querySelector('.leaflet-popup-content .pk-popup-title')"
-                      ".textContent"))
-
-
 @pytest.mark.parametrize(("query", "title"), CASES)
 def test_search_box_understands_address_forms(page: PageRun, query: str, title: str) -> None:
-    assert _first(page, query) == title
+    assert page.map_search(query) == title
 
 
 def test_search_box_lists_nothing_for_unknown_code_and_runs_clean(

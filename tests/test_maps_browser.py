@@ -45,17 +45,6 @@ def _click_address(run: PageRun, i: int) -> str:
                       ".textContent"))
 
 
-def _search(run: PageRun, text: str) -> str:
-    run.js("ParakouMaps.last.map.closePopup(); "
-           "document.querySelectorAll('.leaflet-popup').forEach(e => e.remove())")
-    box = run.page.locator(".pk-search input")
-    box.fill(text)
-    box.press("Enter")
-    run.page.wait_for_selector(".leaflet-popup-content .pk-popup-title")
-    return str(run.js("document.querySelector('.leaflet-popup-content .pk-popup-title')"
-                      ".textContent"))
-
-
 def _popup_row(run: PageRun, header: str) -> str | None:
     return run.js("""(h) => {
         for (const tr of document.querySelectorAll('.leaflet-popup-content tr'))
@@ -92,7 +81,7 @@ def _check_addressing_page(run: PageRun) -> None:
     assert _click_address(run, 3) == "10 Rue 1.002"
     assert _popup_row(run, "Bâtiment") == SCRIPT_ID
     # search finds an address label and zooms to it
-    assert _search(run, "40 bis rue 1.001") == "40 bis Rue 1.001"
+    assert run.map_search("40 bis rue 1.001") == "40 bis Rue 1.001"
     lon, lat = lonlat(POINTS[2])
     popup_at = run.js("(() => { const p = ParakouMaps.last.map._popup.getLatLng(); "
                       "return [p.lng, p.lat]; })()")
@@ -100,7 +89,7 @@ def _check_addressing_page(run: PageRun) -> None:
     assert run.js("([x, y]) => ParakouMaps.last.map.getBounds().contains([y, x])", [lon, lat])
     assert run.js("ParakouMaps.last.map.getZoom()") >= 18
     # search by street code finds the street named like an HTML tag: shown as text, not run
-    assert _search(run, "1.002") == f"1.002 — {XSS_NAME}"
+    assert run.map_search("1.002") == f"1.002 — {XSS_NAME}"
     assert run.js("document.querySelectorAll('.leaflet-popup-content img').length") == 0
     assert run.js("document.querySelectorAll('img[src=\"x\"]').length") == 0
     # search by street name (accents and case ignored)
@@ -302,7 +291,7 @@ def test_sample_register_offline(browser: Browser, tmp_path: Path) -> None:
     assert f"Rue {code} — {name}" in shown
     assert 1 < len(shown) < len(reg.streets)  # its neighbours too, not the whole town
     label = str(reg.addresses["label"].iloc[len(reg.addresses) // 2])
-    assert _search(run, label) == label
+    assert run.map_search(label) == label
     assert run.errors == []
     assert run.dialogs == []
 
