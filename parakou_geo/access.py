@@ -293,12 +293,9 @@ def choose_streets(
 
 
 def _point_piece_distance(index: StreetIndex, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """Distance from points to straight street pieces (closed form)."""
-    ax, ay, dx, dy = index.ax[piece], index.ay[piece], index.dx[piece], index.dy[piece]
-    length = index.length[piece]
-    px, py = xy[:, 0] - ax, xy[:, 1] - ay
-    t = np.clip((px * dx + py * dy) / (length * length), 0.0, 1.0)
-    out: np.ndarray = np.hypot(px - t * dx, py - t * dy)
+    """Distance from points to straight street pieces (the index's own projection)."""
+    _, foot_x, foot_y, _ = index.project(xy, piece)
+    out: np.ndarray = np.hypot(xy[:, 0] - foot_x, xy[:, 1] - foot_y)
     return out
 
 
