@@ -19,6 +19,7 @@ import shapely
 from pyproj import CRS
 
 from parakou_geo._gpkg import TableLayout, create_indexes, read_features, table_layout
+from parakou_geo.access import street_network
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
 from parakou_geo.settings import AddressingSettings
@@ -121,8 +122,6 @@ def _rebuild_streets(
         ref[hit, 0] = old_streets["origin_x"].to_numpy()[matched["rows"][hit]]
         ref[hit, 1] = old_streets["origin_y"].to_numpy()[matched["rows"][hit]]
         return ref
-
-    from parakou_geo.pipeline import street_network
 
     net, _ = street_network(road_m, centre_xy=centre, settings=s, origin_hint=hint)
     rows = matched.get("rows", np.full(len(net.streets), -1))

@@ -30,6 +30,7 @@ import shapely
 
 from parakou_geo.numbering import StreetIndex
 from parakou_geo.settings import AddressingSettings
+from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
 
 __all__ = [
     "ACCESS_RANKS",
@@ -40,6 +41,7 @@ __all__ = [
     "attach_sidewalks",
     "choose_streets",
     "find_sidewalks",
+    "street_network",
 ]
 
 logger = logging.getLogger(__name__)
@@ -332,3 +334,43 @@ def attach_sidewalks(
         ids[street] = ";".join(sorted(set(ids[street].split(";")) | set(added)))
     out["road_ids"] = ids
     return out
+
+
+def street_network(
+    roads: gpd.GeoDataFrame, *, centre_xy: tuple[float, float], settings: AddressingSettings,
+    origin_hint: OriginHint | None = None,
+) -> tuple[StreetNetwork, int]:
+    """Build the streets from prepared roads, sidewalks folded into their street.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        Roads from :func:`parakou_geo.validate.prepare_roads` (metric CRS).
+    centre_xy : tuple of float
+        Reference centre (metres).
+    settings : AddressingSettings
+        Street and access settings.
+    origin_hint : callable, optional
+        As in :func:`parakou_geo.streets.build_streets`.
+
+    Returns
+    -------
+    network : StreetNetwork
+        Streets whose segments carry their ``access_rank``; each street's ``road_ids`` also
+        lists its sidewalks and crossings.
+    n_sidewalks : int
+        Roads recognised as sidewalks or crossings (with ``assignment="access"``).
+    """
+    roads = roads.assign(access_rank=access_ranks(
+        roads["road_class"] if "road_class" in roads.columns else None, len(roads)))
+    sidewalk = find_sidewalks(roads, settings) if settings.assignment == "access" \
+        else np.zeros(len(roads), dtype=bool)
+    if sidewalk.all():
+        sidewalk[:] = False  # nothing but footways: they are the streets
+    net = build_streets(roads[~sidewalk].reset_index(drop=True), centre_xy=centre_xy,
+                        settings=settings, origin_hint=origin_hint)
+    if sidewalk.any():
+        net = StreetNetwork(streets=attach_sidewalks(net.streets, net.segments, roads[sidewalk]),
+                            segments=net.segments)
+        logger.info("%d sidewalks and crossings are part of their street", int(sidewalk.sum()))
+    return net, int(sidewalk.sum())

@@ -23,13 +23,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
-from parakou_geo.access import (
-    CHOICE_REASONS,
-    access_ranks,
-    attach_sidewalks,
-    choose_streets,
-    find_sidewalks,
-)
+from parakou_geo.access import CHOICE_REASONS, choose_streets, street_network
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
@@ -43,7 +37,7 @@ from parakou_geo.register.rows import (
     roads_fingerprint,
 )
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.streets import OriginHint, StreetNetwork, build_streets
+from parakou_geo.streets import StreetNetwork
 from parakou_geo.validate import (
     LayerReport,
     check_layer,
@@ -301,46 +295,6 @@ def address(
         register.meta["building_ids"] = "osm_combined"
     return AddressingResult(register=register, network=net, reports=reports,
                             metric_crs=metric, centre_xy=centre, counts=counts)
-
-
-def street_network(
-    roads: gpd.GeoDataFrame, *, centre_xy: tuple[float, float], settings: AddressingSettings,
-    origin_hint: OriginHint | None = None,
-) -> tuple[StreetNetwork, int]:
-    """Build the streets from prepared roads, sidewalks folded into their street.
-
-    Parameters
-    ----------
-    roads : geopandas.GeoDataFrame
-        Roads from :func:`parakou_geo.validate.prepare_roads` (metric CRS).
-    centre_xy : tuple of float
-        Reference centre (metres).
-    settings : AddressingSettings
-        Street and access settings.
-    origin_hint : callable, optional
-        As in :func:`parakou_geo.streets.build_streets`.
-
-    Returns
-    -------
-    network : StreetNetwork
-        Streets whose segments carry their ``access_rank``; each street's ``road_ids`` also
-        lists its sidewalks and crossings.
-    n_sidewalks : int
-        Roads recognised as sidewalks or crossings (with ``assignment="access"``).
-    """
-    roads = roads.assign(access_rank=access_ranks(
-        roads["road_class"] if "road_class" in roads.columns else None, len(roads)))
-    sidewalk = find_sidewalks(roads, settings) if settings.assignment == "access" \
-        else np.zeros(len(roads), dtype=bool)
-    if sidewalk.all():
-        sidewalk[:] = False  # nothing but footways: they are the streets
-    net = build_streets(roads[~sidewalk].reset_index(drop=True), centre_xy=centre_xy,
-                        settings=settings, origin_hint=origin_hint)
-    if sidewalk.any():
-        net = StreetNetwork(streets=attach_sidewalks(net.streets, net.segments, roads[sidewalk]),
-                            segments=net.segments)
-        logger.info("%d sidewalks and crossings are part of their street", int(sidewalk.sum()))
-    return net, int(sidewalk.sum())
 
 
 def _assemble(
