@@ -11,7 +11,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-__all__ = ["cluster_points", "junction_cuts", "split_at_measures"]
+__all__ = ["cluster_points", "curve_order", "junction_cuts", "split_at_measures"]
 
 
 def junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -157,3 +157,21 @@ def cluster_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
     return rank[inverse]
+
+
+def curve_order(xy: np.ndarray) -> np.ndarray:
+    """Order ``(n, 2)`` coordinates along a Z-order (Morton) curve on a 2^16 grid."""
+    lo = xy.min(axis=0)
+    span = np.maximum(xy.max(axis=0) - lo, 1e-9)
+    q = ((xy - lo) / span * 65535).astype(np.uint64)
+    code = _spread(q[:, 0]) | (_spread(q[:, 1]) << np.uint64(1))
+    return np.argsort(code, kind="stable")
+
+
+def _spread(v: np.ndarray) -> np.ndarray:
+    v = v & np.uint64(0xFFFF)
+    v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+    v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+    v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+    out: np.ndarray = (v | (v << np.uint64(1))) & np.uint64(0x55555555)
+    return out

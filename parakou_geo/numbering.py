@@ -10,9 +10,7 @@ order along the street (``bis``, ``ter``... or ``A``, ``B``...).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Container, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -20,8 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parakou_geo._crs import require_metric
 from parakou_geo.settings import AddressingSettings, NumberingMethod, SuffixStyle
+from parakou_geo.street_index import StreetIndex
 
 if TYPE_CHECKING:
     from parakou_geo.access import StreetChoice
@@ -37,157 +35,6 @@ logger.addHandler(logging.NullHandler())
 LATIN_SUFFIXES: tuple[str, ...] = (
     "bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "nonies", "decies",
 )
-
-
-class StreetIndex:
-    """A prepared spatial index of oriented street segments, built once and reused.
-
-    The index holds every straight piece (two consecutive vertices) of every segment, so the
-    foot point, the distance along the street and the side of a door come from a closed-form
-    projection in numpy rather than from per-geometry linear referencing.
-
-    Parameters
-    ----------
-    segments : geopandas.GeoDataFrame
-        Oriented segments in a metric CRS with ``street`` and ``offset_m`` columns, as in
-        :attr:`parakou_geo.streets.StreetNetwork.segments`.
-    """
-
-    def __init__(self, segments: gpd.GeoDataFrame) -> None:
-        require_metric(segments, "segments")
-        self.crs = segments.crs
-        self.geoms = np.asarray(segments.geometry.array)
-        coords, owner = shapely.get_coordinates(self.geoms, return_index=True)
-        start = np.flatnonzero(owner[1:] == owner[:-1])
-        a, b = coords[start], coords[start + 1]
-        length = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
-        # distance along its segment at each piece's start
-        first = np.r_[True, owner[start][1:] != owner[start][:-1]]
-        run = np.cumsum(length)
-        base = np.where(first, run - length, 0.0)
-        base = np.maximum.accumulate(np.where(first, base, -np.inf))
-        along0 = run - length - base
-        keep = length > 0
-        self.ax, self.ay = a[keep, 0], a[keep, 1]
-        self.dx, self.dy = (b - a)[keep, 0], (b - a)[keep, 1]
-        self.length = length[keep]
-        seg = owner[start][keep]
-        self.street = segments["street"].to_numpy()[seg]
-        #: access rank of each piece's road (see :mod:`parakou_geo.access`; 1 when unknown)
-        self.rank = (segments["access_rank"].to_numpy(dtype=np.int64)[seg]
-                     if "access_rank" in segments.columns
-                     else np.ones(len(seg), dtype=np.int64))
-        self.along0 = segments["offset_m"].to_numpy(dtype=float)[seg] + along0[keep]
-        self.pieces = shapely.linestrings(
-            np.stack([a[keep], b[keep]], axis=1))
-        self.tree = shapely.STRtree(self.pieces)
-
-
-    def nearest(
-        self,
-        points: np.ndarray,
-        *,
-        max_distance_m: float,
-        threads: int | None = None,
-        xy: np.ndarray | None = None,
-        subset: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Find the nearest straight street piece of each point within ``max_distance_m``.
-
-        Points are sorted along a space-filling curve for cache locality and split across
-        threads (shapely releases the GIL).
-
-        Parameters
-        ----------
-        points : numpy.ndarray of shapely.Point
-            Door points, same metric CRS.
-        max_distance_m : float
-            Search radius in metres.
-        threads : int, optional
-            Worker threads; default: the number of CPUs (at most 8).
-        xy : numpy.ndarray, optional
-            The points' ``(n, 2)`` coordinates, when already at hand.
-        subset : numpy.ndarray of int, optional
-            Search only these pieces (rows of the index); the piece indices returned are
-            still rows of the whole index.
-
-        Returns
-        -------
-        point_index, piece_index, distance_m : numpy.ndarray
-            One row per point that has a street in reach, sorted by point.
-        """
-        n = len(points)
-        if n == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
-        order = _curve_order(shapely.get_coordinates(points) if xy is None else xy)
-        workers = threads or min(8, os.cpu_count() or 1)
-        chunks = np.array_split(order, max(1, min(4 * workers, n // 20_000 + 1)))
-        tree = self.tree if subset is None else shapely.STRtree(self.pieces[subset])
-        rows = None if subset is None else np.asarray(subset)
-
-        def query(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            (pi, si), dist = tree.query_nearest(
-                points[chunk], max_distance=max_distance_m, return_distance=True,
-                all_matches=False,
-            )
-            return chunk[pi], (si if rows is None else rows[si]), dist
-
-        if len(chunks) == 1:
-            results = [query(chunks[0])]
-        else:
-            with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-                results = list(pool.map(query, chunks))
-        pi = np.concatenate([r[0] for r in results])
-        si = np.concatenate([r[1] for r in results])
-        dist = np.concatenate([r[2] for r in results])
-        back = np.argsort(pi, kind="stable")
-        return pi[back], si[back], dist[back]
-
-    def project(
-        self, xy: np.ndarray, piece: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Project points on their pieces.
-
-        Parameters
-        ----------
-        xy : numpy.ndarray
-            ``(n, 2)`` point coordinates (metres).
-        piece : numpy.ndarray of int
-            The piece of each point (from :meth:`nearest`).
-
-        Returns
-        -------
-        along_m, foot_x, foot_y, cross : numpy.ndarray
-            Distance along the street from its origin, the foot point, and the signed
-            cross product (positive: the point is left of the direction of progression).
-        """
-        ax, ay = self.ax[piece], self.ay[piece]
-        dx, dy = self.dx[piece], self.dy[piece]
-        length = self.length[piece]
-        px, py = xy[:, 0] - ax, xy[:, 1] - ay
-        t = np.clip((px * dx + py * dy) / (length * length), 0.0, 1.0)
-        along = self.along0[piece] + t * length
-        cross = dx * py - dy * px
-        return along, ax + t * dx, ay + t * dy, cross
-
-
-def _curve_order(xy: np.ndarray) -> np.ndarray:
-    """Order ``(n, 2)`` coordinates along a Z-order (Morton) curve on a 2^16 grid."""
-    lo = xy.min(axis=0)
-    span = np.maximum(xy.max(axis=0) - lo, 1e-9)
-    q = ((xy - lo) / span * 65535).astype(np.uint64)
-    code = _spread(q[:, 0]) | (_spread(q[:, 1]) << np.uint64(1))
-    return np.argsort(code, kind="stable")
-
-
-def _spread(v: np.ndarray) -> np.ndarray:
-    v = v & np.uint64(0xFFFF)
-    v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
-    v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-    v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
-    out: np.ndarray = (v | (v << np.uint64(1))) & np.uint64(0x55555555)
-    return out
 
 
 def suffix_for(rank: int, style: SuffixStyle) -> str:
@@ -415,7 +262,7 @@ def number_doors(
         reason = np.full(len(pi), "nearest", dtype=object)
     else:
         pi, piece, dist, reason = choice.door, choice.piece, choice.distance_m, choice.reason
-    along, foot_x, foot_y, cross = index.project(xy[pi], piece)
+    along, foot_x, foot_y, cross = index.project(xy[pi], index.off_spurs(xy[pi], piece))
     left = cross > 0
     along = np.round(along, 3)
     street = index.street[piece]

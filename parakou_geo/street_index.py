@@ -1,0 +1,196 @@
+"""A prepared spatial index of oriented street pieces: nearest piece, foot point, side.
+
+Every straight piece (two consecutive vertices) of every street segment is indexed, so the foot
+point, the distance along the street and the side of a door come from a closed-form projection
+in numpy rather than from per-geometry linear referencing. :mod:`parakou_geo.numbering` turns
+these measures into numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from parakou_geo._crs import require_metric
+from parakou_geo._lines import curve_order
+from parakou_geo.streets import SPUR_MAX_M, spur_segments
+
+__all__ = ["StreetIndex"]
+
+
+class StreetIndex:
+    """A prepared spatial index of oriented street segments, built once and reused.
+
+    The index holds every straight piece (two consecutive vertices) of every segment, so the
+    foot point, the distance along the street and the side of a door come from a closed-form
+    projection in numpy rather than from per-geometry linear referencing.
+
+    Parameters
+    ----------
+    segments : geopandas.GeoDataFrame
+        Oriented segments in a metric CRS with ``street`` and ``offset_m`` columns, as in
+        :attr:`parakou_geo.streets.StreetNetwork.segments`.
+    """
+
+    def __init__(self, segments: gpd.GeoDataFrame) -> None:
+        require_metric(segments, "segments")
+        self.crs = segments.crs
+        self.geoms = np.asarray(segments.geometry.array)
+        coords, owner = shapely.get_coordinates(self.geoms, return_index=True)
+        start = np.flatnonzero(owner[1:] == owner[:-1])
+        a, b = coords[start], coords[start + 1]
+        length = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+        # distance along its segment at each piece's start
+        first = np.r_[True, owner[start][1:] != owner[start][:-1]]
+        run = np.cumsum(length)
+        base = np.where(first, run - length, 0.0)
+        base = np.maximum.accumulate(np.where(first, base, -np.inf))
+        along0 = run - length - base
+        keep = length > 0
+        self.ax, self.ay = a[keep, 0], a[keep, 1]
+        self.dx, self.dy = (b - a)[keep, 0], (b - a)[keep, 1]
+        self.length = length[keep]
+        seg = owner[start][keep]
+        self.street = segments["street"].to_numpy()[seg]
+        #: access rank of each piece's road (see :mod:`parakou_geo.access`; 1 when unknown)
+        self.rank = (segments["access_rank"].to_numpy(dtype=np.int64)[seg]
+                     if "access_rank" in segments.columns
+                     else np.ones(len(seg), dtype=np.int64))
+        self.along0 = segments["offset_m"].to_numpy(dtype=float)[seg] + along0[keep]
+        self.pieces = shapely.linestrings(
+            np.stack([a[keep], b[keep]], axis=1))
+        self.tree = shapely.STRtree(self.pieces)
+        #: pieces of short side branches (:func:`parakou_geo.streets.spur_segments`)
+        self.spur = spur_segments(segments)[seg]
+
+
+    def nearest(
+        self,
+        points: np.ndarray,
+        *,
+        max_distance_m: float,
+        threads: int | None = None,
+        xy: np.ndarray | None = None,
+        subset: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Find the nearest straight street piece of each point within ``max_distance_m``.
+
+        Points are sorted along a space-filling curve for cache locality and split across
+        threads (shapely releases the GIL).
+
+        Parameters
+        ----------
+        points : numpy.ndarray of shapely.Point
+            Door points, same metric CRS.
+        max_distance_m : float
+            Search radius in metres.
+        threads : int, optional
+            Worker threads; default: the number of CPUs (at most 8).
+        xy : numpy.ndarray, optional
+            The points' ``(n, 2)`` coordinates, when already at hand.
+        subset : numpy.ndarray of int, optional
+            Search only these pieces (rows of the index); the piece indices returned are
+            still rows of the whole index.
+
+        Returns
+        -------
+        point_index, piece_index, distance_m : numpy.ndarray
+            One row per point that has a street in reach, sorted by point.
+        """
+        n = len(points)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        order = curve_order(shapely.get_coordinates(points) if xy is None else xy)
+        workers = threads or min(8, os.cpu_count() or 1)
+        chunks = np.array_split(order, max(1, min(4 * workers, n // 20_000 + 1)))
+        tree = self.tree if subset is None else shapely.STRtree(self.pieces[subset])
+        rows = None if subset is None else np.asarray(subset)
+
+        def query(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            (pi, si), dist = tree.query_nearest(
+                points[chunk], max_distance=max_distance_m, return_distance=True,
+                all_matches=False,
+            )
+            return chunk[pi], (si if rows is None else rows[si]), dist
+
+        if len(chunks) == 1:
+            results = [query(chunks[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+                results = list(pool.map(query, chunks))
+        pi = np.concatenate([r[0] for r in results])
+        si = np.concatenate([r[1] for r in results])
+        dist = np.concatenate([r[2] for r in results])
+        back = np.argsort(pi, kind="stable")
+        return pi[back], si[back], dist[back]
+
+    def off_spurs(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        """Move points measured on a short side branch onto their street's main line.
+
+        A stub of a few metres hanging off a street (a connector to a courtyard or across a
+        pedestrian street) is part of the street, but measuring a door along it would give a
+        side and a number that belong to no line of houses. Such points take the nearest piece
+        of the same street that is not a branch, within their distance plus
+        :data:`parakou_geo.streets.SPUR_MAX_M`.
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            ``(n, 2)`` point coordinates (metres).
+        piece : numpy.ndarray of int
+            The piece of each point (rows of the index).
+
+        Returns
+        -------
+        numpy.ndarray of int
+            The pieces to measure the points on.
+        """
+        move = np.flatnonzero(self.spur[piece])
+        main = np.flatnonzero(~self.spur)
+        if len(move) == 0 or len(main) == 0:
+            return piece
+        pts = shapely.points(xy[move])
+        reach = shapely.distance(pts, self.pieces[piece[move]]) + SPUR_MAX_M
+        qi, qj = shapely.STRtree(self.pieces[main]).query(pts, predicate="dwithin",
+                                                          distance=reach[:, None].ravel())
+        qj = main[qj]
+        same = self.street[qj] == self.street[piece[move[qi]]]
+        qi, qj = qi[same], qj[same]
+        dist = shapely.distance(pts[qi], self.pieces[qj])
+        order = np.lexsort((qj, dist, qi))
+        first = order[np.r_[True, qi[order][1:] != qi[order][:-1]]]
+        out = piece.copy()
+        out[move[qi[first]]] = qj[first]
+        return out
+
+    def project(
+        self, xy: np.ndarray, piece: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Project points on their pieces.
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            ``(n, 2)`` point coordinates (metres).
+        piece : numpy.ndarray of int
+            The piece of each point (from :meth:`nearest`).
+
+        Returns
+        -------
+        along_m, foot_x, foot_y, cross : numpy.ndarray
+            Distance along the street from its origin, the foot point, and the signed
+            cross product (positive: the point is left of the direction of progression).
+        """
+        ax, ay = self.ax[piece], self.ay[piece]
+        dx, dy = self.dx[piece], self.dy[piece]
+        length = self.length[piece]
+        px, py = xy[:, 0] - ax, xy[:, 1] - ay
+        t = np.clip((px * dx + py * dy) / (length * length), 0.0, 1.0)
+        along = self.along0[piece] + t * length
+        cross = dx * py - dy * px
+        return along, ax + t * dx, ay + t * dy, cross
