@@ -22,7 +22,7 @@ import time
 import warnings
 from pathlib import Path
 
-from parakou_geo.evaluate import evaluate_file
+from parakou_geo.cli.evaluate import evaluate_file
 from parakou_geo.settings import AddressingSettings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -25,13 +27,21 @@ import shapely
 
 from parakou_geo.streets import name_key
 
+if TYPE_CHECKING:
+    from parakou_geo.register import Register
+
 __all__ = [
     "Agreement",
+    "PlaceReport",
+    "agreement",
     "baseline_assignment",
+    "measure_place",
+    "read_truth",
     "real_number",
     "register_assignment",
     "side_agreement",
     "street_agreement",
+    "strip_names",
 ]
 
 #: Road classes the trivial baseline never assigns a door to.
@@ -283,61 +293,110 @@ class PlaceReport:
     choice_counts: dict[str, int]
 
 
-def evaluate_file(
-    path: str, *, settings: object | None = None, strip_names: bool = True
-) -> PlaceReport:
-    """Address a truth file with the normal pipeline and measure it against its real addresses.
+def read_truth(path: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Read a truth GeoPackage: its ``roads`` and ``buildings`` layers, checked.
 
     Parameters
     ----------
-    path : str
-        A GeoPackage with a ``roads`` layer (``road_id``, ``name``, ``highway``,
+    path : str or pathlib.Path
+        A GeoPackage with a ``roads`` layer (``road_id``, ``name``, ``highway``; optional
         ``other_tags``) and a ``buildings`` layer (``building_id``, ``truth_street``,
-        ``truth_number``), as in ``shared/data/truth``.
-    settings : AddressingSettings, optional
-        Defaults with ``crs="auto"`` when omitted.
-    strip_names : bool
-        Also run with names removed except on trunk/primary/secondary/tertiary roads and
-        measure it by the roads each street is made of.
+        ``truth_number``), as in ``shared/data/truth`` or a field survey.
+
+    Returns
+    -------
+    roads, buildings : geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputError
+        When a layer or a column is missing (the message names the file and the fix).
+    """
+    import pyogrio
+
+    from parakou_geo._errors import InputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; give the path of a truth GeoPackage")
+    try:
+        layers = {str(row[0]) for row in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be read as a GeoPackage ({exc})") from exc
+    need = {"roads": ("road_id", "name", "highway"),
+            "buildings": ("building_id", "truth_street", "truth_number")}
+    out = []
+    for layer, columns in need.items():
+        if layer not in layers:
+            raise InputError(f"{path}: no layer {layer!r} (layers: {', '.join(sorted(layers))}); "
+                             f"a truth file needs a 'roads' and a 'buildings' layer")
+        gdf = gpd.read_file(path, layer=layer)
+        missing = [c for c in columns if c not in gdf.columns]
+        if missing:
+            raise InputError(f"{path}, layer {layer!r}: missing column(s) "
+                             f"{', '.join(missing)}; add them (see docs of "
+                             f"parakou-geo evaluate)")
+        out.append(gdf)
+    return out[0], out[1]
+
+
+def strip_names(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the roads with names kept only on trunk/primary/secondary/tertiary roads."""
+    bare = roads.copy()
+    bare.loc[~bare["highway"].isin(KEEP_NAMES_CLASSES), "name"] = None
+    return bare
+
+
+def measure_place(
+    place: str,
+    roads: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    register: Register,
+    *,
+    metric_crs: object,
+    stripped_register: Register | None = None,
+) -> PlaceReport:
+    """Measure a register (and optionally one built with names stripped) against the truth.
+
+    Parameters
+    ----------
+    place : str
+        Name shown in reports.
+    roads, buildings : geopandas.GeoDataFrame
+        From :func:`read_truth`.
+    register : Register
+        The register built on ``roads`` and ``buildings``.
+    metric_crs : pyproj.CRS or str
+        The metric CRS the register was built in (the baseline is measured in it).
+    stripped_register : Register, optional
+        The register built on :func:`strip_names` roads; measured by the roads each street
+        is made of.
 
     Returns
     -------
     PlaceReport
-        Agreement of the pipeline, of the trivial baseline and of the stripped run.
     """
-    from pathlib import Path
-
-    from parakou_geo.pipeline import address
-    from parakou_geo.settings import AddressingSettings
-
-    s = settings if isinstance(settings, AddressingSettings) else AddressingSettings(crs="auto")
-    roads = gpd.read_file(path, layer="roads")
-    buildings = gpd.read_file(path, layer="buildings")
     truth = pd.DataFrame(buildings[["building_id", "truth_street", "truth_number"]])
     road_names = pd.Series(roads["name"].to_numpy(dtype=object),
                            index=roads["road_id"].astype(str).to_numpy())
-    result = address(roads, buildings[["building_id", "geometry"]], settings=s)
-    reg = result.register
-    mine = register_assignment(reg.addresses, reg.streets, road_names)
-    metric = result.metric_crs
-    base = baseline_assignment(roads.to_crs(metric), buildings.to_crs(metric))
+    mine = register_assignment(register.addresses, register.streets, road_names)
+    base = baseline_assignment(roads.to_crs(metric_crs), buildings.to_crs(metric_crs))
     stripped = None
-    if strip_names:
-        bare = roads.copy()
-        bare.loc[~bare["highway"].isin(KEEP_NAMES_CLASSES), "name"] = None
-        reg2 = address(bare, buildings[["building_id", "geometry"]], settings=s).register
-        stripped = agreement(register_assignment(reg2.addresses, reg2.streets, road_names),
+    if stripped_register is not None:
+        stripped = agreement(register_assignment(stripped_register.addresses,
+                                                 stripped_register.streets, road_names),
                              truth, road_names, by_roads=True)
-    choice = reg.addresses["street_choice"] if "street_choice" in reg.addresses.columns \
+    adr = register.addresses
+    choice = adr["street_choice"] if "street_choice" in adr.columns \
         else pd.Series([], dtype=object)
     return PlaceReport(
-        place=Path(path).stem,
+        place=place,
         agreement=agreement(mine, truth, road_names),
         baseline=agreement(base, truth, road_names),
         stripped=stripped,
-        n_addresses=len(reg.addresses),
-        n_unaddressed=len(reg.unaddressed),
-        n_streets=len(reg.streets),
-        n_streets_addressed=int((reg.streets["n_addresses"] > 0).sum()),
+        n_addresses=len(adr),
+        n_unaddressed=len(register.unaddressed),
+        n_streets=len(register.streets),
+        n_streets_addressed=int((register.streets["n_addresses"] > 0).sum()),
         choice_counts={str(k): int(v) for k, v in choice.value_counts().sort_index().items()},
     )

@@ -14,7 +14,8 @@ import warnings
 import pytest
 from conftest import shared_file
 
-from parakou_geo.evaluate import PlaceReport, evaluate_file, real_number
+from parakou_geo.cli.evaluate import evaluate_file
+from parakou_geo.evaluate import PlaceReport, real_number
 
 # place: (street agreement, side agreement, street agreement with names stripped) measured
 FLOORS = {

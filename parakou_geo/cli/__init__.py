@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from parakou_geo._errors import ParakouGeoError
-from parakou_geo.cli import address, export, maps, plan, register, search
+from parakou_geo.cli import address, evaluate, export, maps, plan, register, search
 from parakou_geo.cli._outputs import check_args
 from parakou_geo.cli._progress import MODES, JsonLogHandler, emit
 
@@ -24,7 +24,7 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 #: Subcommand modules, in the order they appear in ``--help``.
-_MODULES = (address, register, search, export, maps, plan)
+_MODULES = (address, register, search, export, maps, plan, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:
