@@ -21,10 +21,10 @@ from parakou_geo.evaluate import PlaceReport, real_number
 FLOORS = {
     "boston_downtown": (0.860, 0.998, 0.843),
     "heidelberg_altstadt": (0.830, 0.988, 0.685),
-    "liechtenstein": (0.815, 0.949, 0.837),
+    "liechtenstein": (0.815, 0.950, 0.837),
     "london_city": (0.743, 0.614, 0.715),
     "moscow_center": (0.699, 0.987, 0.699),
-    "munich_altstadt": (0.776, 0.925, 0.768),
+    "munich_altstadt": (0.776, 0.965, 0.768),
     "north_bayreuth": (0.885, 0.848, 0.879),
     "nyc_lower_east_side": (0.884, 0.994, 0.906),
     "porto": (0.759, 0.983, 0.648),
