@@ -4,8 +4,8 @@ The nearest line to a building is often not its street: on real data it is a sid
 footway, a courtyard path or a rear service lane. This module decides
 
 - the **access rank** of every road from its class (trunk/primary 4, secondary 3, tertiary 2,
-  residential/unclassified 1, track/pedestrian 0, service lanes (driveways, parking aisles,
-  back lanes) and footway/path -1; roads without a class count as residential);
+  residential/unclassified 1, pedestrian streets 0, tracks, service lanes (driveways, parking
+  aisles, back lanes) and footway/path -1; roads without a class count as residential);
 - which footways are **sidewalks** (tagged ``footway=sidewalk|crossing``, or unnamed and lying
   along a street for most of their length): they are part of that street, never a street;
 - the **street of every door**: among the streets within reach of the building's footprint,
@@ -54,8 +54,9 @@ ACCESS_RANKS: dict[str, int] = {
     "secondary_link": 2, "tertiary": 2,
     "tertiary_link": 1, "residential": 1, "unclassified": 1, "living_street": 1, "road": 1,
     "busway": 1,
-    "track": 0, "pedestrian": 0,
-    "service": -1, "footway": -1, "path": -1, "cycleway": -1, "bridleway": -1, "steps": -1,
+    "pedestrian": 0,
+    "track": -1, "service": -1, "footway": -1, "path": -1, "cycleway": -1, "bridleway": -1,
+    "steps": -1,
     "corridor": -1, "sidewalk": -1, "crossing": -1,
 }
 #: Classes of ways for people on foot or bicycle; candidates for sidewalks.
@@ -88,7 +89,7 @@ def access_ranks(road_class: pd.Series | np.ndarray | None, n: int) -> np.ndarra
 
     Examples
     --------
-    >>> access_ranks(pd.Series(["primary", "footway", None, "track"]), 4).tolist()
+    >>> access_ranks(pd.Series(["primary", "footway", None, "pedestrian"]), 4).tolist()
     [4, -1, 1, 0]
     """
     if road_class is None:
@@ -216,8 +217,9 @@ def choose_streets(
         return StreetChoice(door, near_piece, near_d, reason)
     named = np.asarray(street_named, dtype=bool)
     # unnamed paths, lanes, driveways and tracks give way to a named street within reach;
-    # an unnamed street of a street class does not (most Parakou streets have no name yet)
-    lane = (index.rank <= 0) & ~named[index.street]
+    # an unnamed street of a street class does not (most Parakou streets have no name yet),
+    # nor does a pedestrian street (old-town and market streets are streets)
+    lane = (index.rank < 0) & ~named[index.street]
     penalty = np.where(lane, s.unnamed_penalty_m, 0.0) if named.any() else 0.0
     bonus = np.round(s.class_step_m * index.rank - penalty, 6)
     fp = footprints[door]
@@ -289,7 +291,7 @@ def choose_streets(
     moved = found & (b_street != c_street)
     reason = np.select(
         [is_entrance, moved & named[b_street] & ~named[c_street], moved,
-         index.rank[chosen] <= 0],
+         index.rank[chosen] < 0],
         ["entrance", "named_street", "higher_class", "nearest_path"], default="nearest")
     return StreetChoice(door, chosen, d_chosen, reason.astype(object))
 

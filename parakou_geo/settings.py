@@ -99,16 +99,17 @@ class AddressingSettings:
         from the door point, whatever its class (the behaviour before version 0.2).
     class_step_m : float
         How many metres of distance one step of road class is worth (classes, high to low:
-        trunk/primary, secondary, tertiary, residential/unclassified, track/pedestrian,
-        service lanes and footways/paths). Measured on ``shared/data/truth`` (6 m: best mean
-        street agreement of 2, 4, 6 and 8 m).
+        trunk/primary, secondary, tertiary, residential/unclassified, pedestrian streets,
+        then tracks, service lanes and footways/paths). Measured on ``shared/data/truth``
+        (6 m: best mean street agreement of 2, 4, 6 and 8 m).
     unnamed_penalty_m : float
         Extra distance (metres) charged to an unnamed path, service lane, driveway or track
         when some street has a name: a named street up to about this much farther wins.
-        Unnamed streets of a street class (residential...) are not charged: most Parakou
-        streets have a code, not yet a name. Measured on ``shared/data/truth`` (60 m: mean
-        street agreement 0.800, names stripped 0.773; 40 m: 0.792 / 0.775; 80 m: 0.803 /
-        0.770; 100 m: 0.804 / 0.765).
+        Unnamed streets of a street class (residential..., and pedestrian streets) are not
+        charged: most Parakou streets have a code, not yet a name. Measured on
+        ``shared/data/truth`` (60 m: mean street agreement 0.800, names stripped 0.773; 40 m:
+        0.792 / 0.775; 80 m: 0.803 / 0.770; 100 m: 0.804 / 0.765; then pedestrian streets no
+        longer charged, tracks ranked with service lanes: 0.799 / 0.807).
     door_distance_weight : float
         Weight of the distance from the door point, added to the distance from the footprint
         (0.3: a deep building is drawn to the street its door faces). Measured as above.

@@ -98,6 +98,24 @@ def test_service_lane_wins_when_the_named_street_is_too_far() -> None:
     assert a["street_choice"] == "nearest_path"
 
 
+@pytest.mark.parametrize(("highway", "street", "choice"), [
+    # a pedestrian street is a street (Heidelberg's Hauptstrasse, a market street): not
+    # charged when unnamed; 5 + 0.3 x 7.5 - 6 x 0 = 7.25 against Rue B's 46.75
+    ("pedestrian", None, "nearest"),
+    # a track is a lane: 5 + 0.3 x 7.5 - 6 x (-1) + 60 = 73.25 > 46.75, Rue B in front wins
+    ("track", "Rue B", "named_street"),
+])
+def test_unnamed_pedestrian_street_keeps_its_doors_a_track_does_not(
+    highway: str, street: str | None, choice: str
+) -> None:
+    roads = _roads([([(0, 0), (200, 0)], "Rue B", "residential", None),
+                    ([(0, 50), (200, 50)], None, highway, None)])
+    result = address(roads, _buildings([_box(95, 40, 105, 45)]), settings=SETTINGS)
+    a = _by_building(result).loc["B00"]
+    assert (a["street_name"] if isinstance(a["street_name"], str) else None) == street
+    assert a["street_choice"] == choice
+
+
 def test_unnamed_street_in_front_wins_over_named_street_behind() -> None:
     # Parakou: most streets have a code, not a name. An unnamed residential street 5 m in
     # front beats a named one 40 m behind (no unnamed penalty for street classes):
