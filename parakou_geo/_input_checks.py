@@ -91,7 +91,7 @@ def undecodable_geometries(path: Path, layer: str | None, gdf: gpd.GeoDataFrame)
         return []
     import sqlite3
 
-    from parakou_geo._gpkg import _wkb_sql
+    from parakou_geo.register._storage import _wkb_sql
 
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:

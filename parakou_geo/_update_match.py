@@ -18,10 +18,10 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from parakou_geo._gpkg import TableLayout, create_indexes, read_features, table_layout
 from parakou_geo.access import street_network
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
+from parakou_geo.register._storage import TableLayout, create_indexes, read_features, table_layout
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.validate import prepare_buildings
 

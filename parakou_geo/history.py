@@ -9,7 +9,9 @@ import os
 import pandas as pd
 import pyogrio
 
-from parakou_geo._gpkg import HISTORY_COLUMNS, RegisterError, connect, read_meta
+from parakou_geo._errors import RegisterError
+from parakou_geo.register._storage import connect
+from parakou_geo.register._transaction import HISTORY_COLUMNS, read_meta
 
 __all__ = ["DIFF_FIELDS", "changes_between", "diff_registers", "read_history"]
 

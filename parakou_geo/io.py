@@ -21,7 +21,7 @@ import pyogrio
 import shapely
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import recover_interrupted
+from parakou_geo.register._transaction import recover_interrupted
 
 __all__ = [
     "LayerKind",

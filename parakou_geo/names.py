@@ -22,7 +22,7 @@ import pandas as pd
 
 from parakou_geo._csv import FORMULA_STARTS
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import append_history, history_time, record_run, transaction
+from parakou_geo.register._transaction import append_history, history_time, record_run, transaction
 from parakou_geo.streets import name_key
 
 __all__ = ["NameRules", "check_names", "formula_problem", "full_name", "import_names",

@@ -30,20 +30,7 @@ import pandas as pd
 from pyproj import CRS
 
 from parakou_geo._csv import write_csv
-from parakou_geo._errors import InputError
-from parakou_geo._gpkg import (
-    RegisterError,
-    append_history,
-    history_time,
-    insert_features,
-    prepare_insert,
-    read_meta,
-    record_run,
-    run_insert,
-    touch_contents,
-    transaction,
-    write_meta,
-)
+from parakou_geo._errors import InputError, RegisterError
 from parakou_geo._update_guard import check_mass_change
 from parakou_geo._update_match import (
     _active_ids,
@@ -64,6 +51,20 @@ from parakou_geo.numbering import (
     street_suffix_style,
 )
 from parakou_geo.register import atomic_path
+from parakou_geo.register._storage import (
+    insert_features,
+    prepare_insert,
+    run_insert,
+    touch_contents,
+)
+from parakou_geo.register._transaction import (
+    append_history,
+    history_time,
+    read_meta,
+    record_run,
+    transaction,
+    write_meta,
+)
 from parakou_geo.register.meta import load_settings_of
 from parakou_geo.register.rows import address_rows, input_fingerprint, roads_fingerprint
 from parakou_geo.settings import MAX_CHANGE_SHARE, AddressingSettings

@@ -13,8 +13,8 @@ import pyogrio
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.register import Register
+from parakou_geo.register._transaction import recover_interrupted
 from parakou_geo.register.meta import read_stored_meta
 
 if TYPE_CHECKING:  # the pipeline is not imported by the readers of a register

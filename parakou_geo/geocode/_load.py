@@ -15,9 +15,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.exports._input import RegisterSource, load_register, result_register
 from parakou_geo.register import Register
+from parakou_geo.register._transaction import recover_interrupted
 
 __all__ = ["ADDRESS_COLUMNS", "STREET_COLUMNS", "RegisterTables", "read_tables"]
 

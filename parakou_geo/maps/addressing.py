@@ -16,13 +16,13 @@ import numpy as np
 import pyogrio
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.maps._base import LayerSpec, MapFrame
 from parakou_geo.maps._geojson import categorical, raise_all, to_lonlat
 from parakou_geo.maps._words import words
 from parakou_geo.maps.settings import MapSettings
 from parakou_geo.pluscodes import plus_codes
 from parakou_geo.register import Register
+from parakou_geo.register._transaction import recover_interrupted
 from parakou_geo.register.meta import label_prefix, read_stored_meta
 
 __all__ = ["STATUS_COLOURS", "addressing_map", "read_register_layers"]
