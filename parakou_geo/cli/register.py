@@ -186,11 +186,10 @@ def _addresses_csv_beside(register: Path) -> Path | None:
 
 def _refresh_addresses_csv(register: Path, csv: Path) -> None:
     """Rewrite ``csv`` from the register's addresses layer, atomically."""
-    import pyogrio
-
     from parakou_geo.register import atomic_path, write_addresses_csv
+    from parakou_geo.register.read import read_register
 
-    addresses = pyogrio.read_dataframe(register, layer="addresses", read_geometry=False)
+    addresses = read_register(register, layers=("addresses",), geometry=False).addresses
     with atomic_path(csv, overwrite=True) as tmp:
         write_addresses_csv(addresses, tmp)
 

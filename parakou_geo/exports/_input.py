@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
 from parakou_geo.register import Register
-from parakou_geo.register._transaction import recover_interrupted
-from parakou_geo.register.meta import read_stored_meta
+from parakou_geo.register.read import read_register
 
 if TYPE_CHECKING:  # the pipeline is not imported by the readers of a register
     from parakou_geo.pipeline import AddressingResult
@@ -53,7 +51,7 @@ def load_register(source: RegisterSource) -> Register:
     elif isinstance(source, Register):
         register = source
     elif isinstance(source, str | os.PathLike):
-        register = _read(Path(source))
+        register = read_register(source)
     else:
         raise InputError(
             f"register: expected a register .gpkg path, a Register or an AddressingResult, "
@@ -61,34 +59,6 @@ def load_register(source: RegisterSource) -> Register:
         )
     _check(register)
     return register
-
-
-def _read(path: Path) -> Register:
-    if not path.is_file():
-        raise InputError(
-            f"register file {path} does not exist; build one with `parakou-geo address` "
-            "(or `parakou-geo demo`)"
-        )
-    recover_interrupted(path)
-    try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise InputError(f"{path} cannot be read as a GeoPackage ({exc})") from exc
-    missing = [name for name in ("addresses", "streets") if name not in layers]
-    if missing:
-        raise InputError(
-            f"{path} is not a parakou_geo register: layer(s) {', '.join(missing)} missing "
-            f"(found: {', '.join(sorted(layers)) or 'none'})"
-        )
-    addresses = pyogrio.read_dataframe(path, layer="addresses")
-    streets = pyogrio.read_dataframe(path, layer="streets")
-    unaddressed = (pyogrio.read_dataframe(path, layer="unaddressed")
-                   if "unaddressed" in layers else gpd.GeoDataFrame(geometry=[],
-                                                                    crs=addresses.crs))
-    run_info = (pd.DataFrame(pyogrio.read_dataframe(path, layer="run_info"))
-                if "run_info" in layers else pd.DataFrame({"key": [], "value": []}))
-    return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
-                    run_info=run_info, meta=read_stored_meta(path))
 
 
 def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
@@ -106,13 +76,9 @@ def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
         return None
     path = Path(source)
     try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except (pyogrio.errors.DataSourceError, OSError):
+        return read_register(path, layers=("buildings",)).buildings
+    except InputError:
         return None
-    if "buildings" not in layers:
-        return None
-    frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer="buildings")
-    return frame
 
 
 def _check(register: Register) -> None:
