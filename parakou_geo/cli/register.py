@@ -146,7 +146,7 @@ def _selection(p: argparse.ArgumentParser) -> None:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from parakou_geo.update import update_register_files
+    from parakou_geo.register.update import update_register_files
 
     changes = args.changes or _free_name(args.register.with_name(
         f"{args.register.stem}_changes_{(args.date or dt.date.today()).isoformat()}.csv"))

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from parakou_geo._errors import MassChangeError
-from parakou_geo._update_match import id_keys, text_id_keys
+from parakou_geo.register._update_match import id_keys, text_id_keys
 from parakou_geo.settings import MAX_CHANGE_SHARE
 
 __all__ = ["MASS_CHANGE_MIN", "MAX_CHANGE_SHARE", "check_mass_change"]
