@@ -88,7 +88,7 @@ def read_layer(
         )
     if p.is_dir() and p.suffix.lower() != ".gdb":
         raise InputError(f"{p} is a folder; give the path of a GIS file inside it")
-    from parakou_geo.validate import (  # validate imports this module
+    from parakou_geo._input_checks import (  # _input_checks imports this module
         ensure_regular_file,
         shapefile_problems,
         undecodable_geometries,

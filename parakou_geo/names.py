@@ -77,7 +77,7 @@ def read_text_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     Column names are stripped and lower-cased; ``code`` is read as ``street_code``. Values are
     kept as text, untouched (an empty cell is an empty string).
     """
-    from parakou_geo.validate import ensure_regular_file
+    from parakou_geo._input_checks import ensure_regular_file
 
     p = ensure_regular_file(path, "names CSV")
     if p.is_file() and p.stat().st_size == 0:

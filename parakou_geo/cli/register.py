@@ -85,7 +85,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     _date(mv)
     mv.set_defaults(func=_move)
 
-    nm = sub.add_parser("names", help="import official street names (validated first)")
+    nm = sub.add_parser("names", help="import official street names (checked first)")
     nm.add_argument("register", type=Path)
     nm.add_argument("names_csv", type=Path)
     nm.add_argument("--reason")

@@ -21,9 +21,9 @@ from pyproj import CRS
 from parakou_geo.access import street_network
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
+from parakou_geo.prepare import prepare_buildings
 from parakou_geo.register._storage import TableLayout, create_indexes, read_features, table_layout
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.validate import prepare_buildings
 
 _STREET_BUFFER_M = 5.0
 _MIN_STREET_OVERLAP = 0.5

@@ -34,7 +34,10 @@ from pyproj import CRS
 
 from parakou_geo._csv import write_csv
 from parakou_geo._errors import InputError, RegisterError
+from parakou_geo._input_checks import layers_apart_problems
+from parakou_geo.check import check_layer, detect_id_column
 from parakou_geo.io import combine_osm_ids, read_layer
+from parakou_geo.prepare import prepare_roads
 from parakou_geo.register import atomic_path
 from parakou_geo.register._storage import (
     TableLayout,
@@ -69,12 +72,6 @@ from parakou_geo.register._update_plan import (
 from parakou_geo.register.meta import load_settings_of
 from parakou_geo.register.rows import input_fingerprint, roads_fingerprint
 from parakou_geo.settings import MAX_CHANGE_SHARE
-from parakou_geo.validate import (
-    check_layer,
-    detect_id_column,
-    layers_apart_problems,
-    prepare_roads,
-)
 
 __all__ = [
     "CHANGE_COLUMNS",
