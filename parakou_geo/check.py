@@ -53,7 +53,7 @@ _EXPECTED_TEXT = {
 
 @dataclass
 class LayerReport:
-    """What validation did to one layer (counts for the run summary)."""
+    """What checking and preparing did to one layer (counts for the run summary)."""
 
     source: str
     n_input: int = 0

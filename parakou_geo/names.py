@@ -1,4 +1,4 @@
-"""Official street names adopted by the council: validation, import and name history.
+"""Official street names adopted by the council: checks, import and name history.
 
 A names CSV gives, per street code, the name, its type (Rue, Avenue, Boulevard...), the
 decision date and its reference. Every problem of the file is reported at once before anything
@@ -305,7 +305,7 @@ def import_names(
     reason: str | None = None,
     run_date: dt.date | None = None,
 ) -> int:
-    """Validate and import official names into a register.
+    """Check and import official names into a register.
 
     Parameters
     ----------

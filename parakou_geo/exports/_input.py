@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Protocol, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -15,16 +15,24 @@ from parakou_geo._errors import InputError
 from parakou_geo.register import Register
 from parakou_geo.register.read import read_register
 
-if TYPE_CHECKING:  # the pipeline is not imported by the readers of a register
-    from parakou_geo.pipeline import AddressingResult
-
-__all__ = ["STATUSES", "RegisterSource", "load_register", "read_footprints", "result_register",
-           "select_addresses", "text"]
+__all__ = ["STATUSES", "HoldsRegister", "RegisterSource", "load_register", "read_footprints",
+           "result_register", "select_addresses", "text"]
 
 #: Lifecycle statuses of an address.
 STATUSES: tuple[str, ...] = ("proposed", "current", "retired", "rejected")
 
-RegisterSource: TypeAlias = "Register | AddressingResult | str | os.PathLike[str]"
+
+class HoldsRegister(Protocol):
+    """Anything holding a register as ``.register`` (e.g. an ``AddressingResult``).
+
+    A protocol, so that readers of a register need not import the pipeline.
+    """
+
+    @property
+    def register(self) -> Register: ...
+
+
+RegisterSource: TypeAlias = "Register | HoldsRegister | str | os.PathLike[str]"
 
 
 def result_register(source: object) -> Register | None:
