@@ -376,16 +376,8 @@ def prepare_quartiers(
 ) -> gpd.GeoDataFrame:
     """Return quartiers with a text ``quartier`` column, in the metric CRS, sorted by name.
 
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        Quartier polygons with the ``settings.quartier_column`` name column.
-    settings : AddressingSettings
-        Gives ``quartier_column``.
-    metric_crs : pyproj.CRS
-        The metric CRS of the work.
-    crs : str, optional
-        CRS of a layer that has none.
+    As :func:`prepare_zones`, for quartier polygons named in ``settings.quartier_column``;
+    polygons without a name are left out.
     """
     data = _with_crs(gdf, crs).to_crs(metric_crs)
     geoms, _ = _repair(np.asarray(data.geometry.array), polygonal=True)

@@ -5,24 +5,7 @@ Every public name of :mod:`parakou_geo.register.update` is re-exported here unch
 
 from __future__ import annotations
 
-from parakou_geo.register.update import (
-    CHANGE_COLUMNS,
-    MAX_CHANGE_SHARE,
-    UpdatePlan,
-    UpdateReport,
-    apply_update,
-    load_settings_of,
-    update_register,
-    update_register_files,
-)
+from parakou_geo.register import update as _new
+from parakou_geo.register.update import *  # noqa: F403  (the old path: same names)
 
-__all__ = [
-    "CHANGE_COLUMNS",
-    "MAX_CHANGE_SHARE",
-    "UpdatePlan",
-    "UpdateReport",
-    "apply_update",
-    "load_settings_of",
-    "update_register",
-    "update_register_files",
-]
+__all__ = list(_new.__all__)

@@ -125,24 +125,21 @@ def select_addresses(
         Listing every filter value that matches nothing, with the values that exist.
     """
     addr = register.addresses
-    zone_text = text(addr[zone_column])
-    quartier_text = text(addr["quartier"])
     keep = pd.Series(True, index=addr.index)
     problems: list[str] = []
-    if zones is not None:
-        wanted = [str(z) for z in zones]
-        bad = [z for z in wanted if z not in set(zone_text)]
+    zone_text, quartier_text = text(addr[zone_column]), text(addr["quartier"])
+    for given, values, what, has in (
+        (zones, zone_text, "zone(s)", "zones "), (quartiers, quartier_text, "quartier(s)", ""),
+    ):
+        if given is None:
+            continue
+        wanted = [str(v) for v in given]
+        present = set(values)
+        bad = [v for v in wanted if v not in present]
         if bad:
-            problems.append(f"zone(s) {', '.join(bad)} not in the register; it has zones "
-                            f"{', '.join(sorted(set(zone_text)))}")
-        keep &= zone_text.isin(wanted)
-    if quartiers is not None:
-        wanted_q = [str(q) for q in quartiers]
-        bad = [q for q in wanted_q if q not in set(quartier_text)]
-        if bad:
-            problems.append(f"quartier(s) {', '.join(bad)} not in the register; it has "
-                            f"{', '.join(sorted(q for q in set(quartier_text) if q))}")
-        keep &= quartier_text.isin(wanted_q)
+            problems.append(f"{what} {', '.join(bad)} not in the register; it has {has}"
+                            f"{', '.join(sorted(v for v in present if v))}")
+        keep &= values.isin(wanted)
     if statuses is not None:
         wanted_s = [str(s) for s in statuses]
         bad = [s for s in wanted_s if s not in STATUSES]

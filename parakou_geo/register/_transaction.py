@@ -230,6 +230,16 @@ def _register_state(final: Path, rolled_back: bool) -> str:
     return "the register is unchanged (restored from its journal)"
 
 
+def _run_or_locked(con: sqlite3.Connection, sql: str, message: str) -> None:
+    """Run ``sql``; SQLite's "locked"/"busy" becomes a :class:`RegisterLockedError`."""
+    try:
+        con.execute(sql)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        raise RegisterLockedError(message) from exc
+
+
 @contextlib.contextmanager
 def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
     """Yield a connection inside one SQLite write transaction on the register.
@@ -269,16 +279,10 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
         # room to keep the whole change in memory: the file is written only at commit
         con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         con.execute("PRAGMA busy_timeout = 0")
-        try:
-            con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            raise RegisterLockedError(
-                f"{final} is being changed by another process (another parakou-geo command, "
-                "or a QGIS edit being saved); wait until it has finished, then run your "
-                "command again. The register was not touched."
-            ) from exc
+        _run_or_locked(con, "BEGIN IMMEDIATE", (
+            f"{final} is being changed by another process (another parakou-geo command, "
+            "or a QGIS edit being saved); wait until it has finished, then run your "
+            "command again. The register was not touched."))
         con.guarded = True
         # the commit may wait for readers (QGIS drawing the map) to finish their read
         con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
@@ -292,16 +296,10 @@ def transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
                 time.sleep(float(pause))
         con._check()  # SQLite may have ended the transaction under a caught error
         con.guarded = False
-        try:
-            con.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            raise RegisterLockedError(
-                f"{final} stayed in use by another program for {_BUSY_MS // 1000} s (a QGIS "
-                "edit session or a long read), so the change could not be saved; the register "
-                "was not changed. Close it there, then run your command again."
-            ) from exc
+        _run_or_locked(con, "COMMIT", (
+            f"{final} stayed in use by another program for {_BUSY_MS // 1000} s (a QGIS "
+            "edit session or a long read), so the change could not be saved; the register "
+            "was not changed. Close it there, then run your command again."))
     except BaseException as exc:
         con.guarded = False
         if con.in_transaction:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import geopandas as gpd
 import pandas as pd
@@ -76,6 +77,7 @@ from parakou_geo.settings import MAX_CHANGE_SHARE
 __all__ = [
     "CHANGE_COLUMNS",
     "MAX_CHANGE_SHARE",
+    "UpdateOptions",
     "UpdatePlan",
     "UpdateReport",
     "apply_update",
@@ -86,6 +88,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
+
 
 @dataclass
 class UpdateReport:
@@ -328,6 +331,18 @@ def apply_update(
                         [(int(d), str(c)) for c, d in sorted(delta.items()) if d])
 
 
+class UpdateOptions(TypedDict, total=False):
+    """Options of :func:`update_register` that :func:`update_register_files` passes on."""
+
+    crs: str | None
+    run_date: dt.date | None
+    changes_csv: str | os.PathLike[str] | None
+    reason: str | None
+    progress: Callable[[str], None] | None
+    max_change_share: float
+    allow_mass_retirement: bool
+
+
 def update_register_files(
     path: str | os.PathLike[str],
     roads: str | os.PathLike[str],
@@ -335,15 +350,22 @@ def update_register_files(
     *,
     roads_layer: str | None = None,
     buildings_layer: str | None = None,
-    crs: str | None = None,
-    run_date: dt.date | None = None,
-    changes_csv: str | os.PathLike[str] | None = None,
-    reason: str | None = None,
-    progress: Callable[[str], None] | None = None,
-    max_change_share: float = MAX_CHANGE_SHARE,
-    allow_mass_retirement: bool = False,
+    **options: Unpack[UpdateOptions],
 ) -> UpdateReport:
-    """Read the new road and building files and run :func:`update_register`."""
+    """Read the new road and building files and run :func:`update_register`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The register GeoPackage.
+    roads, buildings : str or os.PathLike
+        The new road and building files (any format :func:`parakou_geo.io.read_layer` reads).
+    roads_layer, buildings_layer : str, optional
+        Their layer, in a file with several.
+    **options
+        ``crs``, ``run_date``, ``changes_csv``, ``reason``, ``progress``,
+        ``max_change_share`` and ``allow_mass_retirement``, as in :func:`update_register`.
+    """
     problems: list[str] = []
     layers: dict[str, gpd.GeoDataFrame] = {}
     for kind, file, layer in (("roads", roads, roads_layer),
@@ -354,7 +376,4 @@ def update_register_files(
             problems.append(str(exc))
     if problems:
         raise InputError(problems)
-    return update_register(path, layers["roads"], layers["buildings"], crs=crs,
-                           run_date=run_date, changes_csv=changes_csv, reason=reason,
-                           progress=progress, max_change_share=max_change_share,
-                           allow_mass_retirement=allow_mass_retirement)
+    return update_register(path, layers["roads"], layers["buildings"], **options)
