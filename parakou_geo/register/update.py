@@ -253,22 +253,21 @@ def _apply(
         else:
             streets, segments, street_changes = old.streets, old.segments, []
         step("buildings")
-        cand, dropped, gone_ids, method = _match_buildings(
-            buildings, id_col, old.active_ids, old.footprints, s, ctx.metric, crs)
+        match = _match_buildings(buildings, id_col, old, settings=s, metric=ctx.metric,
+                                 crs=crs)
         step("numbering")
-        added = number_new(ctx, cand, streets, segments, old, con)
+        added = number_new(ctx, match.new, streets, segments, old, con)
         step("register")
-        plan = plan_changes(ctx, old, added, _details(con, gone_ids), dropped,
+        plan = plan_changes(ctx, old, added, _details(con, match.gone_ids), match.dropped,
                             streets=streets, segments=segments,
                             street_changes=street_changes, roads_changed=roads_changed,
-                            fingerprints=fingerprints, match_method=method)
+                            fingerprints=fingerprints, match_method=match.method)
         if limit is not None:
-            check_mass_change(len(old.active_ids), len(plan.retire) + len(plan.deferred),
-                              added.rows, limit, buildings, id_col, old.active_ids, dropped)
+            check_mass_change(plan, match, old.active_ids, limit)
         apply_update(con, plan, layouts=old.layouts)
         if csv_tmp is not None:
             write_csv(plan.changes, csv_tmp)
-    return UpdateReport(run_id=plan.run_id, changes=plan.changes, match_method=method,
+    return UpdateReport(run_id=plan.run_id, changes=plan.changes, match_method=plan.match_method,
                         roads_changed=roads_changed, counts=plan.counts)
 
 
