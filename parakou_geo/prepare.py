@@ -338,10 +338,9 @@ def prepare_zones(
         Zone polygons with the ``settings.zone_column`` number column.
     settings : AddressingSettings
         Gives ``zone_column``.
-    metric_crs : pyproj.CRS
-        The metric CRS of the work.
-    crs : str, optional
-        CRS of a layer that has none.
+    metric_crs, crs
+        The metric CRS of the work, and the CRS of a layer that has none (as in
+        :func:`prepare_roads`).
 
     Returns
     -------
