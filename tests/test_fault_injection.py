@@ -31,7 +31,7 @@ import parakou_geo.register._storage as storage
 from parakou_geo import AddressingSettings, ParakouGeoError, address, write_register
 from parakou_geo.lifecycle import move_address, renumber_street
 from parakou_geo.names import import_names, read_official_names
-from parakou_geo.update import update_register_files
+from parakou_geo.register.update import update_register_files
 
 PAGE = 4096
 #: Free space levels (in 4 KiB pages) tried for each operation: every page up to 24, then

@@ -103,7 +103,7 @@ def test_killed_update_whose_changes_reached_the_file_is_rolled_back(
         "logging.basicConfig()\n"
         "import parakou_geo.register._transaction as g\n"
         "g._CACHE_KIB = 1  # SQLite's smallest page cache: changed pages go to the file early\n"
-        "from parakou_geo.update import update_register_files\n"
+        "from parakou_geo.register.update import update_register_files\n"
         "update_register_files(sys.argv[1], sys.argv[2], sys.argv[3])\n"
     )
     env = dict(os.environ, PARAKOU_GEO_PAUSE_BEFORE_COMMIT="60")
@@ -169,7 +169,7 @@ def test_commit_held_back_by_a_reader_fails_clearly_and_changes_nothing(
 ) -> None:
     from parakou_geo import RegisterLockedError
     from parakou_geo.register import _transaction
-    from parakou_geo.update import update_register_files
+    from parakou_geo.register.update import update_register_files
 
     path, rp, bp = setup
     monkeypatch.setattr(_transaction, "_BUSY_MS", 1000)
