@@ -23,13 +23,10 @@ import shapely
 from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
-from parakou_geo._input_checks import layers_apart_problems
 from parakou_geo.access import CHOICE_REASONS, choose_streets, street_network
-from parakou_geo.check import LayerReport, check_layer
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
-from parakou_geo.prepare import prepare_buildings, prepare_quartiers, prepare_roads, prepare_zones
 from parakou_geo.register import Register, address_order
 from parakou_geo.register.labels import make_labels
 from parakou_geo.register.rows import (
@@ -41,6 +38,15 @@ from parakou_geo.register.rows import (
 )
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import StreetNetwork
+from parakou_geo.validate import (
+    LayerReport,
+    check_layer,
+    layers_apart_problems,
+    prepare_buildings,
+    prepare_quartiers,
+    prepare_roads,
+    prepare_zones,
+)
 
 __all__ = [
     "STEPS",
