@@ -1,7 +1,7 @@
 """Private: checks of input files and layers against broken or hostile data.
 
 Called by :func:`parakou_geo.io.read_layer` (non-regular files, shapefiles without their
-``.dbf``, undecodable geometries), by :func:`parakou_geo.validate.check_layer` (the ``--crs``
+``.dbf``, undecodable geometries), by :func:`parakou_geo.check.check_layer` (the ``--crs``
 option, empty, null or non-finite geometries, zones) and by the pipeline and updates (layers
 far apart). Each returns problems naming the file, the features and the fix, or raises
 :class:`~parakou_geo._errors.InputError` at once where nothing else can be read.
@@ -91,7 +91,7 @@ def undecodable_geometries(path: Path, layer: str | None, gdf: gpd.GeoDataFrame)
         return []
     import sqlite3
 
-    from parakou_geo._gpkg import _wkb_sql
+    from parakou_geo.register._storage import _wkb_sql
 
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
@@ -136,7 +136,7 @@ def content_problems(
     No usable geometry, coordinates that are not finite, zone numbers that are not numbers,
     zones that overlap; duplicate road ids are logged as a warning.
     """
-    from parakou_geo.validate import detect_id_column
+    from parakou_geo.check import detect_id_column  # check imports this module
 
     problems: list[str] = []
     geoms = np.asarray(gdf.geometry.array)

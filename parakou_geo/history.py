@@ -7,9 +7,11 @@ import datetime as dt
 import os
 
 import pandas as pd
-import pyogrio
 
-from parakou_geo._gpkg import HISTORY_COLUMNS, RegisterError, connect, read_meta
+from parakou_geo._errors import RegisterError
+from parakou_geo.register._storage import connect
+from parakou_geo.register._transaction import HISTORY_COLUMNS, read_meta
+from parakou_geo.register.read import read_register
 
 __all__ = ["DIFF_FIELDS", "changes_between", "diff_registers", "read_history"]
 
@@ -95,9 +97,9 @@ def diff_registers(
     frames = []
     for p in (before, after):
         read_meta(p)
-        frames.append(pyogrio.read_dataframe(p, layer="addresses", read_geometry=False,
-                                             columns=["address_id", *DIFF_FIELDS])
-                      .set_index("address_id"))
+        frames.append(pd.DataFrame(read_register(
+            p, layers=("addresses",), columns={"addresses": ("address_id", *DIFF_FIELDS)},
+            geometry=False).addresses).set_index("address_id"))
     a, b = frames
     rows: list[tuple[object, ...]] = []
     rows += [(i, "added", "", "", b.loc[i, "label"]) for i in sorted(set(b.index) - set(a.index))]

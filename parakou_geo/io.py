@@ -21,7 +21,7 @@ import pyogrio
 import shapely
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import recover_interrupted
+from parakou_geo.register._transaction import recover_interrupted
 
 __all__ = [
     "LayerKind",
@@ -88,7 +88,7 @@ def read_layer(
         )
     if p.is_dir() and p.suffix.lower() != ".gdb":
         raise InputError(f"{p} is a folder; give the path of a GIS file inside it")
-    from parakou_geo.validate import (  # validate imports this module
+    from parakou_geo._input_checks import (  # _input_checks imports this module
         ensure_regular_file,
         shapefile_problems,
         undecodable_geometries,
@@ -233,6 +233,16 @@ def _quiet(p: Path, func: Callable[[], _T]) -> _T:
         return func()
 
 
+def _unreadable(p: Path, exc: Exception) -> InputError:
+    """Return the error for a file GDAL cannot open as a vector dataset."""
+    return InputError(
+        f"cannot be read as a GIS file ({_first_line(exc)}). The file may be corrupt, "
+        "truncated or not a vector format; open it in QGIS to check, or export it again "
+        "as GeoPackage",
+        source=str(p),
+    )
+
+
 def _read_ogr(p: Path, layer: str | None) -> gpd.GeoDataFrame:
     kwargs: dict[str, Any] = {"on_invalid": "fix"}
     if layer is not None:
@@ -242,12 +252,7 @@ def _read_ogr(p: Path, layer: str | None) -> gpd.GeoDataFrame:
     except pyogrio.errors.DataLayerError as exc:
         raise InputError(f"cannot read layer {layer!r}: {exc}", source=str(p)) from exc
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError) as exc:
-        raise InputError(
-            f"cannot be read as a GIS file ({_first_line(exc)}). The file may be corrupt, "
-            "truncated or not a vector format; open it in QGIS to check, or export it again "
-            "as GeoPackage",
-            source=str(p),
-        ) from exc
+        raise _unreadable(p, exc) from exc
     except shapely.errors.GEOSException as exc:
         raise InputError(
             f"holds geometries that cannot be decoded ({exc}); repair them in QGIS "
@@ -291,12 +296,7 @@ def _pick_layer(p: Path, kind: LayerKind) -> str | None:
     try:
         layers = _quiet(p, lambda: pyogrio.list_layers(p))
     except pyogrio.errors.DataSourceError as exc:
-        raise InputError(
-            f"cannot be read as a GIS file ({_first_line(exc)}). The file may be corrupt, "
-            "truncated or not a vector format; open it in QGIS to check, or export it again "
-            "as GeoPackage",
-            source=str(p),
-        ) from exc
+        raise _unreadable(p, exc) from exc
     if len(layers) <= 1:
         return None
     wanted = _KIND_TYPES.get(kind)

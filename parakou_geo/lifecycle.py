@@ -17,15 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from parakou_geo._gpkg import (
-    RegisterError,
-    append_history,
-    history_time,
-    read_features,
-    read_meta,
-    record_run,
-    transaction,
-)
+from parakou_geo._errors import RegisterError
 from parakou_geo.numbering import (
     StreetIndex,
     first_number,
@@ -34,6 +26,14 @@ from parakou_geo.numbering import (
     parity_number,
     street_suffix_style,
     suffix_rank,
+)
+from parakou_geo.register._storage import read_features
+from parakou_geo.register._transaction import (
+    append_history,
+    history_time,
+    read_meta,
+    record_run,
+    transaction,
 )
 from parakou_geo.register.labels import make_labels
 from parakou_geo.register.meta import load_settings_of

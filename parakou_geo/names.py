@@ -1,4 +1,4 @@
-"""Official street names adopted by the council: validation, import and name history.
+"""Official street names adopted by the council: checks, import and name history.
 
 A names CSV gives, per street code, the name, its type (Rue, Avenue, Boulevard...), the
 decision date and its reference. Every problem of the file is reported at once before anything
@@ -22,7 +22,7 @@ import pandas as pd
 
 from parakou_geo._csv import FORMULA_STARTS
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import append_history, history_time, record_run, transaction
+from parakou_geo.register._transaction import append_history, history_time, record_run, transaction
 from parakou_geo.streets import name_key
 
 __all__ = ["NameRules", "check_names", "formula_problem", "full_name", "import_names",
@@ -77,7 +77,7 @@ def read_text_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     Column names are stripped and lower-cased; ``code`` is read as ``street_code``. Values are
     kept as text, untouched (an empty cell is an empty string).
     """
-    from parakou_geo.validate import ensure_regular_file
+    from parakou_geo._input_checks import ensure_regular_file
 
     p = ensure_regular_file(path, "names CSV")
     if p.is_file() and p.stat().st_size == 0:
@@ -305,7 +305,7 @@ def import_names(
     reason: str | None = None,
     run_date: dt.date | None = None,
 ) -> int:
-    """Validate and import official names into a register.
+    """Check and import official names into a register.
 
     Parameters
     ----------

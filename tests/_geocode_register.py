@@ -23,7 +23,7 @@ from parakou_geo.lifecycle import move_address
 from parakou_geo.names import import_names, read_official_names
 from parakou_geo.pipeline import address_files
 from parakou_geo.register import write_register
-from parakou_geo.update import update_register
+from parakou_geo.register.update import update_register
 
 DAY0 = dt.date(2026, 1, 15)
 DAY1 = dt.date(2026, 6, 1)

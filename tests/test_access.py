@@ -18,7 +18,7 @@ from conftest import lines, lonlat, shift, squares
 from parakou_geo import AddressingSettings, address
 from parakou_geo.access import access_ranks, find_sidewalks
 from parakou_geo.io import combine_osm_ids
-from parakou_geo.validate import prepare_roads
+from parakou_geo.prepare import prepare_roads
 
 CENTRE = lonlat((-2000.0, -2000.0))
 SETTINGS = AddressingSettings(centre=CENTRE)

@@ -34,7 +34,7 @@ from parakou_geo.exports import (
 )
 from parakou_geo.lifecycle import lock_street
 from parakou_geo.planning.tables import write_table
-from parakou_geo.update import update_register
+from parakou_geo.register.update import update_register
 
 #: Strings a spreadsheet would run, or that break naive CSV (separators, quotes, line ends).
 HOSTILE = [

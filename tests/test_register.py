@@ -130,7 +130,7 @@ def test_features_read_through_sqlite_equal_what_gdal_reads(
 ) -> None:
     import contextlib
 
-    from parakou_geo._gpkg import connect, read_features
+    from parakou_geo.register._storage import connect, read_features
 
     res = address(sample["roads"], sample["buildings"], zones=sample["zones"], run_date=DAY)
     path = tmp_path / "register.gpkg"

@@ -18,8 +18,8 @@ import pytest
 from conftest import lines, lonlat, squares
 
 from parakou_geo import AddressingSettings, RegisterError, address, write_register
-from parakou_geo._gpkg import read_meta
 from parakou_geo.exports._input import load_register
+from parakou_geo.register._transaction import read_meta
 
 GRID = [[(0, 0), (300, 0)], [(0, 120), (300, 120)], [(150, 0), (150, 120)]]
 
@@ -101,9 +101,9 @@ def test_killed_update_whose_changes_reached_the_file_is_rolled_back(
     script = (
         "import logging, sys\n"
         "logging.basicConfig()\n"
-        "import parakou_geo._gpkg as g\n"
+        "import parakou_geo.register._transaction as g\n"
         "g._CACHE_KIB = 1  # SQLite's smallest page cache: changed pages go to the file early\n"
-        "from parakou_geo.update import update_register_files\n"
+        "from parakou_geo.register.update import update_register_files\n"
         "update_register_files(sys.argv[1], sys.argv[2], sys.argv[3])\n"
     )
     env = dict(os.environ, PARAKOU_GEO_PAUSE_BEFORE_COMMIT="60")
@@ -167,17 +167,18 @@ def test_second_concurrent_update_fails_clearly_and_nothing_is_corrupted(
 def test_commit_held_back_by_a_reader_fails_clearly_and_changes_nothing(
     setup: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from parakou_geo import RegisterLockedError, _gpkg
-    from parakou_geo.update import update_register_files
+    from parakou_geo import RegisterLockedError
+    from parakou_geo.register import _transaction
+    from parakou_geo.register.update import update_register_files
 
     path, rp, bp = setup
-    monkeypatch.setattr(_gpkg, "_BUSY_MS", 200)
+    monkeypatch.setattr(_transaction, "_BUSY_MS", 1000)
     before = path.read_bytes()
     reader = sqlite3.connect(path)  # e.g. QGIS in the middle of a long read
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM addresses").fetchone()
     try:
-        with pytest.raises(RegisterLockedError, match="could not be saved"):
+        with pytest.raises(RegisterLockedError, match=r"for 1 s .*could not be saved"):
             update_register_files(path, rp, bp)
     finally:
         reader.rollback()

@@ -9,8 +9,8 @@ from conftest import lines, shift
 from pyproj import CRS
 
 from parakou_geo import AddressingSettings, CRSError
+from parakou_geo.prepare import prepare_roads
 from parakou_geo.streets import build_streets, name_key
-from parakou_geo.validate import prepare_roads
 
 C = shift((-500.0, 0.0))  # reference centre west of every fixture
 

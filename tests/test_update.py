@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parakou_geo import AddressingSettings, address, write_register
-from parakou_geo.update import update_register
+from parakou_geo.register.update import update_register
 
 D0, D1 = dt.date(2026, 1, 10), dt.date(2026, 6, 1)
 GRID = [

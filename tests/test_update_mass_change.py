@@ -13,7 +13,7 @@ from conftest import lines, lonlat, squares
 
 from parakou_geo import AddressingSettings, MassChangeError, address, write_register
 from parakou_geo.cli import main
-from parakou_geo.update import update_register
+from parakou_geo.register.update import update_register
 
 GRID = [[(0, 0), (600, 0)], [(0, 120), (600, 120)], [(300, 0), (300, 120)]]
 SETTINGS = AddressingSettings(centre=lonlat((-500, -500)))

@@ -85,7 +85,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     _date(mv)
     mv.set_defaults(func=_move)
 
-    nm = sub.add_parser("names", help="import official street names (validated first)")
+    nm = sub.add_parser("names", help="import official street names (checked first)")
     nm.add_argument("register", type=Path)
     nm.add_argument("names_csv", type=Path)
     nm.add_argument("--reason")
@@ -146,7 +146,7 @@ def _selection(p: argparse.ArgumentParser) -> None:
 
 
 def _update(args: argparse.Namespace) -> int:
-    from parakou_geo.update import update_register_files
+    from parakou_geo.register.update import update_register_files
 
     changes = args.changes or _free_name(args.register.with_name(
         f"{args.register.stem}_changes_{(args.date or dt.date.today()).isoformat()}.csv"))
@@ -186,11 +186,10 @@ def _addresses_csv_beside(register: Path) -> Path | None:
 
 def _refresh_addresses_csv(register: Path, csv: Path) -> None:
     """Rewrite ``csv`` from the register's addresses layer, atomically."""
-    import pyogrio
-
     from parakou_geo.register import atomic_path, write_addresses_csv
+    from parakou_geo.register.read import read_register
 
-    addresses = pyogrio.read_dataframe(register, layer="addresses", read_geometry=False)
+    addresses = read_register(register, layers=("addresses",), geometry=False).addresses
     with atomic_path(csv, overwrite=True) as tmp:
         write_addresses_csv(addresses, tmp)
 

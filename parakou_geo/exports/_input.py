@@ -5,28 +5,34 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Protocol, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.register import Register
-from parakou_geo.register.meta import read_stored_meta
+from parakou_geo.register.read import read_register
 
-if TYPE_CHECKING:  # the pipeline is not imported by the readers of a register
-    from parakou_geo.pipeline import AddressingResult
-
-__all__ = ["STATUSES", "RegisterSource", "load_register", "read_footprints", "result_register",
-           "select_addresses", "text"]
+__all__ = ["STATUSES", "HoldsRegister", "RegisterSource", "load_register", "read_footprints",
+           "result_register", "select_addresses", "text"]
 
 #: Lifecycle statuses of an address.
 STATUSES: tuple[str, ...] = ("proposed", "current", "retired", "rejected")
 
-RegisterSource: TypeAlias = "Register | AddressingResult | str | os.PathLike[str]"
+
+class HoldsRegister(Protocol):
+    """Anything holding a register as ``.register`` (e.g. an ``AddressingResult``).
+
+    A protocol, so that readers of a register need not import the pipeline.
+    """
+
+    @property
+    def register(self) -> Register: ...
+
+
+RegisterSource: TypeAlias = "Register | HoldsRegister | str | os.PathLike[str]"
 
 
 def result_register(source: object) -> Register | None:
@@ -53,7 +59,7 @@ def load_register(source: RegisterSource) -> Register:
     elif isinstance(source, Register):
         register = source
     elif isinstance(source, str | os.PathLike):
-        register = _read(Path(source))
+        register = read_register(source)
     else:
         raise InputError(
             f"register: expected a register .gpkg path, a Register or an AddressingResult, "
@@ -61,34 +67,6 @@ def load_register(source: RegisterSource) -> Register:
         )
     _check(register)
     return register
-
-
-def _read(path: Path) -> Register:
-    if not path.is_file():
-        raise InputError(
-            f"register file {path} does not exist; build one with `parakou-geo address` "
-            "(or `parakou-geo demo`)"
-        )
-    recover_interrupted(path)
-    try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise InputError(f"{path} cannot be read as a GeoPackage ({exc})") from exc
-    missing = [name for name in ("addresses", "streets") if name not in layers]
-    if missing:
-        raise InputError(
-            f"{path} is not a parakou_geo register: layer(s) {', '.join(missing)} missing "
-            f"(found: {', '.join(sorted(layers)) or 'none'})"
-        )
-    addresses = pyogrio.read_dataframe(path, layer="addresses")
-    streets = pyogrio.read_dataframe(path, layer="streets")
-    unaddressed = (pyogrio.read_dataframe(path, layer="unaddressed")
-                   if "unaddressed" in layers else gpd.GeoDataFrame(geometry=[],
-                                                                    crs=addresses.crs))
-    run_info = (pd.DataFrame(pyogrio.read_dataframe(path, layer="run_info"))
-                if "run_info" in layers else pd.DataFrame({"key": [], "value": []}))
-    return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
-                    run_info=run_info, meta=read_stored_meta(path))
 
 
 def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
@@ -106,13 +84,9 @@ def read_footprints(source: RegisterSource) -> gpd.GeoDataFrame | None:
         return None
     path = Path(source)
     try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except (pyogrio.errors.DataSourceError, OSError):
+        return read_register(path, layers=("buildings",)).buildings
+    except InputError:
         return None
-    if "buildings" not in layers:
-        return None
-    frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer="buildings")
-    return frame
 
 
 def _check(register: Register) -> None:
@@ -151,24 +125,21 @@ def select_addresses(
         Listing every filter value that matches nothing, with the values that exist.
     """
     addr = register.addresses
-    zone_text = text(addr[zone_column])
-    quartier_text = text(addr["quartier"])
     keep = pd.Series(True, index=addr.index)
     problems: list[str] = []
-    if zones is not None:
-        wanted = [str(z) for z in zones]
-        bad = [z for z in wanted if z not in set(zone_text)]
+    zone_text, quartier_text = text(addr[zone_column]), text(addr["quartier"])
+    for given, values, what, has in (
+        (zones, zone_text, "zone(s)", "zones "), (quartiers, quartier_text, "quartier(s)", ""),
+    ):
+        if given is None:
+            continue
+        wanted = [str(v) for v in given]
+        present = set(values)
+        bad = [v for v in wanted if v not in present]
         if bad:
-            problems.append(f"zone(s) {', '.join(bad)} not in the register; it has zones "
-                            f"{', '.join(sorted(set(zone_text)))}")
-        keep &= zone_text.isin(wanted)
-    if quartiers is not None:
-        wanted_q = [str(q) for q in quartiers]
-        bad = [q for q in wanted_q if q not in set(quartier_text)]
-        if bad:
-            problems.append(f"quartier(s) {', '.join(bad)} not in the register; it has "
-                            f"{', '.join(sorted(q for q in set(quartier_text) if q))}")
-        keep &= quartier_text.isin(wanted_q)
+            problems.append(f"{what} {', '.join(bad)} not in the register; it has {has}"
+                            f"{', '.join(sorted(v for v in present if v))}")
+        keep &= values.isin(wanted)
     if statuses is not None:
         wanted_s = [str(s) for s in statuses]
         bad = [s for s in wanted_s if s not in STATUSES]

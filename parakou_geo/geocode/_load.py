@@ -10,14 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyogrio
-import shapely
 
-from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.exports._input import RegisterSource, load_register, result_register
 from parakou_geo.register import Register
+from parakou_geo.register.read import read_register
 
 __all__ = ["ADDRESS_COLUMNS", "STREET_COLUMNS", "RegisterTables", "read_tables"]
 
@@ -83,19 +80,11 @@ def read_tables(source: RegisterSource) -> RegisterTables:
         load_register(source)  # raises the error for a wrong type
         raise TypeError(f"not a register: {type(source).__name__}")  # not reached
     path = Path(source)
-    layers = _layers(path)
-    if not {"addresses", "streets"} <= layers:
-        load_register(path)  # raises the clear error (missing file, not a register...)
-    recover_interrupted(path)
-    register = load_register(Register(
-        addresses=_read_columns(path, "addresses", ADDRESS_COLUMNS),
-        streets=_read_columns(path, "streets", STREET_COLUMNS),
-        unaddressed=gpd.GeoDataFrame(geometry=[]), run_info=pd.DataFrame()))
-    segments = (pyogrio.read_dataframe(path, layer="segments",
-                                       columns=["street_code", "offset_m"])
-                if "segments" in layers else None)
-    quartiers = (pyogrio.read_dataframe(path, layer="quartiers")
-                 if "quartiers" in layers else None)
+    read = read_register(path, layers=("addresses", "streets", "segments", "quartiers"),
+                         columns={"addresses": ADDRESS_COLUMNS, "streets": STREET_COLUMNS,
+                                  "segments": ("street_code", "offset_m")}, fast=True)
+    register = load_register(read)
+    segments, quartiers = read.segments, read.quartiers
     if quartiers is not None and "quartier" not in quartiers.columns:
         quartiers = None
     former_names, former_labels, meta = _history(path)
@@ -109,31 +98,6 @@ ADDRESS_COLUMNS = ("address_id", "label", "street_code", "street_name", "number"
                    "method", "status", "lon", "lat", "created", "retired")
 STREET_COLUMNS = ("street_code", "street_name", "zone", "length_m", "origin_x", "origin_y",
                   "status")
-
-
-def _layers(path: Path) -> set[str]:
-    try:
-        return {str(name) for name, _ in pyogrio.list_layers(path)}
-    except (pyogrio.errors.DataSourceError, OSError):
-        return set()
-
-
-def _read_columns(path: Path, layer: str, wanted: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Read the ``wanted`` columns the layer has (through Arrow: several times faster).
-
-    Points with ``x``/``y`` columns (the addresses) are made from them rather than decoded.
-    """
-    info = pyogrio.read_info(path, layer=layer)
-    fields = {str(f) for f in info["fields"]}
-    columns = [c for c in wanted if c in fields]
-    if str(info.get("geometry_type", "")).startswith("Point") and {"x", "y"} <= fields:
-        frame = pyogrio.read_dataframe(path, layer=layer, columns=[*columns, "x", "y"],
-                                       use_arrow=True, read_geometry=False)
-        x = pd.to_numeric(frame.pop("x"), errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(frame.pop("y"), errors="coerce").to_numpy(dtype=float)
-        if np.isfinite(x).all() and np.isfinite(y).all():
-            return gpd.GeoDataFrame(frame, geometry=shapely.points(x, y), crs=info["crs"])
-    return pyogrio.read_dataframe(path, layer=layer, columns=columns, use_arrow=True)
 
 
 def _history(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame,

@@ -15,21 +15,19 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from openlocationcode import openlocationcode as olc
 from pyproj import Transformer
 from rapidfuzz.distance import OSA
-from scipy.spatial import cKDTree
 
 from parakou_geo._errors import InputError
 from parakou_geo.exports._input import RegisterSource
-from parakou_geo.geocode._index import IndexBuilder, StreetInfo, prefix_of, values
+from parakou_geo.geocode._index import StreetInfo, prefix_of, values
 from parakou_geo.geocode._load import RegisterTables, read_tables
+from parakou_geo.geocode._matches import MatchBuilder, group_rows
 from parakou_geo.geocode._names import NameIndex, edit_budget
 from parakou_geo.geocode._query import (
     MAX_QUERY_CHARS,
@@ -39,11 +37,8 @@ from parakou_geo.geocode._query import (
     parse_query,
     suffix_aliases,
 )
-from parakou_geo.geocode._streets import Pieces, oriented_segments, place_along
+from parakou_geo.geocode._streets import Pieces, oriented_segments
 from parakou_geo.geocode.results import Match, MatchKind, SearchResult
-from parakou_geo.numbering import is_left_number
-from parakou_geo.pluscodes import plus_codes
-from parakou_geo.register.labels import make_labels
 from parakou_geo.settings import MAIRIE_DE_PARAKOU_LONLAT
 
 __all__ = ["Geocoder", "Match", "MatchKind", "SearchResult"]
@@ -56,7 +51,7 @@ _ACTIVE = ("proposed", "current")
 _MIN_NAME_SCORE = 55.0
 
 
-class Geocoder(IndexBuilder):
+class Geocoder(MatchBuilder):
     """Forward and reverse search over an address register, built once, in memory.
 
     Parameters
@@ -114,7 +109,7 @@ class Geocoder(IndexBuilder):
         else:
             self.lon, self.lat = self._to_lonlat.transform(self.x, self.y)
         self.active = np.isin(self.status, _ACTIVE)
-        self._by_number = _group_rows(self.code, self.number)
+        self._by_number = group_rows(self.code, self.number)
         self._label_row = {lab: i for i, lab in enumerate(self.label)}
         self._pieces = oriented_segments(tables.streets, tables.segments)
         self._piece_arrays = Pieces(self._pieces)
@@ -176,11 +171,6 @@ class Geocoder(IndexBuilder):
                             run_info=pd.DataFrame({"key": [], "value": []}),
                             segments=segments, quartiers=quartiers)
         return cls(read_tables(register), reference_lonlat=reference_lonlat)
-
-    @cached_property
-    def _active_tree(self) -> tuple[cKDTree, np.ndarray]:
-        rows = np.flatnonzero(self.active)
-        return cKDTree(np.c_[self.x[rows], self.y[rows]]), rows
 
     # ------------------------------------------------------------------ search
     def search(
@@ -440,103 +430,6 @@ class Geocoder(IndexBuilder):
 
         return adjust
 
-    # ------------------------------------------------------------------ match builders
-    def _address_match(self, r: int, score: float, why: str) -> Match:
-        status = self.status[r]
-        replaced = ""
-        if status == "retired":
-            score -= 1.0
-            if r in self._replaced:
-                j, how = self._replaced[r]
-                replaced = self.label[j]
-                why += f"; retired, replaced by {replaced} ({how})"
-            else:
-                why += "; retired"
-        elif status == "rejected":
-            score -= 2.0
-            why += "; rejected"
-        return Match("address", self.label[r], status, self.code[r], self.street_name[r],
-                     self.quartier[r], self.zone[r], float(self.lon[r]), float(self.lat[r]),
-                     float(self.x[r]), float(self.y[r]), "", round(min(score, 100.0), 1), why,
-                     self.address_id[r], replaced)
-
-    def _street_match(self, st: StreetInfo, score: float, why: str) -> Match:
-        x, y = self._street_middle(st)
-        lon, lat = self._to_lonlat.transform(x, y)
-        return Match("street", f"{self.prefix} {st.code}", "", st.code, st.name,
-                     "", st.zone, float(lon), float(lat), x, y, "", round(score, 1), why)
-
-    def _street_middle(self, st: StreetInfo) -> tuple[float, float]:
-        placed = place_along(self._piece_arrays, st.rows, st.length_m / 2.0, left=True,
-                             setback_m=0.0)
-        if placed is None:
-            rows = np.flatnonzero(self.code == st.code)
-            return float(self.x[rows].mean()), float(self.y[rows].mean())
-        return placed[0], placed[1]
-
-    def _place_match(self, quartier: str) -> Match:
-        x, y = self._place_centre[quartier]
-        lon, lat = self._to_lonlat.transform(x, y)
-        zones = sorted(set(self.zone[self.quartier == quartier]))
-        return Match("quartier", quartier, "", "", "", quartier, ", ".join(zones),
-                     float(lon), float(lat), x, y, "", 90.0, f"quartier {quartier!r}")
-
-    def _interpolate(self, st: StreetInfo, number: int) -> Match | None:
-        if st.method == "metric":
-            distance = float(number)
-        elif st.method == "decametric":
-            distance = 10.0 * number
-        else:
-            return None
-        placed = place_along(self._piece_arrays, st.rows, distance, left=is_left_number(number),
-                             setback_m=st.setback_m)
-        if placed is None:
-            return None
-        x, y = float(placed[0]), float(placed[1])
-        lon, lat = self._to_lonlat.transform(x, y)
-        label = make_labels(np.array([number]), np.array([""], dtype=object),
-                            np.array([st.code], dtype=object), self.prefix)[0]
-        side = "left" if is_left_number(number) else "right"
-        return Match("interpolated", label, "interpolated", st.code, st.name, "", st.zone,
-                     float(lon), float(lat), x, y, "", 0.0,
-                     f"{distance:g} m from the street's origin, {side} side "
-                     f"({st.setback_m:.0f} m from the street)")
-
-    def _plus_code(self, code: str, near_xy: tuple[float, float] | None,
-                   notes: list[str]) -> list[Match]:
-        if olc.isFull(code):
-            full = code
-        elif olc.isShort(code):
-            if near_xy is not None:
-                lon0, lat0 = self._to_lonlat.transform(*near_xy)
-            else:
-                lon0, lat0 = self.reference_lonlat
-            full = olc.recoverNearest(code, lat0, lon0)
-        else:
-            notes.append(f"{code} is not a valid Plus Code")
-            return []
-        area = olc.decode(full)
-        lon, lat = float(area.longitudeCenter), float(area.latitudeCenter)
-        x, y = (float(v) for v in self._to_metric.transform(lon, lat))
-        out = [Match("plus_code", full, "", "", "", "", "", lon, lat, x, y, full, 80.0,
-                     f"centre of Plus Code {full}")]
-        tree, rows = self._active_tree
-        if len(rows):
-            d, k = tree.query([x, y], k=1)
-            if d <= 25.0:
-                r = int(rows[k])
-                out.append(self._address_match(r, 97.0 - d / 5.0, f"Plus Code {full}: "
-                                               f"nearest address, {d:.0f} m from its centre"))
-        return out
-
-    def _with_codes(self, matches: list[Match]) -> list[Match]:
-        if not matches:
-            return matches
-        codes = plus_codes(np.array([m.lon for m in matches]),
-                           np.array([m.lat for m in matches]))
-        return [m if m.plus_code else replace(m, plus_code=str(c or ""))
-                for m, c in zip(matches, codes, strict=True)]
-
     # ------------------------------------------------------------------ reverse
     def reverse(
         self,
@@ -569,17 +462,3 @@ class Geocoder(IndexBuilder):
         return reverse_geocode(self, points, max_distance_m=max_distance_m,
                                with_plus_codes=with_plus_codes)
 
-
-def _group_rows(code: np.ndarray, number: np.ndarray) -> dict[tuple[str, int], np.ndarray]:
-    """Return the rows of each (street code, number), in row order."""
-    if len(code) == 0:
-        return {}
-    code_id, uniques = pd.factorize(code)
-    order = np.lexsort((np.arange(len(code)), number, code_id))
-    c, n = code_id[order], number[order]
-    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (n[1:] != n[:-1])])
-    ends = np.r_[starts[1:], len(order)]
-    keys = zip(np.asarray(uniques, dtype=object)[c[starts]].tolist(), n[starts].tolist(),
-               strict=True)
-    return {k: order[s:e] for k, s, e in zip(keys, starts.tolist(), ends.tolist(),
-                                             strict=True)}

@@ -7,23 +7,21 @@ Addresses are drawn on a canvas from a compact encoding, so 100,000 addresses st
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
-import pyogrio
 
 from parakou_geo._errors import InputError
-from parakou_geo._gpkg import recover_interrupted
 from parakou_geo.maps._base import LayerSpec, MapFrame
 from parakou_geo.maps._geojson import categorical, raise_all, to_lonlat
 from parakou_geo.maps._words import words
 from parakou_geo.maps.settings import MapSettings
 from parakou_geo.pluscodes import plus_codes
 from parakou_geo.register import Register
-from parakou_geo.register.meta import label_prefix, read_stored_meta
+from parakou_geo.register.meta import label_prefix
+from parakou_geo.register.read import read_register
 
 __all__ = ["STATUS_COLOURS", "addressing_map", "read_register_layers"]
 
@@ -63,28 +61,15 @@ def read_register_layers(
     InputError
         When the file or one of its layers is missing.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"register {p} does not exist; give the .gpkg written by "
-                         "'parakou-geo address' (or 'parakou-geo demo')")
-    recover_interrupted(p)
-    try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(p)}
-    except Exception as exc:
-        raise InputError(f"register {p} cannot be read as a GeoPackage ({exc})") from exc
-    missing = [name for name in ("addresses", "streets") if name not in layers]
-    if missing:
-        raise InputError(
-            f"register {p} has no layer {', '.join(missing)} (layers: {', '.join(sorted(layers))})"
-            "; give a register written by 'parakou-geo address'"
-        )
-    out = []
-    for layer, wanted in (("addresses", _ADDRESS_NEEDED + _ADDRESS_OPTIONAL),
-                          ("streets", _STREET_NEEDED + _STREET_OPTIONAL)):
-        info = pyogrio.read_info(p, layer=layer)
-        cols = [c for c in wanted if c in set(info["fields"])]
-        out.append(gpd.read_file(p, layer=layer, columns=cols, engine="pyogrio"))
-    return out[0], out[1]
+    reg = _read_shown(path)
+    return reg.addresses, reg.streets
+
+
+def _read_shown(path: str | os.PathLike[str]) -> Register:
+    """Read the addresses and streets of a register file, only the columns the map shows."""
+    return read_register(path, layers=("addresses", "streets"),
+                         columns={"addresses": _ADDRESS_NEEDED + _ADDRESS_OPTIONAL,
+                                  "streets": _STREET_NEEDED + _STREET_OPTIONAL})
 
 
 def _check_columns(gdf: gpd.GeoDataFrame, needed: tuple[str, ...], name: str) -> list[str]:
@@ -151,15 +136,12 @@ def addressing_map(
     """
     s = settings or MapSettings()
     w = words(s.language)
-    if isinstance(register, Register):
-        addresses, streets = register.addresses, register.streets
-        meta = register.meta
-    elif isinstance(register, str | os.PathLike):
-        addresses, streets = read_register_layers(register)
-        meta = read_stored_meta(register)
-    else:
+    if isinstance(register, str | os.PathLike):
+        register = _read_shown(register)
+    if not isinstance(register, Register):
         raise InputError(f"register must be a Register or a .gpkg path, got "
                          f"{type(register).__name__}; pass result.register")
+    addresses, streets, meta = register.addresses, register.streets, register.meta
     problems = _check_columns(addresses, _ADDRESS_NEEDED, "addresses")
     problems += _check_columns(streets, _STREET_NEEDED, "streets")
     layers: dict[str, gpd.GeoDataFrame] = {}

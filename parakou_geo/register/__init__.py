@@ -316,7 +316,7 @@ def write_register(
 
 def _write_failure(exc: BaseException, folder: Path) -> str:
     """Plain words for a failed write: GDAL reports a full disk as odd follow-up errors."""
-    from parakou_geo._gpkg import _cause
+    from parakou_geo.register._transaction import _cause
 
     try:
         free = shutil.disk_usage(folder).free
@@ -328,13 +328,9 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
 
 
 def _write_layers(register: Register, tmp: Path) -> None:
-    from parakou_geo._gpkg import (
-        SCHEMA_VERSION,
-        connect,
-        create_indexes,
-        create_support_tables,
-    )
     from parakou_geo._styles import write_styles
+    from parakou_geo.register._storage import connect, create_indexes
+    from parakou_geo.register._transaction import SCHEMA_VERSION, create_support_tables
 
     try:
         pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows

@@ -18,12 +18,12 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
-from parakou_geo._gpkg import TableLayout, create_indexes, read_features, table_layout
 from parakou_geo.access import street_network
 from parakou_geo.codes import allocate_codes, assign_zones
 from parakou_geo.numbering import StreetIndex
+from parakou_geo.prepare import prepare_buildings
+from parakou_geo.register._storage import TableLayout, create_indexes, read_features, table_layout
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.validate import prepare_buildings
 
 _STREET_BUFFER_M = 5.0
 _MIN_STREET_OVERLAP = 0.5
@@ -218,16 +218,45 @@ def _match_lines(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class BuildingMatch:
+    """The new building layer matched against the register's buildings.
+
+    Attributes
+    ----------
+    buildings : geopandas.GeoDataFrame
+        The new building layer, as given.
+    id_col : str or None
+        Its building id column (None: matched by footprint overlap).
+    new : geopandas.GeoDataFrame
+        The buildings not in the register, prepared (metric CRS), to be numbered.
+    dropped : geopandas.GeoDataFrame
+        Features without a usable geometry (``building_id``, ``reason``).
+    gone_ids : set of str
+        Building ids of the register's active addresses absent from the new layer.
+    method : str
+        ``"building id"`` or ``"footprint overlap"``.
+    """
+
+    buildings: gpd.GeoDataFrame
+    id_col: str | None
+    new: gpd.GeoDataFrame
+    dropped: gpd.GeoDataFrame
+    gone_ids: set[str]
+    method: str
+
+
 def _match_buildings(
     buildings: gpd.GeoDataFrame,
     id_col: str | None,
-    active_ids: pa.Array,
-    footprints: gpd.GeoDataFrame | None,
-    s: AddressingSettings,
+    old: _Old,
+    *,
+    settings: AddressingSettings,
     metric: CRS,
     crs: str | None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, set[str], str]:
-    """Return the buildings to number, the unusable ones, the ids gone, and the method."""
+) -> BuildingMatch:
+    """Match the new buildings with the register's (by id, else by footprint overlap)."""
+    s, active_ids, footprints = settings, old.active_ids, old.footprints
     if id_col is not None:
         # set operations on 100,000s of ids, done by Arrow
         ids = id_keys(buildings[id_col])
@@ -239,7 +268,7 @@ def _match_buildings(
         gone = set(active_ids.filter(pa.array(~seen)).to_pylist())
         cand_raw = buildings[new]
         cand, dropped, _ = prepare_buildings(cand_raw, settings=s, metric_crs=metric, crs=crs)
-        return cand, dropped, gone, "building id"
+        return BuildingMatch(buildings, id_col, cand, dropped, gone, "building id")
     bld, dropped, _ = prepare_buildings(buildings, settings=s, metric_crs=metric, crs=crs)
     assert footprints is not None
     active = set(active_ids.to_pylist())
@@ -268,7 +297,8 @@ def _match_buildings(
     gone = active - set(match[matched])
     cand = bld[~matched].copy()
     cand["building_id"] = _fresh_ids(len(cand), set(old_ids) | active)
-    return cand.reset_index(drop=True), dropped, gone, "footprint overlap"
+    return BuildingMatch(buildings, id_col, cand.reset_index(drop=True), dropped, gone,
+                         "footprint overlap")
 
 
 def id_keys(column: pd.Series) -> pa.Array:

@@ -8,12 +8,11 @@ anything is written, with the counts and the likely cause.
 
 from __future__ import annotations
 
-import geopandas as gpd
-import pandas as pd
 import pyarrow as pa
 
 from parakou_geo._errors import MassChangeError
-from parakou_geo._update_match import id_keys, text_id_keys
+from parakou_geo.register._update_match import BuildingMatch, id_keys, text_id_keys
+from parakou_geo.register._update_plan import UpdatePlan
 from parakou_geo.settings import MAX_CHANGE_SHARE
 
 __all__ = ["MASS_CHANGE_MIN", "MAX_CHANGE_SHARE", "check_mass_change"]
@@ -23,16 +22,28 @@ MASS_CHANGE_MIN = 4
 
 
 def check_mass_change(
-    active: int,
-    gone: int,
-    new_rows: pd.DataFrame,
-    share: float,
-    buildings: gpd.GeoDataFrame,
-    id_col: str | None,
-    active_ids: pa.Array,
-    dropped: pd.DataFrame,
+    plan: UpdatePlan, match: BuildingMatch, active_ids: pa.Array, share: float
 ) -> None:
-    """Refuse an update that would retire or re-suffix a large share of the register."""
+    """Refuse an update that would retire or re-suffix a large share of the register.
+
+    Parameters
+    ----------
+    plan : UpdatePlan
+        What the update would change.
+    match : BuildingMatch
+        How the new buildings were matched (for the likely cause).
+    active_ids : pyarrow.Array
+        Building ids of the register's active addresses.
+    share : float
+        Largest share (0-1) of the active addresses an update may retire or re-suffix.
+
+    Raises
+    ------
+    MassChangeError
+        With the counts and the likely cause.
+    """
+    active, gone = len(active_ids), len(plan.retire) + len(plan.deferred)
+    new_rows = plan.added.rows
     suffixed = int((new_rows["suffix"].fillna("").astype(str) != "").sum()) if len(new_rows) \
         else 0
     allowed = max(share * active, MASS_CHANGE_MIN)
@@ -43,20 +54,16 @@ def check_mass_change(
         f"update refused: it would retire {gone:,} of the register's {active:,} active "
         f"addresses ({100 * gone / max(active, 1):.0f} %) and give {suffixed:,} new addresses "
         f"a suffix (bis, ter...), more than the {pct:g} % an update may change unasked. "
-        f"Likely cause: {_likely_cause(buildings, id_col, active_ids, dropped, active)}. "
+        f"Likely cause: {_likely_cause(match, active_ids)}. "
         "The register is unchanged. If this mass change is real, run again with "
         "--allow-mass-retirement (allow_mass_retirement=True), or raise the limit with "
         "--max-change-share.")
 
 
-def _likely_cause(
-    buildings: gpd.GeoDataFrame,
-    id_col: str | None,
-    active_ids: pa.Array,
-    dropped: pd.DataFrame,
-    active: int,
-) -> str:
+def _likely_cause(match: BuildingMatch, active_ids: pa.Array) -> str:
     """Guess why an update would retire so much, from the ids and the features."""
+    buildings, id_col, dropped, active = (match.buildings, match.id_col, match.dropped,
+                                          len(active_ids))
     source = str(buildings.attrs.get("source", "the buildings layer"))
     causes: list[str] = []
     old_keys = set(text_id_keys(active_ids).to_pylist())

@@ -1,4 +1,4 @@
-"""Validation and normalisation of input layers: every problem at once, repairs counted."""
+"""Checks and preparation of input layers: every problem at once, repairs counted."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from conftest import lines, lonlat, shift, squares
 from pyproj import CRS
 
 from parakou_geo import AddressingSettings, InputError, address
-from parakou_geo.validate import check_layer, prepare_buildings, prepare_roads
+from parakou_geo.check import check_layer
+from parakou_geo.prepare import prepare_buildings, prepare_roads
 
 S = AddressingSettings(centre=lonlat((-500, 0)))
 ROADS = lines([(0, 0), (300, 0)], names=["Rue A"])
@@ -107,3 +108,19 @@ def test_lonlat_declared_as_utm_message_gives_a_fix_that_works() -> None:
     # --crs only applies to layers without a CRS: suggesting it would not fix this one
     assert "pass --crs" not in message
     assert "--crs cannot fix it" in message
+
+
+def test_old_validate_module_re_exports_the_same_objects() -> None:
+    """``parakou_geo.validate`` stays importable for one version (issue 13 renamed it)."""
+    import parakou_geo.check
+    import parakou_geo.prepare
+    import parakou_geo.validate as old
+
+    assert old.check_layer is parakou_geo.check.check_layer
+    assert old.LayerReport is parakou_geo.check.LayerReport
+    assert old.prepare_roads is parakou_geo.prepare.prepare_roads
+    assert old.prepare_buildings is parakou_geo.prepare.prepare_buildings
+    assert "one version" in (old.__doc__ or "")
+    assert set(old.__all__) >= {"check_layer", "detect_id_column", "prepare_zones",
+                                "prepare_quartiers", "layers_apart_problems",
+                                "ensure_regular_file"}

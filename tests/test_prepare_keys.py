@@ -1,4 +1,4 @@
-"""Sort keys of footprints (validate._geometry_keys): canonical, cheap, same order as before."""
+"""Sort keys of footprints (prepare._geometry_keys): canonical, cheap, same order as before."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import shapely
 from conftest import ORIGIN, squares
 
+from parakou_geo.prepare import _geometry_keys, prepare_buildings
 from parakou_geo.settings import AddressingSettings
-from parakou_geo.validate import _geometry_keys, prepare_buildings
 
 
 def _snap_rounding_keys(geoms: np.ndarray) -> np.ndarray:
