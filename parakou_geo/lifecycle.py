@@ -360,6 +360,10 @@ def move_address(
             raise RegisterError(
                 f"street {to_street} is {gaps[best]:.0f} m from the door of {rec[0]}, more "
                 f"than max_distance_m={s.max_distance_m:g}; choose a street the door faces")
+        # measured on the street's main line, as the first build does (not on a connector)
+        main = index.off_spurs(xy, cand[best:best + 1])
+        along, fx, fy, cross = index.project(xy, main)
+        best = 0
         left = bool(cross[best] > 0)
         distance = float(np.round(along[best], 3))
         # the street's own rule: sequential streets give the next free number of the side

@@ -9,10 +9,16 @@ would be on its left and the second on its right, numbered 6 m along a branch no
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import shapely
+from conftest import lines, lonlat, squares
 
+from parakou_geo import AddressingSettings, address, write_register
+from parakou_geo.lifecycle import move_address
 from parakou_geo.numbering import StreetIndex, number_doors
 from parakou_geo.streets import build_streets, spur_segments
 
@@ -50,3 +56,25 @@ def test_a_long_side_street_keeps_its_own_measure() -> None:
     out = number_doors(gpd.GeoSeries(shapely.points([(103, 40)]), crs=32631), index)
     assert out["distance_to_street_m"].round(3).tolist() == [3.0]
     assert out["side"].tolist() == ["right"]
+
+
+def test_a_door_moved_beside_a_connector_gets_the_first_build_number(tmp_path: Path) -> None:
+    # Rue A along y = 0; Rue B along y = 40 with an 8 m connector south at x = 100 (to y = 32).
+    # The house (x 101..105, y 6..10) is first on Rue A. Moved to Rue B, its nearest piece of
+    # Rue B is the connector's end (about 22 m), but it is measured on Rue B's main line,
+    # south of it (right of west -> east), foot x = 103: number 104 - as a first build of the
+    # house alone on Rue B gives.
+    s = AddressingSettings(centre=lonlat((-500, -500)))
+    roads = lines([(0, 0), (400, 0)], [(0, 40), (400, 40)], [(100, 40), (100, 32)],
+                  names=["Rue A", "Rue B", "Rue B"])
+    house = squares([(103, 8)])
+    reg = tmp_path / "register.gpkg"
+    write_register(address(roads, house, settings=s).register, reg)
+    start = pyogrio.read_dataframe(reg, layer="addresses", read_geometry=False)
+    streets = pyogrio.read_dataframe(reg, layer="streets", read_geometry=False)
+    code_b = str(streets.loc[streets["street_name"] == "Rue B", "street_code"].iloc[0])
+    move_address(reg, str(start["address_id"].iloc[0]), to_street=code_b, reason="door")
+    moved = pyogrio.read_dataframe(reg, layer="addresses", read_geometry=False).iloc[0]
+    alone = address(roads.iloc[1:], house, settings=s).register.addresses.iloc[0]
+    assert (moved["side"], int(moved["number"])) == ("right", 104)
+    assert (alone["side"], int(alone["number"])) == ("right", 104)

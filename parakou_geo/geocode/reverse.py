@@ -154,6 +154,7 @@ def _street_part(geo: Geocoder, xy: np.ndarray, max_distance_m: float) -> pd.Dat
     pi, piece, dist = index.nearest(pts, max_distance_m=max_distance_m, xy=xy)
     if len(pi) == 0:
         return frame
+    piece = index.off_spurs(xy[pi], piece)  # measured as the register measured its doors
     along, _fx, _fy, cross = index.project(xy[pi], piece)
     left = cross > 0
     code = codes[index.street[piece]]
