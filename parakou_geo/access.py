@@ -347,7 +347,7 @@ def street_network(
     Parameters
     ----------
     roads : geopandas.GeoDataFrame
-        Roads from :func:`parakou_geo.validate.prepare_roads` (metric CRS).
+        Roads from :func:`parakou_geo.prepare.prepare_roads` (metric CRS).
     centre_xy : tuple of float
         Reference centre (metres).
     settings : AddressingSettings

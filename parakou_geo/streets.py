@@ -85,7 +85,7 @@ def build_streets(
     ----------
     roads : geopandas.GeoDataFrame
         LineStrings in a metric CRS (EPSG:32631 by default) with ``road_id`` and ``name``
-        columns, as returned by :func:`parakou_geo.validate.prepare_roads`.
+        columns, as returned by :func:`parakou_geo.prepare.prepare_roads`.
     centre_xy : tuple of float
         Reference centre (metres, same CRS); each street's origin is its end nearest to it.
     settings : AddressingSettings, optional
