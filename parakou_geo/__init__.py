@@ -4,7 +4,7 @@ The addressing flow, one module per step: :mod:`~parakou_geo.io` (read) →
 :mod:`~parakou_geo.check` → :mod:`~parakou_geo.prepare` → :mod:`~parakou_geo.streets` →
 :mod:`~parakou_geo.codes` → :mod:`~parakou_geo.numbering` → :mod:`~parakou_geo.register`;
 :mod:`~parakou_geo.pipeline` runs them all and :mod:`~parakou_geo.cli` is the command line.
-Later changes (:mod:`~parakou_geo.register.update`, :mod:`~parakou_geo.lifecycle`,
+Later changes (:mod:`~parakou_geo.register.update`, :mod:`~parakou_geo.register.lifecycle`,
 :mod:`~parakou_geo.names`) write a register through the register package's one transaction.
 
 Importing the package is light: the names below that need geopandas (``address``,

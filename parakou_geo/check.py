@@ -6,7 +6,7 @@ The checks of files and contents shared with reading live in :mod:`parakou_geo._
 repairing, cleaning and reprojecting the checked layers is :mod:`parakou_geo.prepare`.
 
 "Check" means only this: the input layers. ``validate`` is the lifecycle operation that makes
-proposed addresses current (:func:`parakou_geo.lifecycle.validate_addresses`,
+proposed addresses current (:func:`parakou_geo.register.lifecycle.validate_addresses`,
 ``parakou-geo validate``).
 """
 

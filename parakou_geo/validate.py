@@ -1,7 +1,7 @@
 """Old name of the input-layer checks, kept importable for one version.
 
 "Validate" now means one thing: the lifecycle operation that makes proposed addresses current
-(:func:`parakou_geo.lifecycle.validate_addresses`, ``parakou-geo validate``). The checks of
+(:func:`parakou_geo.register.lifecycle.validate_addresses`, ``parakou-geo validate``). The checks of
 input layers are :mod:`parakou_geo.check` (:func:`~parakou_geo.check.check_layer`...), their
 repair and reprojection :mod:`parakou_geo.prepare` (``prepare_*``). Every name this module had
 is re-exported here unchanged; import it from its new module.

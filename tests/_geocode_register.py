@@ -19,10 +19,10 @@ import pyogrio
 import shapely
 
 from parakou_geo.datasets import sample_names_path, sample_path
-from parakou_geo.lifecycle import move_address
 from parakou_geo.names import import_names, read_official_names
 from parakou_geo.pipeline import address_files
 from parakou_geo.register import write_register
+from parakou_geo.register.lifecycle import move_address
 from parakou_geo.register.update import update_register
 
 DAY0 = dt.date(2026, 1, 15)

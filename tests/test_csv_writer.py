@@ -32,8 +32,8 @@ from parakou_geo.exports import (
     write_signage_csv,
     write_tax_csv,
 )
-from parakou_geo.lifecycle import lock_street
 from parakou_geo.planning.tables import write_table
+from parakou_geo.register.lifecycle import lock_street
 from parakou_geo.register.update import update_register
 
 #: Strings a spreadsheet would run, or that break naive CSV (separators, quotes, line ends).

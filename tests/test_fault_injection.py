@@ -29,8 +29,8 @@ from conftest import lines, lonlat, squares
 
 import parakou_geo.register._storage as storage
 from parakou_geo import AddressingSettings, ParakouGeoError, address, write_register
-from parakou_geo.lifecycle import move_address, renumber_street
 from parakou_geo.names import import_names, read_official_names
+from parakou_geo.register.lifecycle import move_address, renumber_street
 from parakou_geo.register.update import update_register_files
 
 PAGE = 4096

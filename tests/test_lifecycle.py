@@ -14,8 +14,8 @@ from shapely import Point
 
 from parakou_geo import AddressingSettings, RegisterError, address, write_register
 from parakou_geo.datasets import load_sample
-from parakou_geo.history import changes_between, diff_registers, read_history
-from parakou_geo.lifecycle import (
+from parakou_geo.register.history import changes_between, diff_registers, read_history
+from parakou_geo.register.lifecycle import (
     lock_street,
     move_address,
     reject_addresses,

@@ -13,8 +13,8 @@ import pytest
 from parakou_geo import InputError, address, write_register
 from parakou_geo.codes import read_names_csv
 from parakou_geo.datasets import load_sample, sample_names_path
-from parakou_geo.history import read_history
 from parakou_geo.names import check_names, import_names, read_official_names
+from parakou_geo.register.history import read_history
 
 
 @pytest.fixture(scope="module")

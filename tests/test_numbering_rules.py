@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parakou_geo import AddressingSettings, address, write_register
-from parakou_geo.lifecycle import move_address
 from parakou_geo.numbering import suffix_rank
+from parakou_geo.register.lifecycle import move_address
 from parakou_geo.register.update import update_register
 
 D0, D1 = dt.date(2026, 1, 10), dt.date(2026, 6, 1)

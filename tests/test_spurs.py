@@ -18,8 +18,8 @@ import shapely
 from conftest import lines, lonlat, squares
 
 from parakou_geo import AddressingSettings, address, write_register
-from parakou_geo.lifecycle import move_address
 from parakou_geo.numbering import StreetIndex, number_doors
+from parakou_geo.register.lifecycle import move_address
 from parakou_geo.streets import build_streets, spur_segments
 
 

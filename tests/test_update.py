@@ -128,7 +128,7 @@ def test_edited_street_keeps_code_and_new_street_gets_next_code(tmp_path: Path) 
 
 
 def test_locked_street_gets_no_automatic_change(tmp_path: Path) -> None:
-    from parakou_geo.lifecycle import lock_street
+    from parakou_geo.register.lifecycle import lock_street
 
     bld = _buildings([(40, 10), (80, 10)], ["a", "b"])
     path = _register(tmp_path, bld)
@@ -272,8 +272,8 @@ def test_updated_register_keeps_a_valid_spatial_index(tmp_path: Path) -> None:
 
 
 def test_history_is_dated_by_the_update_date_and_runs_by_the_clock(tmp_path: Path) -> None:
-    from parakou_geo.history import changes_between, read_history
-    from parakou_geo.lifecycle import validate_addresses
+    from parakou_geo.register.history import changes_between, read_history
+    from parakou_geo.register.lifecycle import validate_addresses
 
     bld = _buildings([(40, 10), (80, 10)], ["a", "b"])
     path = _register(tmp_path, bld)

@@ -195,7 +195,7 @@ def _refresh_addresses_csv(register: Path, csv: Path) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from parakou_geo.lifecycle import validate_addresses
+    from parakou_geo.register.lifecycle import validate_addresses
 
     n = validate_addresses(args.register, address_ids=args.address_ids,
                            street_code=args.street, zone=args.zone, official=args.official,
@@ -205,7 +205,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _reject(args: argparse.Namespace) -> int:
-    from parakou_geo.lifecycle import reject_addresses
+    from parakou_geo.register.lifecycle import reject_addresses
 
     n = reject_addresses(args.register, args.address_id, reason=args.reason,
                          run_date=args.date)
@@ -214,7 +214,7 @@ def _reject(args: argparse.Namespace) -> int:
 
 
 def _lock(args: argparse.Namespace) -> int:
-    from parakou_geo.lifecycle import lock_street
+    from parakou_geo.register.lifecycle import lock_street
 
     lock_street(args.register, args.street_code, reason=args.reason, run_date=args.date)
     print(f"street {args.street_code} locked")
@@ -222,7 +222,7 @@ def _lock(args: argparse.Namespace) -> int:
 
 
 def _unlock(args: argparse.Namespace) -> int:
-    from parakou_geo.lifecycle import unlock_street
+    from parakou_geo.register.lifecycle import unlock_street
 
     unlock_street(args.register, args.street_code, reason=args.reason, run_date=args.date)
     print(f"street {args.street_code} unlocked")
@@ -230,7 +230,7 @@ def _unlock(args: argparse.Namespace) -> int:
 
 
 def _renumber(args: argparse.Namespace) -> int:
-    from parakou_geo.lifecycle import renumber_street
+    from parakou_geo.register.lifecycle import renumber_street
 
     changed = renumber_street(args.register, args.street_code, reason=args.reason,
                               run_date=args.date)
@@ -241,7 +241,7 @@ def _renumber(args: argparse.Namespace) -> int:
 
 
 def _move(args: argparse.Namespace) -> int:
-    from parakou_geo.lifecycle import move_address
+    from parakou_geo.register.lifecycle import move_address
 
     label = move_address(args.register, args.address_id, to_street=args.to_street,
                          reason=args.reason, run_date=args.date)
@@ -259,7 +259,7 @@ def _names(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from parakou_geo.history import read_history
+    from parakou_geo.register.history import read_history
 
     table = read_history(args.register, since=args.since, until=args.until,
                          object_id=args.object_id)
@@ -268,7 +268,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from parakou_geo.history import changes_between, diff_registers
+    from parakou_geo.register.history import changes_between, diff_registers
 
     if args.other is not None:
         table = diff_registers(args.register, args.other)
