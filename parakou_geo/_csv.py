@@ -85,6 +85,10 @@ def _text_column(
         return pc.replace_substring(text, ".", ",") if decimal_comma else text
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return pa.array(column.astype(str).where(column.notna(), None), type=pa.large_string())
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        # pandas' text columns already hold Arrow strings: no round trip through Python
+        text = pc.cast(pa.array(column.array), pa.large_string())
+        return neutralise_column(text) if neutral else text
     values = column.to_numpy(dtype=object)
     try:  # text (or missing) only: converted by Arrow at once
         text = pa.array(values, type=pa.large_string(), from_pandas=True)

@@ -218,6 +218,7 @@ def address(
     road_m, road_report = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
     bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
                                                    crs=crs)
+    del buildings  # the input layer is no longer needed: freed here when the caller let it go
     zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
         if zones is not None else None
     quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
@@ -499,8 +500,8 @@ def address_files(
               (("roads", roads), ("buildings", buildings), ("zones", zones),
                ("quartiers", quartiers), ("names", names))
               if p is not None and Path(p).is_file()}
-    return address(
-        layers["roads"], layers["buildings"], zones=layers.get("zones"),
+    return address(  # handed over (popped), so the input buildings are freed once checked
+        layers.pop("roads"), layers.pop("buildings"), zones=layers.get("zones"),
         quartiers=layers.get("quartiers"), names=names_df,
         settings=settings, crs=crs, run_date=run_date, progress=progress, inputs=inputs,
     )
