@@ -77,7 +77,8 @@ def address_rows(
     frame = pd.DataFrame(
         {
             "address_id": text_column(address_uuid_array(
-                building_ids, codes, np.asarray(numbers, dtype=np.int64).tolist(), suffixes)),
+                _python(building_ids), _python(codes),
+                np.asarray(numbers, dtype=np.int64).tolist(), _python(suffixes))),
             "label": text_column(_labels(numbers, suffixes, codes, settings.street_prefix)),
             "street_code": text_column(codes),
             "street_name": text_column(street_names),
@@ -133,11 +134,15 @@ def text_column(values: Any) -> Any:
     pandas without Arrow text) is returned unchanged for pandas to infer as before.
     """
     dtype = _arrow_text()
+    if isinstance(values, pd.Series | pd.Index):  # the values alone, never an index
+        if dtype is not None and values.dtype == dtype:
+            return values.array
+        values = values.to_numpy()
     if dtype is None:
         return values
-    if isinstance(values, pd.Series | pd.Index):
+    if isinstance(values, pd.api.extensions.ExtensionArray):
         if values.dtype == dtype:
-            return values.array
+            return values
         values = values.to_numpy(dtype=object)
     if isinstance(values, pa.Array | pa.ChunkedArray):
         arr = values
@@ -154,6 +159,13 @@ def text_column(values: Any) -> Any:
         return values if not isinstance(values, pa.Array | pa.ChunkedArray) else \
             np.asarray(values.to_pylist(), dtype=object)
     return pd.array(arr, dtype=dtype)
+
+
+def _python(values: Any) -> Any:
+    """Return values to iterate over in Python (Arrow-backed arrays as a list of values)."""
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        return values.tolist()
+    return values
 
 
 def _repeated(value: str, n: int) -> Any:
