@@ -21,7 +21,7 @@ NODE_DECIMALS = 6
 #: Spacing (metres) of the sample points along the pieces that give each point a first piece.
 SAMPLE_M = 25.0
 #: Side (metres) of the bucket grid cells holding the pieces' bounding boxes.
-CELL_M = 20.0
+CELL_M = 30.0
 #: Points farther than this (metres) from their first piece are snapped by the R-tree alone.
 NEAR_M = 60.0
 
