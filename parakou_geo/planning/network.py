@@ -27,10 +27,12 @@ from scipy.spatial import cKDTree
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
 from parakou_geo._lines import split_at_measures
-from parakou_geo.planning._graph import Pieces, SnapIndex, junction_cuts, node_ids
-from parakou_geo.planning._graph import link_matrix as _link_matrix
+from parakou_geo.planning._graph import Pieces, SnapIndex, junction_cuts, link_matrix, node_ids
 
 __all__ = ["RoadGraph", "SnappedPoints", "build_road_graph"]
+
+#: The link matrix builder, under the name other planning modules import.
+_link_matrix = link_matrix
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
