@@ -71,7 +71,7 @@ def reference_build_road_graph(roads: gpd.GeoDataFrame, *,
         edges=pieces, u=u.astype(np.int64), v=v.astype(np.int64), length_m=length,
         node_xy=node_xy, link_a=np.concatenate([u, pairs[:, 0]]).astype(np.int64),
         link_b=np.concatenate([v, pairs[:, 1]]).astype(np.int64),
-        link_m=np.concatenate([length, gap]), crs=roads.crs, tree=shapely.STRtree(pieces),
+        link_m=np.concatenate([length, gap]), crs=roads.crs,
     )
 
 

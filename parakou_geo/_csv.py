@@ -77,14 +77,27 @@ def _text_column(
     if pd.api.types.is_integer_dtype(dtype):
         return pc.cast(pa.array(column, from_pandas=True), pa.large_string())
     if pd.api.types.is_float_dtype(dtype):
-        arr = pa.array(column.to_numpy(dtype=float, na_value=np.nan), from_pandas=True)
-        text = pc.cast(arr, pa.large_string())
-        # Arrow writes 2.0 as "2": add ".0" like Python and pandas do
-        whole = pc.and_(pc.is_finite(arr), pc.invert(pc.match_substring_regex(text, "[.e]")))
-        text = pc.if_else(whole, pc.binary_join_element_wise(text, _s(".0"), _s("")), text)
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        text = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
+        # Arrow writes 2.0 as "2": add ".0" like Python and pandas do. Only a finite whole
+        # number can be written without "." or "e", so only those texts are looked at.
+        with np.errstate(invalid="ignore"):
+            candidate = np.flatnonzero(np.isfinite(values) & (np.floor(values) == values))
+        if len(candidate):
+            some = text.take(pa.array(candidate))
+            bare = pc.invert(pc.match_substring_regex(some, "[.e]"))
+            if pc.any(bare).as_py():
+                mask = np.zeros(len(values), dtype=bool)
+                mask[candidate[np.asarray(bare, dtype=bool)]] = True
+                text = pc.replace_with_mask(text, pa.array(mask), pc.binary_join_element_wise(
+                    some.filter(bare), _s(".0"), _s("")))
         return pc.replace_substring(text, ".", ",") if decimal_comma else text
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return pa.array(column.astype(str).where(column.notna(), None), type=pa.large_string())
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        # pandas' text columns already hold Arrow strings: no round trip through Python
+        text = pc.cast(pa.array(column.array), pa.large_string())
+        return neutralise_column(text) if neutral else text
     values = column.to_numpy(dtype=object)
     try:  # text (or missing) only: converted by Arrow at once
         text = pa.array(values, type=pa.large_string(), from_pandas=True)

@@ -7,13 +7,11 @@ validate every input layer and report all problems at once before doing any work
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +25,13 @@ from parakou_geo.access import CHOICE_REASONS, choose_streets, street_network
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
-from parakou_geo.register import Register, address_order
+from parakou_geo.register import Register
+from parakou_geo.register.assemble import (  # noqa: F401 (the reasons stay importable here)
+    REASON_EMPTY,
+    REASON_NO_STREET,
+)
+from parakou_geo.register.assemble import assemble as _assemble
+from parakou_geo.register.assemble import run_info as _run_info
 from parakou_geo.register.labels import make_labels
 from parakou_geo.register.rows import (
     address_rows,
@@ -71,9 +75,6 @@ STEPS: tuple[str, ...] = ("validate", "streets", "codes", "numbering", "register
 
 ProgressCallback = Callable[[str], None]
 
-REASON_NO_STREET = "no_street_in_reach"
-REASON_EMPTY = "empty_geometry"
-
 
 @dataclass
 class AddressingResult:
@@ -104,13 +105,6 @@ class AddressingResult:
         """Return the number of unaddressed buildings per reason."""
         counts = self.register.unaddressed["reason"].value_counts().sort_index()
         return {str(k): int(v) for k, v in counts.items()}
-
-
-def _package_version() -> str:
-    try:
-        return version("parakou_geo")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "unknown"
 
 
 def resolve_centre(
@@ -218,6 +212,7 @@ def address(
     road_m, road_report = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
     bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
                                                    crs=crs)
+    del buildings  # the input layer is no longer needed: freed here when the caller let it go
     zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
         if zones is not None else None
     quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
@@ -297,146 +292,6 @@ def address(
                             metric_crs=metric, centre_xy=centre, counts=counts)
 
 
-def _assemble(
-    bld: gpd.GeoDataFrame,
-    dropped: gpd.GeoDataFrame,
-    numbers: pd.DataFrame,
-    table: pd.DataFrame,
-    net: StreetNetwork,
-    index: StreetIndex,
-    s: AddressingSettings,
-    metric: CRS,
-    run_day: dt.date,
-    quartiers: gpd.GeoDataFrame | None,
-    zones: gpd.GeoDataFrame | None = None,
-) -> Register:
-    ok = numbers["street"].to_numpy() >= 0
-    st = numbers["street"].to_numpy()[ok]
-    code = table["street_code"].to_numpy(dtype=object)[st]
-    num = numbers["number"].to_numpy()[ok]
-    sfx = numbers["suffix"].to_numpy(dtype=object)[ok]
-    bid = bld["building_id"].to_numpy(dtype=object)[ok]
-    street_zones = table["zone"].to_numpy(dtype=object)[st]
-    # the register's row order first, so the address table is built once, already sorted
-    order = address_order(pd.DataFrame({
-        "zone": street_zones, "street_code": code,
-        "side": numbers["side"].to_numpy(dtype=object)[ok],
-        "number": num, "distance_m": numbers["distance_m"].to_numpy()[ok], "building_id": bid,
-    }))
-    rows = np.flatnonzero(ok)[order]
-    st, code, num, sfx, bid, street_zones = (st[order], code[order], num[order], sfx[order],
-                                             bid[order], street_zones[order])
-    door = np.asarray(bld["door"].array)[rows]
-    frame = address_rows(
-        building_ids=bid, doors=door, codes=code, numbers=num, suffixes=sfx,
-        street_names=table["name"].to_numpy(dtype=object)[st],
-        zones=street_zones,
-        numbering=numbers.iloc[rows], quartiers=quartiers,
-        passthrough=pd.DataFrame(bld[[c for c in s.passthrough_columns
-                                      if c in bld.columns]].iloc[rows]),
-        settings=s, metric_crs=metric,
-        day=run_day.isoformat(), zone_polygons=zones,
-    )
-    frame["geometry"] = door
-    addresses = gpd.GeoDataFrame(frame, geometry="geometry", crs=metric)
-    del frame
-
-    # unaddressed: no street in reach, and features without a usable geometry
-    far = ~ok
-    far_doors = np.asarray(bld["door"].array)[far]
-    if len(far_doors):
-        _, dist = index.tree.query_nearest(far_doors, return_distance=True, all_matches=False)
-    else:
-        dist = np.zeros(0)
-    detail = [f"nearest street {d:.0f} m away (maximum {s.max_distance_m:g} m)" for d in dist]
-    unaddressed = gpd.GeoDataFrame(
-        {
-            "building_id": pd.Series(np.concatenate(
-                [bld["building_id"].to_numpy(dtype=object)[far],
-                 dropped["building_id"].to_numpy(dtype=object)]), dtype=object),
-            "reason": pd.Series([REASON_NO_STREET] * int(far.sum())
-                                + [REASON_EMPTY] * len(dropped), dtype=object),
-            "detail": pd.Series(detail + ["the feature has no geometry or an empty one"]
-                                * len(dropped), dtype=object),
-            "distance_to_street_m": np.concatenate([np.round(dist, 1),
-                                                    np.full(len(dropped), np.nan)]),
-        },
-        geometry=gpd.GeoSeries(np.concatenate([far_doors, np.asarray(dropped.geometry.array)]),
-                               crs=metric).values,
-    )
-    unaddressed = unaddressed.sort_values(["reason", "building_id"], kind="stable") \
-        .reset_index(drop=True)
-
-    n_addr = addresses.groupby("street_code").size()
-    streets = gpd.GeoDataFrame(
-        {
-            "street_code": table["street_code"].to_numpy(dtype=object),
-            "street_name": table["name"].to_numpy(dtype=object),
-            "name_source": table["name_source"].to_numpy(dtype=object),
-            "zone": table["zone"].to_numpy(dtype=object),
-            "length_m": np.round(table["length_m"].to_numpy(), 1),
-            "n_segments": table["n_segments"].to_numpy(),
-            "n_addresses": n_addr.reindex(table["street_code"]).fillna(0).astype(int).to_numpy(),
-            "origin_x": np.round(table["origin_x"].to_numpy(), 2),
-            "origin_y": np.round(table["origin_y"].to_numpy(), 2),
-            "road_ids": table["road_ids"].to_numpy(dtype=object),
-            "status": "current",
-            "locked": False,
-            "street_type": None,
-        },
-        geometry=net.streets.geometry.values,
-        crs=metric,
-    )
-    zone_num = pd.to_numeric(streets["zone"], errors="coerce").fillna(np.inf)
-    streets = streets.iloc[np.lexsort((streets["street_code"].astype(str).to_numpy(),
-                                       zone_num.to_numpy()))].reset_index(drop=True)
-    code_of = table["street_code"].to_numpy(dtype=object)
-    segments = gpd.GeoDataFrame(
-        {
-            "street_code": code_of[net.segments["street"].to_numpy()],
-            "offset_m": np.round(net.segments["offset_m"].to_numpy(), 3),
-            "road_id": net.segments["road_id"].to_numpy(dtype=object),
-            "access_rank": net.segments["access_rank"].to_numpy(dtype=np.int64),
-        },
-        geometry=net.segments.geometry.values, crs=metric,
-    )
-    footprints = gpd.GeoDataFrame(
-        {"building_id": bld["building_id"].to_numpy(dtype=object)},
-        geometry=bld.geometry.values, crs=metric,
-    )
-    return Register(addresses=addresses, streets=streets, unaddressed=unaddressed,
-                    run_info=pd.DataFrame({"key": [], "value": []}), segments=segments,
-                    buildings=footprints)
-
-
-def _run_info(
-    s: AddressingSettings,
-    metric: CRS,
-    centre: tuple[float, float],
-    counts: dict[str, int],
-    reports: dict[str, LayerReport],
-    inputs: dict[str, str],
-    run_day: dt.date,
-) -> pd.DataFrame:
-    rows: list[tuple[str, str]] = [
-        ("parakou_geo_version", _package_version()),
-        ("run_date", run_day.isoformat()),
-        ("run_time_utc", dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()),
-        ("metric_crs", metric.to_string()),
-        ("centre_xy", f"{centre[0]:.2f} {centre[1]:.2f}"),
-        ("settings", json.dumps(asdict(s), sort_keys=True, ensure_ascii=False)),
-    ]
-    rows += [(f"input_{k}", v) for k, v in sorted(inputs.items())]
-    rows += [(f"count_{k}", str(v)) for k, v in counts.items()]
-    for layer, rep in reports.items():
-        rows += [
-            (f"{layer}_repaired", str(rep.n_repaired)),
-            (f"{layer}_dropped_empty", str(rep.n_dropped_empty)),
-            (f"{layer}_excluded_class", str(rep.n_excluded_class)),
-        ]
-    return pd.DataFrame(rows, columns=["key", "value"])
-
-
 def address_files(
     roads: str | os.PathLike[str],
     buildings: str | os.PathLike[str],
@@ -499,8 +354,8 @@ def address_files(
               (("roads", roads), ("buildings", buildings), ("zones", zones),
                ("quartiers", quartiers), ("names", names))
               if p is not None and Path(p).is_file()}
-    return address(
-        layers["roads"], layers["buildings"], zones=layers.get("zones"),
+    return address(  # handed over (popped), so the input buildings are freed once checked
+        layers.pop("roads"), layers.pop("buildings"), zones=layers.get("zones"),
         quartiers=layers.get("quartiers"), names=names_df,
         settings=settings, crs=crs, run_date=run_date, progress=progress, inputs=inputs,
     )

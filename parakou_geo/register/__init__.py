@@ -20,11 +20,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from parakou_geo._errors import OutputError
 
@@ -36,6 +40,7 @@ __all__ = [
     "Register",
     "address_order",
     "address_uuid",
+    "address_uuid_array",
     "address_uuids",
     "atomic_path",
     "sort_addresses",
@@ -132,6 +137,41 @@ def address_uuids(
     ...                                                                     "bis")
     True
     """
+    text = _uuid_chars(building_ids, street_codes, numbers, suffixes).tobytes().decode("ascii")
+    return np.array([text[i:i + 36] for i in range(0, len(text), 36)], dtype=object)
+
+
+def address_uuid_array(
+    building_ids: Iterable[object],
+    street_codes: Iterable[object],
+    numbers: Iterable[int],
+    suffixes: Iterable[object],
+) -> pa.Array:
+    """Return :func:`address_uuids` as an Arrow ``large_string`` array (no Python strings).
+
+    The 36-character texts lie end to end in one buffer, which becomes the array's data.
+
+    Examples
+    --------
+    >>> address_uuid_array(["B1"], ["2.045"], [12], ["bis"])[0].as_py() == address_uuid(
+    ...     "B1", "2.045", 12, "bis")
+    True
+    """
+    import pyarrow as pa
+
+    chars = _uuid_chars(building_ids, street_codes, numbers, suffixes)
+    n = len(chars)
+    offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
+
+
+def _uuid_chars(
+    building_ids: Iterable[object],
+    street_codes: Iterable[object],
+    numbers: Iterable[int],
+    suffixes: Iterable[object],
+) -> np.ndarray:
+    """Return the UUID texts of :func:`address_uuids` as an ``(n, 36)`` array of ASCII bytes."""
     ns = ADDRESS_NAMESPACE.bytes
     sha1 = hashlib.sha1
     digests = b"".join([
@@ -146,8 +186,7 @@ def address_uuids(
     hexed[:, 0::2] = _HEX_DIGITS[raw >> 4]
     hexed[:, 1::2] = _HEX_DIGITS[raw & 0x0F]
     chars[:, _HEX_SLOTS] = hexed
-    text = chars.tobytes().decode("ascii")
-    return np.array([text[i:i + 36] for i in range(0, len(text), 36)], dtype=object)
+    return chars
 
 
 @dataclass

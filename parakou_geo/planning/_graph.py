@@ -1,0 +1,303 @@
+"""Private numpy kernels of the road graph: noding, node ids, the link matrix and snapping.
+
+Everything works on coordinate arrays of the lines' straight pieces; shapely's R-tree only pairs
+bounding boxes while the graph is built, and snapping uses a k-d tree (scipy) and a numpy bucket
+grid. :mod:`parakou_geo.planning.network` holds the public API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.spatial import cKDTree
+
+#: Smallest edge weight: csgraph drops explicit zeros, so zero-length links get this (metres).
+MIN_WEIGHT = 1e-9
+#: Coordinates are rounded to this (metres) to merge identical line ends into one node.
+NODE_DECIMALS = 6
+#: Spacing (metres) of the sample points along the pieces that give each point a first piece.
+SAMPLE_M = 25.0
+#: Side (metres) of the bucket grid cells holding the pieces' bounding boxes.
+CELL_M = 30.0
+#: Points farther than this (metres) from their first piece are snapped by the R-tree alone.
+NEAR_M = 60.0
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The straight pieces of lines as coordinate arrays."""
+
+    a: np.ndarray  # (m, 2) start of each piece
+    b: np.ndarray  # (m, 2) end
+    edge: np.ndarray  # the line each piece belongs to
+    start_m: np.ndarray  # distance along its line to the piece's start (metres)
+    length: np.ndarray
+
+    @classmethod
+    def of(cls, lines: np.ndarray) -> Pieces:
+        """Split ``lines`` (LineStrings) into their straight pieces, in line order."""
+        coords, owner = shapely.get_coordinates(lines, return_index=True)
+        start = np.flatnonzero(owner[1:] == owner[:-1])
+        a, b, edge = coords[start], coords[start + 1], owner[start]
+        length = np.hypot(*(b - a).T)
+        first = np.r_[True, edge[1:] != edge[:-1]]
+        start_m = np.cumsum(length) - length
+        start_m -= start_m[first][np.cumsum(first) - 1]  # restart at each line
+        return cls(a, b, edge.astype(np.int64), start_m, length)
+
+
+def _cells(c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell ``(cx, cy)`` of every cell range ``c0..c1`` (inclusive), with its range."""
+    w, h = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+    count = w * h
+    which = np.repeat(np.arange(len(c0)), count)
+    k = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
+    return which, c0[which, 0] + k % w[which], c0[which, 1] + k // w[which]
+
+
+@dataclass(frozen=True)
+class BoxGrid:
+    """Bounding boxes registered in the square cells of a grid (a bucket index in numpy)."""
+
+    origin: np.ndarray
+    cell: float
+    shape: tuple[int, int]
+    start: np.ndarray  # offsets into ``item`` of each cell (row-major), plus the end
+    item: np.ndarray  # box positions, by cell
+
+    @classmethod
+    def of(cls, lo: np.ndarray, hi: np.ndarray, cell: float) -> BoxGrid:
+        """Register boxes ``lo``-``hi`` (arrays ``(n, 2)``) in cells of ``cell`` metres."""
+        origin = lo.min(axis=0)
+        span = hi.max(axis=0) - origin
+        cell = max(cell, float(np.sqrt(span[0] * span[1] / 4e6)))  # at most ~4 million cells
+        nx, ny = (span // cell).astype(np.int64) + 1
+        which, cx, cy = _cells(((lo - origin) // cell).astype(np.int64),
+                               ((hi - origin) // cell).astype(np.int64))
+        key = cy * nx + cx
+        order = np.argsort(key, kind="stable")
+        start = np.searchsorted(key[order], np.arange(nx * ny + 1))
+        return cls(origin, cell, (int(nx), int(ny)), start, which[order])
+
+    def query(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (query box, registered box) sharing a cell, grouped by query box in order.
+
+        Every registered box that intersects a query box is in a pair with it (some pairs
+        more than once, and some whose boxes only share a cell).
+        """
+        top = np.array(self.shape) - 1
+        c0 = np.clip((lo - self.origin) // self.cell, 0, top).astype(np.int64)
+        c1 = np.clip((hi - self.origin) // self.cell, 0, top).astype(np.int64)
+        which, cx, cy = _cells(c0, c1)
+        key = cy * self.shape[0] + cx
+        first, count = self.start[key], self.start[key + 1] - self.start[key]
+        pair_q = np.repeat(which, count)
+        pos = np.arange(len(pair_q)) - np.repeat(np.cumsum(count) - count - first, count)
+        return pair_q, self.item[pos]
+
+
+def box_pairs(lo: np.ndarray, hi: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``i < j`` of boxes ``lo``-``hi`` (arrays ``(n, 2)``) that intersect, once.
+
+    A bucket grid in numpy: boxes are registered in the cells they cover, pairs are formed
+    within each cell, and a pair is kept only in the cell holding the lower-left corner of the
+    two boxes' intersection, so no pair appears twice and no sort is needed.
+    """
+    origin = lo.min(axis=0)
+    c0 = ((lo - origin) // cell).astype(np.int64)
+    c1 = ((hi - origin) // cell).astype(np.int64)
+    nx = int(c1[:, 0].max()) + 1
+    which, cx, cy = _cells(c0, c1)
+    key = cy * nx + cx
+    order = np.argsort(key, kind="stable")
+    which, key = which[order], key[order]
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    size = np.diff(np.r_[start, len(key)])
+    group = np.repeat(start, size)  # first entry of each entry's cell
+    count = np.repeat(size, size)
+    i = np.repeat(np.arange(len(key)), count)
+    j = np.repeat(group, count) + (np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count))
+    bi, bj = which[i], which[j]
+    keep = bi < bj
+    bi, bj, pair_key = bi[keep], bj[keep], key[i[keep]]
+    corner = np.maximum(lo[bi], lo[bj])
+    keep = (corner[:, 0] <= np.minimum(hi[bi, 0], hi[bj, 0])) & (
+        corner[:, 1] <= np.minimum(hi[bi, 1], hi[bj, 1]))
+    cc = ((corner - origin) // cell).astype(np.int64)
+    keep &= cc[:, 1] * nx + cc[:, 0] == pair_key
+    return bi[keep], bj[keep]
+
+
+def _piece_distance(
+    x: np.ndarray, y: np.ndarray, pieces: Pieces, q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from points ``(x, y)`` to pieces ``q`` and the position (0-1) along each piece."""
+    ax, ay = pieces.a[q, 0], pieces.a[q, 1]
+    dx, dy = pieces.b[q, 0] - ax, pieces.b[q, 1] - ay
+    wx, wy = x - ax, y - ay
+    len2 = dx * dx + dy * dy
+    t = wx * dx + wy * dy
+    t /= np.where(len2 > 0, len2, 1.0)
+    np.clip(t, 0.0, 1.0, out=t)
+    wx -= t * dx
+    wy -= t * dy
+    return np.hypot(wx, wy), t
+
+
+@dataclass(frozen=True)
+class SnapIndex:
+    """Sample points along every piece in a k-d tree, and the pieces' boxes in a grid."""
+
+    pieces: Pieces
+    tree: cKDTree
+    sample_piece: np.ndarray
+    grid: BoxGrid
+
+    @classmethod
+    def of(cls, pieces: Pieces, sample_m: float = SAMPLE_M) -> SnapIndex:
+        """Sample ``pieces`` at the middles of sub-pieces of at most ``sample_m`` metres."""
+        n = np.maximum(1, np.ceil(pieces.length / sample_m)).astype(np.int64)
+        piece = np.repeat(np.arange(len(n)), n)
+        step = np.arange(len(piece)) - np.repeat(np.cumsum(n) - n, n)
+        t = (step + 0.5) / n[piece]
+        xy = pieces.a[piece] + t[:, None] * (pieces.b[piece] - pieces.a[piece])
+        grid = BoxGrid.of(np.minimum(pieces.a, pieces.b), np.maximum(pieces.a, pieces.b),
+                          cell=CELL_M)
+        # an unbalanced tree without shrunk boxes builds in half the time; the nearest-sample
+        # queries take as long
+        return cls(pieces, cKDTree(xy, balanced_tree=False, compact_nodes=False), piece, grid)
+
+    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Find the nearest piece of points given as coordinates ``(n, 2)``.
+
+        The nearest sample point (k-d tree) gives each point a first piece; the exact distance
+        to it bounds the point's distance to the network from above, so every piece whose
+        bounding box lies within that bound is a candidate (one bucket-grid query), and exact
+        point-to-piece distances decide. Ties go to the lowest piece (the lowest line, then the
+        earliest piece along it).
+
+        Returns
+        -------
+        piece, t, gap : numpy.ndarray
+            For the points within ``NEAR_M`` of their first piece: the nearest piece, the
+            position (0-1) along it and the distance (metres).
+        near : numpy.ndarray of bool
+            Which points these are (farther ones would have too many candidates).
+        """
+        pc = self.pieces
+        _, sample = self.tree.query(xy, k=1)
+        x, y = xy[:, 0].copy(), xy[:, 1].copy()
+        bound, _ = _piece_distance(x, y, pc, self.sample_piece[sample])
+        near = bound <= NEAR_M
+        if not near.any():
+            empty = np.zeros(0)
+            return np.zeros(0, dtype=np.int64), empty, empty, near
+        if not near.all():
+            x, y, xy, bound = x[near], y[near], xy[near], bound[near]
+        r = (bound * (1 + 1e-9) + 1e-9)[:, None]
+        p, q = self.grid.query(xy - r, xy + r)  # grouped by point, every point present
+        dist, _ = _piece_distance(x[p], y[p], pc, q)
+        first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+        count = np.diff(np.r_[first, len(p)])
+        gap = np.minimum.reduceat(dist, first)
+        piece = np.minimum.reduceat(np.where(dist == np.repeat(gap, count), q, len(pc.a)), first)
+        _, t = _piece_distance(x, y, pc, piece)
+        return piece, t, gap, near
+
+
+def link_matrix(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    """Return the upper-triangular weight matrix, keeping the shortest of parallel links."""
+    a, b = np.minimum(rows, cols), np.maximum(rows, cols)
+    keep = a != b
+    a, b, w = a[keep], b[keep], np.maximum(w[keep], MIN_WEIGHT)
+    order = np.lexsort((w, b, a))
+    a, b, w = a[order], b[order], w[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return csr_matrix((w[first], (a[first], b[first])), shape=(n, n))
+
+
+def node_ids(ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge points ``(n, 2)`` equal after rounding to ``NODE_DECIMALS``.
+
+    Returns the node coordinates in lexicographic (x, then y) order, as
+    ``numpy.unique(..., axis=0)`` gives them, and each point's node; sorting complex numbers
+    gives the same order about ten times faster.
+    """
+    r = np.round(ends, NODE_DECIMALS)
+    key, inverse = np.unique(r[:, 0] + 1j * r[:, 1], return_inverse=True)
+    return np.stack([key.real, key.imag], axis=1), inverse.ravel()
+
+
+def junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where each line meets another one: line position and distance along it (metres).
+
+    The same cuts as :func:`parakou_geo._lines.junction_cuts` (crossings, shared points,
+    overlaps and line ends within ``snap_tolerance_m`` of another line), found on the lines'
+    straight pieces with numpy: the spatial index only pairs bounding boxes, and the
+    intersections and distances are computed on coordinate arrays.
+    """
+    pc = Pieces.of(lines)
+    tol = snap_tolerance_m
+    lo, hi = np.minimum(pc.a, pc.b), np.maximum(pc.a, pc.b)
+    span = hi.max(axis=0) - lo.min(axis=0)
+    size = np.max(hi - lo, axis=1)
+    cell = max(2.0 * float(np.median(size)), float(np.sqrt(span[0] * span[1] / 4e6)), 1.0)
+    i, j = box_pairs(lo, hi, cell)
+    keep = pc.edge[i] != pc.edge[j]
+    i, j = i[keep], j[keep]
+    cut_line: list[np.ndarray] = []
+    cut_m: list[np.ndarray] = []
+
+    # crossings and touches of two pieces: A + t r = C + u s
+    a, r, c, sv = pc.a[i], pc.b[i] - pc.a[i], pc.a[j], pc.b[j] - pc.a[j]
+    denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
+    ca = c - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (ca[:, 0] * sv[:, 1] - ca[:, 1] * sv[:, 0]) / denom
+        u = (ca[:, 0] * r[:, 1] - ca[:, 1] * r[:, 0]) / denom
+    hit = (denom != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
+    if hit.any():
+        ih, jh, th = i[hit], j[hit], t[hit]
+        xy = pc.a[ih] + th[:, None] * (pc.b[ih] - pc.a[ih])
+        cut_line += [pc.edge[ih], pc.edge[jh]]
+        cut_m += [pc.start_m[ih] + np.hypot(*(xy - pc.a[ih]).T),
+                  pc.start_m[jh] + np.hypot(*(xy - pc.a[jh]).T)]
+    # collinear pieces: the ends of their overlap (a point when they touch end to end)
+    line = (denom == 0) & (ca[:, 0] * r[:, 1] - ca[:, 1] * r[:, 0] == 0)
+    line &= (pc.length[i] > 0) & (pc.length[j] > 0)
+    if line.any():
+        il, jl = i[line], j[line]
+        for on, other in ((il, jl), (jl, il)):  # ends of one piece lying on the other
+            for end in (pc.a[on], pc.b[on]):
+                d = pc.b[other] - pc.a[other]
+                t = np.einsum("nc,nc->n", end - pc.a[other], d) / pc.length[other] ** 2
+                inside = (t >= 0) & (t <= 1)
+                xy = end[inside]
+                for side in (on[inside], other[inside]):
+                    cut_line.append(pc.edge[side])
+                    cut_m.append(pc.start_m[side] + np.hypot(*(xy - pc.a[side]).T))
+
+    # line ends near another line: cut it at the nearest point (first piece on ties)
+    last = np.r_[pc.edge[1:] != pc.edge[:-1], True]
+    first = np.r_[True, last[:-1]]
+    ends = np.concatenate([pc.a[first], pc.b[last]])
+    end_line = np.concatenate([pc.edge[first], pc.edge[last]])
+    e, q = BoxGrid.of(lo - tol, hi + tol, cell=cell).query(ends, ends)
+    keep = end_line[e] != pc.edge[q]
+    e, q = e[keep], q[keep]
+    gap, tq = _piece_distance(ends[e, 0], ends[e, 1], pc, q)
+    near = gap <= tol
+    e, q, tq, gap = e[near], q[near], tq[near], gap[near]
+    if len(e):
+        order = np.lexsort((q, gap, pc.edge[q], e))
+        e, q, tq = e[order], q[order], tq[order]
+        best = np.r_[True, (e[1:] != e[:-1]) | (pc.edge[q][1:] != pc.edge[q][:-1])]
+        e, q, tq = e[best], q[best], tq[best]
+        cut_line.append(pc.edge[q])
+        cut_m.append(pc.start_m[q] + tq * pc.length[q])
+    if not cut_line:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(cut_line).astype(np.int64), np.concatenate(cut_m)
