@@ -1,7 +1,7 @@
 """The addressing pipeline: from road and building layers to an address register.
 
 :func:`address` works on GeoDataFrames; :func:`address_files` reads the files first. Both
-validate every input layer and report all problems at once before doing any work.
+check every input layer and report all problems at once before doing any work.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ import shapely
 from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
+from parakou_geo._input_checks import layers_apart_problems
 from parakou_geo.access import CHOICE_REASONS, choose_streets, street_network
+from parakou_geo.check import LayerReport, check_layer
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
 from parakou_geo.io import combine_osm_ids, read_layer
 from parakou_geo.numbering import LATIN_SUFFIXES, StreetIndex, number_doors
+from parakou_geo.prepare import prepare_buildings, prepare_quartiers, prepare_roads, prepare_zones
 from parakou_geo.register import Register
 from parakou_geo.register.assemble import (  # noqa: F401 (the reasons stay importable here)
     REASON_EMPTY,
@@ -42,15 +45,6 @@ from parakou_geo.register.rows import (
 )
 from parakou_geo.settings import AddressingSettings
 from parakou_geo.streets import StreetNetwork
-from parakou_geo.validate import (
-    LayerReport,
-    check_layer,
-    layers_apart_problems,
-    prepare_buildings,
-    prepare_quartiers,
-    prepare_roads,
-    prepare_zones,
-)
 
 __all__ = [
     "STEPS",
@@ -71,7 +65,7 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 #: The steps reported to a progress callback, in order.
-STEPS: tuple[str, ...] = ("validate", "streets", "codes", "numbering", "register")
+STEPS: tuple[str, ...] = ("check", "streets", "codes", "numbering", "register")
 
 ProgressCallback = Callable[[str], None]
 
@@ -188,7 +182,7 @@ def address(
     """
     s = settings or AddressingSettings()
     step = progress or (lambda _name: None)
-    step("validate")
+    step("check")
     if s.building_id_column is None:
         buildings = combine_osm_ids(buildings)
     combined_ids = bool(buildings.attrs.get("osm_ids_combined"))

@@ -29,7 +29,7 @@ ProgressMode = Literal["bar", "json", "none"]
 MODES: tuple[ProgressMode, ...] = ("bar", "json", "none")
 
 _STEP_TEXT = {
-    "validate": "reading and checking inputs",
+    "check": "reading and checking inputs",
     "streets": "grouping segments into streets",
     "codes": "coding streets",
     "buildings": "matching buildings",

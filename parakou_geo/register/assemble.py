@@ -25,9 +25,9 @@ from parakou_geo.register.rows import address_rows, text_column
 from parakou_geo.settings import AddressingSettings
 
 if TYPE_CHECKING:
+    from parakou_geo.check import LayerReport
     from parakou_geo.numbering import StreetIndex
     from parakou_geo.streets import StreetNetwork
-    from parakou_geo.validate import LayerReport
 
 __all__ = ["REASON_EMPTY", "REASON_NO_STREET", "assemble", "package_version", "run_info"]
 

@@ -1,6 +1,6 @@
 """New rows of the register's ``addresses`` table, and the fingerprints of its inputs.
 
-Used by the first build (:mod:`parakou_geo.pipeline`) and by :mod:`parakou_geo.update`, so
+Used by the first build (:mod:`parakou_geo.pipeline`) and by :mod:`parakou_geo.register.update`, so
 that an address added later has exactly the columns and label of one made by the first build.
 """
 
@@ -224,7 +224,7 @@ def roads_fingerprint(roads: gpd.GeoDataFrame) -> str:
     Parameters
     ----------
     roads : geopandas.GeoDataFrame
-        Roads as returned by :func:`parakou_geo.validate.prepare_roads` (canonical order).
+        Roads as returned by :func:`parakou_geo.prepare.prepare_roads` (canonical order).
     """
     h = hashlib.sha256()
     for col in ("road_id", "name", "road_class"):

@@ -189,7 +189,7 @@ def update_register(
                             "and 1 (0.05 is 5 %)")
     p = Path(path)
     step = progress or (lambda _n: None)
-    step("validate")
+    step("check")
     with contextlib.ExitStack() as stack:
         # the changes CSV is written to a temporary file inside the transaction and moved into
         # place after the commit: a CSV that cannot be written leaves the register unchanged
