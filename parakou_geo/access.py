@@ -21,6 +21,8 @@ Each choice carries its reason (:data:`CHOICE_REASONS`), recorded in the registe
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -231,54 +233,28 @@ def choose_streets(
         return StreetChoice(door, near_piece, near_d, reason)
 
     w = s.door_distance_weight
-    pts = doors[door]
     xy_d = xy[door]
-    inf = np.full(len(door), np.inf)
-    # best candidate so far: its cost, piece and door distance; and the nearest by footprint
-    best_cost, best_piece = inf.copy(), near_piece.copy()
-    close_fp, close_piece = inf.copy(), near_piece.copy()
     near_level = bonus[near_piece]
-    # how far the footprint reaches from its door point (0 for point buildings)
-    radius = np.zeros(len(door))
-    if (~is_point).any():
-        vx, owner = shapely.get_coordinates(fp[~is_point], return_index=True)
-        rows = np.flatnonzero(~is_point)[owner]
-        np.maximum.at(radius, rows, np.hypot(vx[:, 0] - xy_d[rows, 0], vx[:, 1] - xy_d[rows, 1]))
-    cand: list[np.ndarray] = [np.column_stack([np.arange(len(door)), near_piece])]
+    # one R-tree per preference level, shared by the chunks below
+    trees = []
     for level in levels:
         sub = np.flatnonzero(bonus == level)
-        # A piece B of this level beats the nearest piece A only if (1 + w) d_door(B) - R - L
-        # < (1 + w) d_door(A) - L_A (a wall is at most R from its door): search the door's
-        # surroundings up to d_door(A) + R + (L - L_A) / (1 + w), where that can be positive
-        gain = np.maximum(level - near_level, 0.0) / (1.0 + w)
-        ask = np.flatnonzero(((level > near_level) | (radius > 0)) & ~is_entrance)
-        if len(ask):
-            reach = np.minimum(near_d[ask] + radius[ask] + gain[ask], s.max_distance_m)
-            qi, pi = shapely.STRtree(index.pieces[sub]).query(
-                pts[ask], predicate="dwithin", distance=reach)
-            cand.append(np.column_stack([ask[qi], sub[pi]]))
-    k, piece = np.concatenate(cand).T
-    street = index.street[piece]
-    # only a door with a candidate on another street than its nearest piece's can change street
-    other = np.zeros(len(door), dtype=bool)
-    other[k[street != index.street[near_piece[k]]]] = True
-    keep = other[k]
-    k, piece, street = k[keep], piece[keep], street[keep]
-    d_door = _point_piece_distance(index, xy_d[k], piece)
-    d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
-    cost = np.where(is_entrance[k], d_door, d_fp + w * d_door - bonus[piece])
-    cost = np.round(cost, 6)
-    d_fp = np.round(d_fp, 6)
-    # the cheapest candidate per door; a tie goes to the lower street row
-    order = np.lexsort((street, cost, k))
-    sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
-    best_cost[k[sel]] = cost[sel]
-    best_piece[k[sel]] = piece[sel]
-    # and the piece nearest to the footprint (for the reason)
-    order = np.lexsort((street, d_fp, k))
-    sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
-    close_fp[k[sel]] = d_fp[sel]
-    close_piece[k[sel]] = piece[sel]
+        trees.append((level, sub, shapely.STRtree(index.pieces[sub])))
+    ctx = _Search(index=index, fp=fp, pts=doors[door], xy=xy_d, near_piece=near_piece,
+                  near_d=near_d, near_level=near_level, bonus=bonus, is_point=is_point,
+                  is_entrance=is_entrance, trees=trees, w=w, max_distance_m=s.max_distance_m)
+    # doors are independent: chunks bound the candidate pairs held in memory at once, and
+    # run on threads (shapely releases the GIL)
+    chunks = np.array_split(np.arange(len(door)), max(1, -(-len(door) // _CHUNK_DOORS)))
+    workers = min(threads or min(8, os.cpu_count() or 1), len(chunks))
+    if workers <= 1:
+        parts = [ctx.solve(c) for c in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(ctx.solve, chunks))
+    best_cost = np.concatenate([p[0] for p in parts])
+    best_piece = np.concatenate([p[1] for p in parts])
+    close_piece = np.concatenate([p[2] for p in parts])
     found = np.isfinite(best_cost)
     chosen = np.where(found, best_piece, near_piece)
     # measure the door on the chosen street: its piece nearest to the door point if the
@@ -294,6 +270,78 @@ def choose_streets(
          index.rank[chosen] < 0],
         ["entrance", "named_street", "higher_class", "nearest_path"], default="nearest")
     return StreetChoice(door, chosen, d_chosen, reason.astype(object))
+
+
+#: Doors whose candidate streets are searched at once (bounds the memory of the pairs).
+_CHUNK_DOORS = 65_536
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What :func:`choose_streets` searches with, for one chunk of doors at a time."""
+
+    index: StreetIndex
+    fp: np.ndarray
+    pts: np.ndarray
+    xy: np.ndarray
+    near_piece: np.ndarray
+    near_d: np.ndarray
+    near_level: np.ndarray
+    bonus: np.ndarray
+    is_point: np.ndarray
+    is_entrance: np.ndarray
+    trees: list[tuple[float, np.ndarray, shapely.STRtree]]
+    w: float
+    max_distance_m: float
+
+    def solve(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best cost, best piece and the piece nearest to the footprint of the doors ``rows``."""
+        index, w = self.index, self.w
+        n = len(rows)
+        fp, is_point, xy = self.fp[rows], self.is_point[rows], self.xy[rows]
+        near_piece, near_d = self.near_piece[rows], self.near_d[rows]
+        near_level, is_entrance = self.near_level[rows], self.is_entrance[rows]
+        best_cost = np.full(n, np.inf)
+        best_piece, close_piece = near_piece.copy(), near_piece.copy()
+        # how far the footprint reaches from its door point (0 for point buildings)
+        radius = np.zeros(n)
+        if (~is_point).any():
+            vx, owner = shapely.get_coordinates(fp[~is_point], return_index=True)
+            at = np.flatnonzero(~is_point)[owner]
+            np.maximum.at(radius, at, np.hypot(vx[:, 0] - xy[at, 0], vx[:, 1] - xy[at, 1]))
+        cand: list[np.ndarray] = [np.column_stack([np.arange(n), near_piece])]
+        for level, sub, tree in self.trees:
+            # A piece B of this level beats the nearest piece A only if (1 + w) d_door(B) - R
+            # - L < (1 + w) d_door(A) - L_A (a wall is at most R from its door): search the
+            # door's surroundings up to d_door(A) + R + (L - L_A) / (1 + w), where positive
+            gain = np.maximum(level - near_level, 0.0) / (1.0 + w)
+            ask = np.flatnonzero(((level > near_level) | (radius > 0)) & ~is_entrance)
+            if len(ask):
+                reach = np.minimum(near_d[ask] + radius[ask] + gain[ask], self.max_distance_m)
+                qi, pi = tree.query(self.pts[rows[ask]], predicate="dwithin", distance=reach)
+                cand.append(np.column_stack([ask[qi], sub[pi]]))
+        k, piece = np.concatenate(cand).T
+        street = index.street[piece]
+        # only a door with a candidate on another street than its nearest piece's can move
+        other = np.zeros(n, dtype=bool)
+        other[k[street != index.street[near_piece[k]]]] = True
+        keep = other[k]
+        k, piece, street = k[keep], piece[keep], street[keep]
+        d_door = _point_piece_distance(index, xy[k], piece)
+        d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
+        cost = np.where(is_entrance[k], d_door, d_fp + w * d_door - self.bonus[piece])
+        cost = np.round(cost, 6)
+        d_fp = np.round(d_fp, 6)
+        # the cheapest candidate per door; a tie goes to the lower street row
+        order = np.lexsort((street, cost, k))
+        sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
+        best_cost[k[sel]] = cost[sel]
+        best_piece[k[sel]] = piece[sel]
+        # and the piece nearest to the footprint (for the reason)
+        order = np.lexsort((street, d_fp, k))
+        sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
+        close_piece[k[sel]] = piece[sel]
+        return best_cost, best_piece, close_piece
 
 
 def _point_piece_distance(index: StreetIndex, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
