@@ -157,7 +157,7 @@ class StreetIndex:
         pts = shapely.points(xy[move])
         reach = shapely.distance(pts, self.pieces[piece[move]]) + SPUR_MAX_M
         qi, qj = shapely.STRtree(self.pieces[main]).query(pts, predicate="dwithin",
-                                                          distance=reach[:, None].ravel())
+                                                          distance=reach)
         qj = main[qj]
         same = self.street[qj] == self.street[piece[move[qi]]]
         qi, qj = qi[same], qj[same]

@@ -353,7 +353,7 @@ def move_address(
         index = StreetIndex(seg)
         xy = np.array([[float(rec[5]), float(rec[6])]])
         cand = np.arange(len(index.street))
-        along, fx, fy, cross = index.project(np.repeat(xy, len(cand), axis=0), cand)
+        _, fx, fy, _ = index.project(np.repeat(xy, len(cand), axis=0), cand)
         gaps = np.hypot(fx - xy[0, 0], fy - xy[0, 1])
         best = int(np.argmin(gaps))
         if gaps[best] > s.max_distance_m:
@@ -361,11 +361,9 @@ def move_address(
                 f"street {to_street} is {gaps[best]:.0f} m from the door of {rec[0]}, more "
                 f"than max_distance_m={s.max_distance_m:g}; choose a street the door faces")
         # measured on the street's main line, as the first build does (not on a connector)
-        main = index.off_spurs(xy, cand[best:best + 1])
-        along, fx, fy, cross = index.project(xy, main)
-        best = 0
-        left = bool(cross[best] > 0)
-        distance = float(np.round(along[best], 3))
+        along, fx, fy, cross = index.project(xy, index.off_spurs(xy, cand[best:best + 1]))
+        left = bool(cross[0] > 0)
+        distance = float(np.round(along[0], 3))
         # the street's own rule: sequential streets give the next free number of the side
         if s.method == "sequential":
             number = next_sequential_number((n for n, _ in taken), left)
@@ -384,7 +382,7 @@ def move_address(
             "suffix = ?, label = ?, side = ?, distance_m = ?, street_x = ?, street_y = ?, "
             "status = 'proposed', official = 0, updated = ? WHERE address_id = ?",
             (to_street, name, zone, number, sfx, label, "left" if left else "right",
-             distance, round(float(fx[best]), 3), round(float(fy[best]), 3), day,
+             distance, round(float(fx[0]), 3), round(float(fy[0]), 3), day,
              address_id))
         side = "left" if left else "right"
         changes = [("street_code", rec[2], to_street), ("label", rec[0], label),
