@@ -16,13 +16,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 import warnings
 from pathlib import Path
 
-from parakou_geo.cli.evaluate import evaluate_file
+from parakou_geo.cli.evaluate import evaluate_file, format_table
 from parakou_geo.settings import AddressingSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,30 +37,14 @@ def main() -> int:
         print(f"no truth files in {args.truth}", file=sys.stderr)
         return 2
     settings = AddressingSettings(crs="auto", assignment=args.assignment)
-    head = ("| place | street | baseline | side | baseline side | street, names stripped | "
-            "side, names stripped | unaddressed | streets | streets with addresses | s |")
-    print(head)
-    print("|---" * 11 + "|")
-    sums: dict[str, list[float]] = {"street": [], "base": [], "strip": []}
+    reports = []
     for path in places:
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = evaluate_file(str(path), settings=settings)
-        assert r.stripped is not None
-        print(f"| {r.place} | {r.agreement.street:.3f} | {r.baseline.street:.3f} | "
-              f"{r.agreement.side:.3f} | {r.baseline.side:.3f} | {r.stripped.street:.3f} | "
-              f"{r.stripped.side:.3f} | {r.n_unaddressed} | {r.n_streets} | "
-              f"{r.n_streets_addressed} | {time.perf_counter() - t0:.1f} |", flush=True)
-        sums["street"].append(r.agreement.street)
-        sums["base"].append(r.baseline.street)
-        sums["strip"].append(r.stripped.street)
-
-    def mean(xs: list[float]) -> float:
-        return math.fsum(xs) / len(xs)
-
-    print(f"\nmean street agreement {mean(sums['street']):.3f} (min {min(sums['street']):.3f}); "
-          f"trivial baseline {mean(sums['base']):.3f}; names stripped {mean(sums['strip']):.3f}")
+            reports.append(evaluate_file(str(path), settings=settings))
+        print(f"{path.stem}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    print(format_table(reports))
     return 0
 
 
