@@ -227,3 +227,38 @@ def test_shapefile_truncated_building_id_is_recognised_with_a_warning(
         res = parakou_geo.address(roads, read)
     assert sorted(res.register.addresses["building_id"]) == ["MAISON-7", "MAISON-9"]
     assert "column 'building_i' is used as building_id" in caplog.text
+
+
+def test_console_run_leaves_large_results_to_exit_and_still_reports(tmp_path: Path) -> None:
+    """``python -m parakou_geo.cli`` ends without freeing the result; outputs and text intact."""
+    rp, bp = _write_inputs(tmp_path)
+    out, csv = tmp_path / "register.gpkg", tmp_path / "addresses.csv"
+    code = (
+        "import atexit, sys\n"
+        "from parakou_geo.cli import run\n"
+        "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+        f"sys.argv = ['parakou-geo', '-q', 'address', '--roads', {str(rp)!r}, '--buildings', "
+        f"{str(bp)!r}, '-o', {str(out)!r}, '--csv', {str(csv)!r}]\n"
+        "run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Register written: {out}" in proc.stdout
+    assert "  addresses:        3" in proc.stdout.splitlines()
+    # the process ended through os._exit: no interpreter teardown, so no atexit handler ran
+    assert "atexit ran" not in proc.stderr
+    assert len(pd.read_csv(csv)) == 3
+    assert len(gpd.read_file(out, layer="addresses")) == 3
+
+
+def test_main_called_from_python_keeps_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from parakou_geo.cli import _exit
+
+    rp, bp = _write_inputs(tmp_path)
+    code, _, _ = _cli(["address", "--roads", str(rp), "--buildings", str(bp),
+                       "-o", str(tmp_path / "r.gpkg")], capsys)
+    assert code == 0
+    assert _exit._left == []

@@ -12,20 +12,21 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from parakou_geo._errors import ParakouGeoError
-from parakou_geo.cli import address, evaluate, export, maps, plan, register, search
+from parakou_geo.cli import _exit, address, evaluate, export, maps, plan, register, search
+from parakou_geo.cli._exit import leave_to_exit
 from parakou_geo.cli._outputs import check_args
 from parakou_geo.cli._progress import MODES, JsonLogHandler, emit
 
-__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "main"]
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "leave_to_exit", "main", "run"]
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 #: Subcommand modules, in the order they appear in ``--help``.
 _MODULES = (address, register, search, export, maps, plan, evaluate)
-
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``parakou-geo``."""
@@ -77,6 +78,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if as_json:
         emit("done", exit_code=code, percent=100)
     return code
+
+
+def run() -> NoReturn:
+    """Console entry point ``parakou-geo``: :func:`main`, then exit with its code.
+
+    Large results a command left to the end of the process (:func:`leave_to_exit`) are not
+    freed one by one: the operating system reclaims them at once.
+    """
+    _exit.console = True
+    _exit.exit_process(main())
 
 
 def _fail(as_json: bool, code: int, message: str) -> int:

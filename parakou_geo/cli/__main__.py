@@ -1,7 +1,5 @@
 """``python -m parakou_geo.cli``."""
 
-import sys
+from parakou_geo.cli import run
 
-from parakou_geo.cli import main
-
-sys.exit(main())
+run()

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from parakou_geo.cli._exit import leave_to_exit
 from parakou_geo.cli._progress import step_progress
 from parakou_geo.settings import AddressingSettings, load_settings
 
@@ -142,6 +143,7 @@ def _run_address(args: argparse.Namespace) -> int:
     write_register(result.register, output, csv_path=csv, overwrite=args.overwrite)
     close()
     print(_summary(result, output, csv))
+    leave_to_exit(result)
     return 0
 
 
@@ -167,4 +169,5 @@ def _run_demo(args: argparse.Namespace) -> int:
     close()
     print("Demo on the embedded SYNTHETIC Parakou-like sample (not real data).")
     print(_summary(result, register, csv))
+    leave_to_exit(result)
     return 0
