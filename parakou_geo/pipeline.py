@@ -22,6 +22,7 @@ from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
 from parakou_geo._input_checks import layers_apart_problems
+from parakou_geo._memory import release_free_memory
 from parakou_geo.access import CHOICE_REASONS, choose_streets, street_network
 from parakou_geo.check import LayerReport, check_layer
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
@@ -207,6 +208,7 @@ def address(
     bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
                                                    crs=crs)
     del buildings  # the input layer is no longer needed: freed here when the caller let it go
+    release_free_memory()
     zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
         if zones is not None else None
     quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
@@ -235,10 +237,12 @@ def address(
         street_named=net.streets["name"].notna().to_numpy(),
         entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s,
     )
+    release_free_memory()  # the search's temporaries, made on two threads (two C heaps)
     numbers = number_doors(
         doors, index, method=s.method, suffix_style=s.suffix_style,
         max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)), choice=choice,
     )
+    release_free_memory()
 
     step("register")
     run_day = run_date or dt.date.today()

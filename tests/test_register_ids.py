@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,3 +28,24 @@ def test_known_id() -> None:
     expected = str(uuid.uuid5(ADDRESS_NAMESPACE, "B01875|1.001|25|"))
     assert address_uuids(["B01875"], ["1.001"], [25], [""])[0] == expected
     assert address_uuids([], [], [], []).shape == (0,)
+
+
+def test_ids_made_by_chunks_equal_uuid5_across_chunk_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages are hashed a chunk at a time: every chunk end keeps its row's id."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    import parakou_geo.register as reg
+
+    monkeypatch.setattr(reg, "_UUID_CHUNK", 3)
+    n = 10
+    bid = [f"b{i:07d}" for i in range(n)]
+    code = np.array([f"1.{i:03d}" for i in range(n)], dtype=object)
+    num = np.arange(100, 100 + n, dtype=np.int64)
+    sfx = np.array(["", "bis", None, "A"] * 2 + ["", ""], dtype=object)
+    expected = [str(uuid.uuid5(ADDRESS_NAMESPACE, f"{b}|{c}|{m}|{x}"))
+                for b, c, m, x in zip(bid, code, num.tolist(), sfx, strict=True)]
+    for ids in (bid, pd.array(bid, dtype="string[pyarrow]"), pa.array(bid), iter(bid)):
+        assert reg.address_uuid_array(ids, code, num, sfx).to_pylist() == expected
+    assert list(reg.address_uuids(bid, code, num, sfx)) == expected

@@ -17,10 +17,11 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -171,14 +172,23 @@ def _uuid_chars(
     numbers: Iterable[int],
     suffixes: Iterable[object],
 ) -> np.ndarray:
-    """Return the UUID texts of :func:`address_uuids` as an ``(n, 36)`` array of ASCII bytes."""
+    """Return the UUID texts of :func:`address_uuids` as an ``(n, 36)`` array of ASCII bytes.
+
+    The SHA-1 messages are made :data:`_UUID_CHUNK` at a time, so a million addresses never
+    exist as a million Python strings at once.
+    """
     ns = ADDRESS_NAMESPACE.bytes
     sha1 = hashlib.sha1
-    digests = b"".join([
-        sha1(ns + f"{b}|{c}|{n}|{x}".encode()).digest()[:16]
-        for b, c, n, x in zip(building_ids, street_codes, numbers, suffixes, strict=True)
-    ])
-    raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16).copy()
+    columns = [_indexable(v) for v in (building_ids, street_codes, numbers, suffixes)]
+    n = len(columns[0])
+    raw = np.empty((n, 16), dtype=np.uint8)
+    for start in range(0, max(n, 1), _UUID_CHUNK):
+        part = [_values(c[start:start + _UUID_CHUNK]) for c in columns]
+        digests = b"".join([
+            sha1(ns + f"{b}|{c}|{m}|{x}".encode()).digest()[:16]
+            for b, c, m, x in zip(*part, strict=True)
+        ])
+        raw[start:start + len(part[0])] = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     chars = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
@@ -187,6 +197,26 @@ def _uuid_chars(
     hexed[:, 1::2] = _HEX_DIGITS[raw & 0x0F]
     chars[:, _HEX_SLOTS] = hexed
     return chars
+
+
+#: Addresses whose UUID messages are made at once (bounded Python strings).
+_UUID_CHUNK = 65_536
+
+
+def _indexable(values: Iterable[object]) -> Any:
+    """Return ``values`` as something with ``len`` and slices (iterables become lists)."""
+    if hasattr(values, "__getitem__") and hasattr(values, "__len__"):
+        return values
+    return list(values)
+
+
+def _values(part: Any) -> Any:
+    """Return a slice of a column as Python values (what iterating over it gives)."""
+    if isinstance(part, np.ndarray | pd.api.extensions.ExtensionArray):
+        return part.tolist()
+    if hasattr(part, "to_pylist"):  # Arrow
+        return part.to_pylist()
+    return part
 
 
 @dataclass
@@ -316,7 +346,12 @@ def write_addresses_csv(addresses: pd.DataFrame, path: str | os.PathLike[str]) -
     """Write the address table (no geometry) as UTF-8 CSV, one line per address."""
     from parakou_geo._csv import write_csv
 
-    write_csv(pd.DataFrame(addresses.drop(columns=["geometry"], errors="ignore")), path)
+    write_csv(_csv_table(addresses), path)
+
+
+def _csv_table(addresses: pd.DataFrame) -> pd.DataFrame:
+    """Return the columns of the addresses CSV: the table without its geometry."""
+    return pd.DataFrame(addresses.drop(columns=["geometry"], errors="ignore"))
 
 
 def write_register(
@@ -346,10 +381,22 @@ def write_register(
     if csv_final is not None and csv_final.exists() and not overwrite:
         raise OutputError(f"{csv_final} already exists; choose another name or pass --overwrite")
     with atomic_path(final, overwrite=overwrite) as tmp:
-        _write_layers(register, tmp)
-        if csv_final is not None:
-            with atomic_path(csv_final, overwrite=overwrite) as tmp_csv:
-                write_addresses_csv(register.addresses, tmp_csv)
+        if csv_final is None:
+            _write_layers(register, tmp)
+        else:
+            with atomic_path(csv_final, overwrite=overwrite) as tmp_csv, \
+                    ThreadPoolExecutor(1, thread_name_prefix="register-csv") as pool:
+                # the CSV is made by Arrow, which works outside the GIL, while GDAL writes;
+                # its table is taken here, so the thread only reads it
+                from parakou_geo._csv import write_csv
+
+                table = _csv_table(register.addresses)
+                csv_job = pool.submit(write_csv, table, tmp_csv)
+                try:
+                    _write_layers(register, tmp)
+                finally:
+                    wait([csv_job])
+                csv_job.result()  # its error, if any, after the GeoPackage's
     logger.info("wrote register %s (%d addresses)", final, len(register.addresses))
 
 
@@ -372,16 +419,14 @@ def _write_layers(register: Register, tmp: Path) -> None:
     from parakou_geo.register._transaction import SCHEMA_VERSION, create_support_tables
 
     try:
-        pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows
-            register.addresses, tmp, layer="addresses", driver="GPKG", use_arrow=True,
+        # the small layers first: GDAL reopens the file for each layer, and opening one
+        # that already holds a million features takes longer
+        pyogrio.write_dataframe(
+            register.streets, tmp, layer="streets", driver="GPKG",
+            promote_to_multi=True,
             # GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6
             # warns that a 1.4 file "may only be partially supported")
             dataset_options={"VERSION": "1.2"},
-            layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register"},
-        )
-        pyogrio.write_dataframe(
-            register.streets, tmp, layer="streets", driver="GPKG", append=False,
-            promote_to_multi=True,
             layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
         )
         pyogrio.write_dataframe(
@@ -403,6 +448,10 @@ def _write_layers(register: Register, tmp: Path) -> None:
             if frame is not None:
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
                                         promote_to_multi=True)
+        pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows
+            register.addresses, tmp, layer="addresses", driver="GPKG", use_arrow=True,
+            layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register"},
+        )
         if register.buildings is not None:
             pyogrio.write_dataframe(
                 register.buildings, tmp, layer="buildings", driver="GPKG",
@@ -416,6 +465,7 @@ def _write_layers(register: Register, tmp: Path) -> None:
     try:
         create_support_tables(tmp, meta)
         with contextlib.closing(connect(tmp)) as con:
+            con.execute("PRAGMA threads = 2")  # the indexes' sorts on two cores
             con.execute("BEGIN")
             write_styles(con)
             create_indexes(con)  # for the register's own look-ups (updates, lifecycle)

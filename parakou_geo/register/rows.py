@@ -77,8 +77,7 @@ def address_rows(
     frame = pd.DataFrame(
         {
             "address_id": text_column(address_uuid_array(
-                _python(building_ids), _python(codes),
-                np.asarray(numbers, dtype=np.int64).tolist(), _python(suffixes))),
+                building_ids, codes, np.asarray(numbers, dtype=np.int64), suffixes)),
             "label": text_column(_labels(numbers, suffixes, codes, settings.street_prefix)),
             "street_code": text_column(codes),
             "street_name": text_column(street_names),
@@ -159,13 +158,6 @@ def text_column(values: Any) -> Any:
         return values if not isinstance(values, pa.Array | pa.ChunkedArray) else \
             np.asarray(values.to_pylist(), dtype=object)
     return pd.array(arr, dtype=dtype)
-
-
-def _python(values: Any) -> Any:
-    """Return values to iterate over in Python (Arrow-backed arrays as a list of values)."""
-    if isinstance(values, pd.api.extensions.ExtensionArray):
-        return values.tolist()
-    return values
 
 
 def _repeated(value: str, n: int) -> Any:
