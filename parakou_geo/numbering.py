@@ -318,7 +318,7 @@ def number_doors(
             "street": full(street, -1, np.int64),
             "distance_to_street_m": full(np.round(dist, 3), np.nan, float),
             "distance_m": full(along, np.nan, float),
-            "side": pd.Series(full(np.where(left, "left", "right"), None, object),
+            "side": pd.Series(full(_SIDES[left.view(np.uint8)], None, object),
                               index=doors.index, dtype=object),
             "number": full(number, 0, np.int64),
             "suffix": pd.Series(full(suffix, "", object), index=doors.index, dtype=object),
@@ -329,6 +329,10 @@ def number_doors(
         },
         index=doors.index,
     )
+
+
+#: The two side texts, shared by every door (not a million copies of "left" and "right").
+_SIDES = np.array(["right", "left"], dtype=object)
 
 
 def _rank_in_groups(group_start: np.ndarray) -> np.ndarray:
