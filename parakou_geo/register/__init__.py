@@ -415,6 +415,7 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
 
 def _write_layers(register: Register, tmp: Path) -> None:
     from parakou_geo._styles import write_styles
+    from parakou_geo.register._rtree import add_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
     from parakou_geo.register._transaction import SCHEMA_VERSION, create_support_tables
 
@@ -448,15 +449,18 @@ def _write_layers(register: Register, tmp: Path) -> None:
             if frame is not None:
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
                                         promote_to_multi=True)
+        # the two large layers without GDAL's spatial index: it is packed below (_rtree)
         pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows
             register.addresses, tmp, layer="addresses", driver="GPKG", use_arrow=True,
-            layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register"},
+            layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register",
+                           "SPATIAL_INDEX": "NO"},
         )
         if register.buildings is not None:
             pyogrio.write_dataframe(
                 register.buildings, tmp, layer="buildings", driver="GPKG",
                 promote_to_multi=True, geometry_type="Unknown",
-                layer_options={"DESCRIPTION": "Building footprints of the addressed buildings"},
+                layer_options={"DESCRIPTION": "Building footprints of the addressed buildings",
+                               "SPATIAL_INDEX": "NO"},
             )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
@@ -467,6 +471,11 @@ def _write_layers(register: Register, tmp: Path) -> None:
         with contextlib.closing(connect(tmp)) as con:
             con.execute("PRAGMA threads = 2")  # the indexes' sorts on two cores
             con.execute("BEGIN")
+            add_spatial_index(con, "addresses", "geom",
+                              np.asarray(register.addresses.geometry.array), "Point")
+            if register.buildings is not None:
+                add_spatial_index(con, "buildings", "geom",
+                                  np.asarray(register.buildings.geometry.array), "Unknown")
             write_styles(con)
             create_indexes(con)  # for the register's own look-ups (updates, lifecycle)
             run_id = meta.get("run_id", "")
@@ -476,6 +485,7 @@ def _write_layers(register: Register, tmp: Path) -> None:
                        f"{len(register.addresses)} addresses, {len(register.streets)} streets"),
             )
             con.execute("COMMIT")
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError, pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError) as exc:  # OSError, GDAL: the spatial index template
         raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
                           "nothing was written") from exc
