@@ -16,8 +16,8 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,10 +192,8 @@ def _uuid_chars(
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     chars = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
-    hexed = np.empty((len(raw), 32), dtype=np.uint8)
-    hexed[:, 0::2] = _HEX_DIGITS[raw >> 4]
-    hexed[:, 1::2] = _HEX_DIGITS[raw & 0x0F]
-    chars[:, _HEX_SLOTS] = hexed
+    chars[:, _HEX_SLOTS[0::2]] = _HEX_DIGITS[raw >> 4]
+    chars[:, _HEX_SLOTS[1::2]] = _HEX_DIGITS[raw & 0x0F]
     return chars
 
 
@@ -270,8 +268,8 @@ def address_order(addresses: pd.DataFrame) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    zone_num = pd.to_numeric(addresses["zone"], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.inf)
+    zone_num = np.array(pd.to_numeric(addresses["zone"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.inf))  # a writable copy (pandas may return a view)
     zone_num[np.isnan(zone_num)] = np.inf
 
     def text(column: str) -> object:
@@ -386,17 +384,20 @@ def write_register(
         else:
             with atomic_path(csv_final, overwrite=overwrite) as tmp_csv, \
                     ThreadPoolExecutor(1, thread_name_prefix="register-csv") as pool:
-                # the CSV is made by Arrow, which works outside the GIL, while GDAL writes;
+                # the CSV is made by Arrow, which works outside the GIL, while GDAL writes the
+                # footprints (not beside the addresses layer: both copy the address table);
                 # its table is taken here, so the thread only reads it
                 from parakou_geo._csv import write_csv
 
                 table = _csv_table(register.addresses)
-                csv_job = pool.submit(write_csv, table, tmp_csv)
+                jobs: list[Future[Path]] = []
                 try:
-                    _write_layers(register, tmp)
+                    _write_layers(register, tmp, after_addresses=lambda: jobs.append(
+                        pool.submit(write_csv, table, tmp_csv)))
                 finally:
-                    wait([csv_job])
-                csv_job.result()  # its error, if any, after the GeoPackage's
+                    wait(jobs)
+                for job in jobs:
+                    job.result()  # its error, if any, after the GeoPackage's
     logger.info("wrote register %s (%d addresses)", final, len(register.addresses))
 
 
@@ -413,7 +414,12 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
     return _cause(exc)
 
 
-def _write_layers(register: Register, tmp: Path) -> None:
+def _write_layers(register: Register, tmp: Path, *,
+                  after_addresses: Callable[[], object] | None = None) -> None:
+    """Write every layer and table of the register into the new file ``tmp``.
+
+    ``after_addresses`` is called once the addresses layer is written (the CSV starts then).
+    """
     from parakou_geo._styles import write_styles
     from parakou_geo.register._rtree import add_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
@@ -455,6 +461,8 @@ def _write_layers(register: Register, tmp: Path) -> None:
             layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register",
                            "SPATIAL_INDEX": "NO"},
         )
+        if after_addresses is not None:
+            after_addresses()
         if register.buildings is not None:
             pyogrio.write_dataframe(
                 register.buildings, tmp, layer="buildings", driver="GPKG",

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from parakou_geo.register import Register, address_order
+from parakou_geo.register import Register
 from parakou_geo.register.rows import address_rows, text_column
 from parakou_geo.settings import AddressingSettings
 
@@ -100,11 +100,8 @@ def assemble(
     bid = building_ids[ok]
     street_zones = table["zone"].to_numpy(dtype=object)[st]
     # the register's row order first, so the address table is built once, already sorted
-    order = address_order(pd.DataFrame({
-        "zone": street_zones, "street_code": text_column(code),
-        "side": text_column(numbers["side"])[ok],
-        "number": num, "distance_m": numbers["distance_m"].to_numpy()[ok], "building_id": bid,
-    }))
+    order = _first_order(table, st, numbers["side"].to_numpy()[ok], num,
+                         numbers["distance_m"].to_numpy()[ok], bid)
     rows = np.flatnonzero(ok)[order]
     sfx = numbers["suffix"].to_numpy(dtype=object)[rows]
     st, code, num, bid, street_zones = (st[order], code[order], num[order], bid[order],
@@ -123,7 +120,7 @@ def assemble(
     )
     del st, code, num, sfx, bid, street_zones, rows
     frame["geometry"] = door
-    addresses = gpd.GeoDataFrame(frame, geometry="geometry", crs=metric)
+    addresses = gpd.GeoDataFrame(frame, geometry="geometry", crs=metric, copy=False)
     del frame, door
 
     return Register(addresses=addresses, streets=_streets(addresses, table, net, metric),
@@ -132,6 +129,42 @@ def assemble(
                     segments=_segments(table, net, metric),
                     buildings=gpd.GeoDataFrame({"building_id": building_ids},
                                                geometry=bld.geometry.values, crs=metric))
+
+
+def _first_order(table: pd.DataFrame, st: np.ndarray, side: np.ndarray, number: np.ndarray,
+                 distance: np.ndarray, building_ids: Any) -> np.ndarray:
+    """Return :func:`parakou_geo.register.address_order` of the new addresses, faster.
+
+    Zones and street codes are ranked once per street (a few thousand texts) rather than
+    compared a million times, and the rows are sorted on numbers; only rows still tied
+    after the distance (rare) are ordered by their building id, as ``address_order`` does.
+    """
+    zone_num = np.array(pd.to_numeric(table["zone"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.inf))  # a writable copy
+    zone_num[np.isnan(zone_num)] = np.inf
+    codes = table["street_code"].astype(str).to_numpy(dtype=object)
+    code_rank = np.empty(len(codes), dtype=np.int64)
+    by_code = sorted(range(len(codes)), key=codes.__getitem__)  # Python text order
+    code_rank[by_code] = np.r_[0, np.cumsum(codes[by_code][1:] != codes[by_code][:-1])] \
+        if len(codes) else np.zeros(0, np.int64)
+    zone_key, code_key = zone_num[st], code_rank[st]
+    side_key = np.asarray(side, dtype=object) != "left"  # "left" < "right"
+    order = np.lexsort((distance, number, side_key, code_key, zone_key))
+    keys = (zone_key, code_key, side_key, number, distance)
+    tied = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        tied &= ordered[1:] == ordered[:-1]
+    if tied.any():  # same street, side, number and distance: by building id
+        run_start = np.r_[True, ~tied]
+        run = np.cumsum(run_start) - 1
+        size = np.bincount(run)
+        in_tie = size[run] > 1
+        rows = order[in_tie]
+        ids = pd.array(building_ids)[rows].astype(str).to_numpy(dtype=object)
+        within = sorted(range(len(rows)), key=lambda i: (run[in_tie][i], ids[i]))
+        order[in_tie] = rows[within]
+    return order
 
 
 def _unaddressed(bld: gpd.GeoDataFrame, building_ids: Any, ok: np.ndarray,

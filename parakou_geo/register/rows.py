@@ -106,6 +106,7 @@ def address_rows(
             "source": _repeated(settings.source, n),
         },
         columns=list(ADDRESS_COLUMNS),
+        copy=False,  # the new arrays as they are: no second copy of a million rows
     )
     for col in settings.passthrough_columns:
         if col in passthrough.columns:
