@@ -14,6 +14,8 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
+from parakou_geo._lines import split_at_measures
+
 #: Smallest edge weight: csgraph drops explicit zeros, so zero-length links get this (metres).
 MIN_WEIGHT = 1e-9
 #: Coordinates are rounded to this (metres) to merge identical line ends into one node.
@@ -116,13 +118,11 @@ def box_pairs(lo: np.ndarray, hi: np.ndarray, cell: float) -> tuple[np.ndarray, 
     which, key = which[order], key[order]
     start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     size = np.diff(np.r_[start, len(key)])
-    group = np.repeat(start, size)  # first entry of each entry's cell
-    count = np.repeat(size, size)
+    count = np.repeat(start + size, size) - np.arange(len(key)) - 1  # entries after it
     i = np.repeat(np.arange(len(key)), count)
-    j = np.repeat(group, count) + (np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count))
-    bi, bj = which[i], which[j]
-    keep = bi < bj
-    bi, bj, pair_key = bi[keep], bj[keep], key[i[keep]]
+    j = i + 1 + (np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count))
+    bi, bj, pair_key = which[i], which[j], key[i]  # a box is in a cell once: bi != bj
+    bi, bj = np.minimum(bi, bj), np.maximum(bi, bj)
     corner = np.maximum(lo[bi], lo[bj])
     keep = (corner[:, 0] <= np.minimum(hi[bi, 0], hi[bj, 0])) & (
         corner[:, 1] <= np.minimum(hi[bi, 1], hi[bj, 1]))
@@ -244,12 +244,17 @@ def junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.nda
     lo, hi = np.minimum(pc.a, pc.b), np.maximum(pc.a, pc.b)
     span = hi.max(axis=0) - lo.min(axis=0)
     size = np.max(hi - lo, axis=1)
-    cell = max(2.0 * float(np.median(size)), float(np.sqrt(span[0] * span[1] / 4e6)), 1.0)
-    i, j = box_pairs(lo, hi, cell)
+    cell = max(1.5 * float(np.median(size)), float(np.sqrt(span[0] * span[1] / 4e6)), 1.0)
+    # boxes grown by half the tolerance: a line end within ``tol`` of a piece lies in a piece
+    # whose grown box meets that piece's, so one self-join gives both kinds of candidates
+    i, j = box_pairs(lo - tol / 2, hi + tol / 2, cell)
     keep = pc.edge[i] != pc.edge[j]
     i, j = i[keep], j[keep]
     cut_line: list[np.ndarray] = []
     cut_m: list[np.ndarray] = []
+    _end_cuts(pc, i, j, tol, cut_line, cut_m)
+    meet = ((np.maximum(lo[i], lo[j]) <= np.minimum(hi[i], hi[j])).all(axis=1))
+    i, j = i[meet], j[meet]  # the pieces' own boxes meet
 
     # crossings and touches of two pieces: A + t r = C + u s
     a, r, c, sv = pc.a[i], pc.b[i] - pc.a[i], pc.a[j], pc.b[j] - pc.a[j]
@@ -280,24 +285,75 @@ def junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.nda
                     cut_line.append(pc.edge[side])
                     cut_m.append(pc.start_m[side] + np.hypot(*(xy - pc.a[side]).T))
 
-    # line ends near another line: cut it at the nearest point (first piece on ties)
-    last = np.r_[pc.edge[1:] != pc.edge[:-1], True]
-    first = np.r_[True, last[:-1]]
-    ends = np.concatenate([pc.a[first], pc.b[last]])
-    end_line = np.concatenate([pc.edge[first], pc.edge[last]])
-    e, q = BoxGrid.of(lo - tol, hi + tol, cell=cell).query(ends, ends)
-    keep = end_line[e] != pc.edge[q]
-    e, q = e[keep], q[keep]
-    gap, tq = _piece_distance(ends[e, 0], ends[e, 1], pc, q)
-    near = gap <= tol
-    e, q, tq, gap = e[near], q[near], tq[near], gap[near]
-    if len(e):
-        order = np.lexsort((q, gap, pc.edge[q], e))
-        e, q, tq = e[order], q[order], tq[order]
-        best = np.r_[True, (e[1:] != e[:-1]) | (pc.edge[q][1:] != pc.edge[q][:-1])]
-        e, q, tq = e[best], q[best], tq[best]
-        cut_line.append(pc.edge[q])
-        cut_m.append(pc.start_m[q] + tq * pc.length[q])
     if not cut_line:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     return np.concatenate(cut_line).astype(np.int64), np.concatenate(cut_m)
+
+
+def _end_cuts(pc: Pieces, i: np.ndarray, j: np.ndarray, tol: float,
+              cut_line: list[np.ndarray], cut_m: list[np.ndarray]) -> None:
+    """Cut lines where another line's end lies within ``tol``: at their nearest point.
+
+    ``i, j`` are candidate pairs of pieces of different lines (every piece holding a line end
+    is paired with every piece within ``tol`` of it). On ties the line's first piece wins.
+    """
+    last = np.r_[pc.edge[1:] != pc.edge[:-1], True]
+    first = np.r_[True, last[:-1]]
+    # (line end, other piece) candidates; a line's ends are the start of its first piece and
+    # the end of its last, numbered 2 * line and 2 * line + 1
+    ends, xys, others = [], [], []
+    for on, other in ((i, j), (j, i)):
+        for side, is_end, xy in ((0, first, pc.a), (1, last, pc.b)):
+            k = np.flatnonzero(is_end[on])
+            ends.append(2 * pc.edge[on[k]] + side)
+            xys.append(xy[on[k]])
+            others.append(other[k])
+    end, q = np.concatenate(ends), np.concatenate(others)
+    xy = np.concatenate(xys)
+    gap, tq = _piece_distance(xy[:, 0].copy(), xy[:, 1].copy(), pc, q)
+    near = gap <= tol
+    end, q, tq, gap = end[near], q[near], tq[near], gap[near]
+    if len(end):
+        # one cut per (end, other line): on its nearest piece, the first one on ties
+        order = np.lexsort((q, gap, pc.edge[q], end))
+        end, q, tq = end[order], q[order], tq[order]
+        line = pc.edge[q]
+        best = np.r_[True, (end[1:] != end[:-1]) | (line[1:] != line[:-1])]
+        q, tq = q[best], tq[best]
+        cut_line.append(pc.edge[q])
+        cut_m.append(pc.start_m[q] + tq * pc.length[q])
+
+
+def split_lines(
+    lines: np.ndarray, cut_line: np.ndarray, cut_m: np.ndarray, *, min_piece_m: float
+) -> np.ndarray:
+    """Split lines at their cuts, as :func:`parakou_geo._lines.split_at_measures` does.
+
+    Only the lines with a cut farther than ``min_piece_m`` from both ends (or with vertices
+    closer than a micrometre, which the split merges) are rebuilt; the others are kept as they
+    are. Returns the pieces in line order, then along each line.
+    """
+    length = shapely.length(lines)
+    inside = (cut_m > min_piece_m) & (cut_m < length[cut_line] - min_piece_m)
+    cut_line, cut_m = cut_line[inside], cut_m[inside]
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    same = owner[1:] == owner[:-1]
+    step = np.hypot(coords[1:, 0] - coords[:-1, 0], coords[1:, 1] - coords[:-1, 1])
+    redo = np.zeros(len(lines), dtype=bool)
+    redo[cut_line] = True
+    redo[owner[1:][same & (step <= 1e-6)]] = True
+    if not redo.any():
+        return lines
+    sub = np.flatnonzero(redo)
+    position = np.cumsum(redo) - 1  # a rebuilt line's position in ``sub``
+    pieces, parent = split_at_measures(lines[sub], position[cut_line], cut_m,
+                                       min_piece_m=min_piece_m)
+    count = np.ones(len(lines), dtype=np.int64)
+    count[sub] = np.bincount(parent, minlength=len(sub))
+    start = np.cumsum(count) - count
+    out = np.empty(int(count.sum()), dtype=object)
+    kept = np.flatnonzero(~redo)
+    out[start[kept]] = lines[kept]
+    rank = np.arange(len(parent)) - np.searchsorted(parent, parent)  # along its line
+    out[start[sub[parent]] + rank] = pieces
+    return out

@@ -26,8 +26,14 @@ from scipy.spatial import cKDTree
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
-from parakou_geo._lines import split_at_measures
-from parakou_geo.planning._graph import Pieces, SnapIndex, junction_cuts, link_matrix, node_ids
+from parakou_geo.planning._graph import (
+    Pieces,
+    SnapIndex,
+    junction_cuts,
+    link_matrix,
+    node_ids,
+    split_lines,
+)
 
 __all__ = ["RoadGraph", "SnappedPoints", "build_road_graph"]
 
@@ -305,7 +311,7 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, snap_tolerance_m: float = 0.5) 
             f"{sorted(set(roads.geom_type.dropna()))}); give the road centre lines"
         )
     cut_line, cut_m = junction_cuts(lines, snap_tolerance_m=snap_tolerance_m)
-    pieces, _parent = split_at_measures(lines, cut_line, cut_m, min_piece_m=snap_tolerance_m)
+    pieces = split_lines(lines, cut_line, cut_m, min_piece_m=snap_tolerance_m)
     coords, owner = shapely.get_coordinates(pieces, return_index=True)
     last = np.r_[owner[1:] != owner[:-1], True]
     first = np.r_[True, last[:-1]]
