@@ -7,6 +7,8 @@ grid. :mod:`parakou_geo.planning.network` holds the public API.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,10 @@ SAMPLE_M = 25.0
 CELL_M = 30.0
 #: Points farther than this (metres) from their first piece are snapped by the R-tree alone.
 NEAR_M = 60.0
+#: Points are snapped in bands this many grid cells high (and as wide), band after band.
+BAND_CELLS = 4
+#: Fewest points a snapping thread gets.
+CHUNK_POINTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -81,21 +87,27 @@ class BoxGrid:
                                ((hi - origin) // cell).astype(np.int64))
         key = cy * nx + cx
         order = np.argsort(key, kind="stable")
-        start = np.searchsorted(key[order], np.arange(nx * ny + 1))
+        start = np.zeros(nx * ny + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key, minlength=nx * ny), out=start[1:])
         return cls(origin, cell, (int(nx), int(ny)), start, which[order])
 
     def query(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (query box, registered box) sharing a cell, grouped by query box in order.
 
         Every registered box that intersects a query box is in a pair with it (some pairs
-        more than once, and some whose boxes only share a cell).
+        more than once, and some whose boxes only share a cell). The cells of one row of the
+        grid are consecutive in :attr:`item`, so each query box reads one range per row.
         """
+        nx = self.shape[0]
         top = np.array(self.shape) - 1
         c0 = np.clip((lo - self.origin) // self.cell, 0, top).astype(np.int64)
         c1 = np.clip((hi - self.origin) // self.cell, 0, top).astype(np.int64)
-        which, cx, cy = _cells(c0, c1)
-        key = cy * self.shape[0] + cx
-        first, count = self.start[key], self.start[key + 1] - self.start[key]
+        rows = c1[:, 1] - c0[:, 1] + 1
+        which = np.repeat(np.arange(len(lo)), rows)
+        row_start = np.cumsum(rows) - rows
+        base = (c0[which, 1] + np.arange(len(which)) - np.repeat(row_start, rows)) * nx
+        first = self.start[base + c0[which, 0]]
+        count = self.start[base + c1[which, 0] + 1] - first
         pair_q = np.repeat(which, count)
         pos = np.arange(len(pair_q)) - np.repeat(np.cumsum(count) - count - first, count)
         return pair_q, self.item[pos]
@@ -170,7 +182,9 @@ class SnapIndex:
         # queries take as long
         return cls(pieces, cKDTree(xy, balanced_tree=False, compact_nodes=False), piece, grid)
 
-    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def nearest(
+        self, xy: np.ndarray, *, threads: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Find the nearest piece of points given as coordinates ``(n, 2)``.
 
         The nearest sample point (k-d tree) gives each point a first piece; the exact distance
@@ -178,6 +192,18 @@ class SnapIndex:
         bounding box lies within that bound is a candidate (one bucket-grid query), and exact
         point-to-piece distances decide. Ties go to the lowest piece (the lowest line, then the
         earliest piece along it).
+
+        The points are taken in bands of grid cells (neighbours one after the other, which
+        keeps the tree and the grid in the processor's caches) and, when there are many, in
+        one chunk per thread (numpy and scipy release the GIL). Each point's answer depends on
+        that point alone, so the result is the same whatever the order and the threads.
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            Point coordinates, shape ``(n, 2)``, in the pieces' metric CRS.
+        threads : int, optional
+            Most threads to use; default: the number of processors, at most 8.
 
         Returns
         -------
@@ -187,6 +213,31 @@ class SnapIndex:
         near : numpy.ndarray of bool
             Which points these are (farther ones would have too many candidates).
         """
+        n = len(xy)
+        if n == 0:
+            empty = np.zeros(0)
+            return np.zeros(0, dtype=np.int64), empty, empty, np.zeros(0, dtype=bool)
+        band = ((xy - self.grid.origin) // (BAND_CELLS * self.grid.cell)).astype(np.int64)
+        band -= band.min(axis=0)
+        order = np.argsort(band[:, 1] * (int(band[:, 0].max(initial=0)) + 1) + band[:, 0])
+        workers = min(threads or min(8, os.cpu_count() or 1), max(1, n // CHUNK_POINTS))
+        chunks = np.array_split(order, workers)
+        if workers == 1:
+            results = [self._nearest(xy[order])]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(lambda rows: self._nearest(xy[rows]), chunks))
+        piece = np.zeros(n, dtype=np.int64)
+        t, gap = np.zeros(n), np.zeros(n)
+        near = np.zeros(n, dtype=bool)
+        for rows, (c_piece, c_t, c_gap, c_near) in zip(chunks, results, strict=True):
+            at = rows[c_near]
+            piece[at], t[at], gap[at] = c_piece, c_t, c_gap
+            near[rows] = c_near
+        return piece[near], t[near], gap[near], near
+
+    def _nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`nearest` of one chunk of points, in one thread."""
         pc = self.pieces
         _, sample = self.tree.query(xy, k=1)
         x, y = xy[:, 0].copy(), xy[:, 1].copy()
