@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -55,6 +56,14 @@ class Pieces:
         start_m = np.cumsum(length) - length
         start_m -= start_m[first][np.cumsum(first) - 1]  # restart at each line
         return cls(a, b, edge.astype(np.int64), start_m, length)
+
+    @cached_property
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Start x, start y, x and y extent and squared length (1 when 0) as 1-d arrays."""
+        ax, ay = self.a[:, 0].copy(), self.a[:, 1].copy()
+        dx, dy = self.b[:, 0] - ax, self.b[:, 1] - ay
+        len2 = dx * dx + dy * dy
+        return ax, ay, dx, dy, np.where(len2 > 0, len2, 1.0)
 
 
 def _cells(c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,12 +156,10 @@ def _piece_distance(
     x: np.ndarray, y: np.ndarray, pieces: Pieces, q: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distance from points ``(x, y)`` to pieces ``q`` and the position (0-1) along each piece."""
-    ax, ay = pieces.a[q, 0], pieces.a[q, 1]
-    dx, dy = pieces.b[q, 0] - ax, pieces.b[q, 1] - ay
+    ax, ay, dx, dy, len2 = (v[q] for v in pieces.columns)
     wx, wy = x - ax, y - ay
-    len2 = dx * dx + dy * dy
     t = wx * dx + wy * dy
-    t /= np.where(len2 > 0, len2, 1.0)
+    t /= len2
     np.clip(t, 0.0, 1.0, out=t)
     wx -= t * dx
     wy -= t * dy
@@ -178,6 +185,7 @@ class SnapIndex:
         xy = pieces.a[piece] + t[:, None] * (pieces.b[piece] - pieces.a[piece])
         grid = BoxGrid.of(np.minimum(pieces.a, pieces.b), np.maximum(pieces.a, pieces.b),
                           cell=CELL_M)
+        pieces.columns  # noqa: B018 (computed once here, before threads read it)
         # an unbalanced tree without shrunk boxes builds in half the time; the nearest-sample
         # queries take as long
         return cls(pieces, cKDTree(xy, balanced_tree=False, compact_nodes=False), piece, grid)
