@@ -28,7 +28,7 @@ SAMPLE_M = 25.0
 #: Side (metres) of the bucket grid cells holding the pieces' bounding boxes.
 CELL_M = 30.0
 #: Points farther than this (metres) from their first piece are snapped by the R-tree alone.
-NEAR_M = 60.0
+NEAR_M = 120.0
 #: Points are snapped in bands this many grid cells high (and as wide), band after band.
 BAND_CELLS = 4
 #: Fewest points a snapping thread gets.
