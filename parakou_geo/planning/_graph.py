@@ -227,7 +227,10 @@ class SnapIndex:
             return np.zeros(0, dtype=np.int64), empty, empty, np.zeros(0, dtype=bool)
         band = ((xy - self.grid.origin) // (BAND_CELLS * self.grid.cell)).astype(np.int64)
         band -= band.min(axis=0)
-        order = np.argsort(band[:, 1] * (int(band[:, 0].max(initial=0)) + 1) + band[:, 0])
+        key = band[:, 1] * (int(band[:, 0].max()) + 1) + band[:, 0]
+        if key.max() < 2**16:  # numpy sorts 16-bit integers by radix, 10x faster
+            key = key.astype(np.uint16)
+        order = np.argsort(key, kind="stable")
         workers = min(threads or min(8, os.cpu_count() or 1), max(1, n // CHUNK_POINTS))
         chunks = np.array_split(order, workers)
         if workers == 1:

@@ -129,7 +129,8 @@ class RoadGraph:
         simple = (shapely.get_type_id(points) == 0) & ~shapely.is_empty(points)
         if simple.any():
             rows = np.flatnonzero(simple)
-            e, o, g, near = self._snap_xy(shapely.get_coordinates(points[simple]))
+            xy = shapely.get_coordinates(points if len(rows) == len(points) else points[rows])
+            e, o, g, near = self._snap_xy(xy)
             edge[rows[near]], offset[rows[near]], gap[rows[near]] = e, o, g
             simple[rows[~near]] = False
         rest = np.flatnonzero(~simple)
