@@ -144,11 +144,13 @@ def box_pairs(lo: np.ndarray, hi: np.ndarray, cell: float) -> tuple[np.ndarray, 
     j = i + 1 + (np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count))
     bi, bj, pair_key = which[i], which[j], key[i]  # a box is in a cell once: bi != bj
     bi, bj = np.minimum(bi, bj), np.maximum(bi, bj)
-    corner = np.maximum(lo[bi], lo[bj])
-    keep = (corner[:, 0] <= np.minimum(hi[bi, 0], hi[bj, 0])) & (
-        corner[:, 1] <= np.minimum(hi[bi, 1], hi[bj, 1]))
-    cc = ((corner - origin) // cell).astype(np.int64)
-    keep &= cc[:, 1] * nx + cc[:, 0] == pair_key
+    lx, ly, hx, hy = (np.ascontiguousarray(v) for v in (lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
+    corner_x, corner_y = np.maximum(lx[bi], lx[bj]), np.maximum(ly[bi], ly[bj])
+    keep = (corner_x <= np.minimum(hx[bi], hx[bj])) & (corner_y <= np.minimum(hy[bi], hy[bj]))
+    bi, bj, pair_key, corner_x, corner_y = (v[keep] for v in (bi, bj, pair_key, corner_x,
+                                                                corner_y))
+    keep = (((corner_y - origin[1]) // cell).astype(np.int64) * nx
+            + ((corner_x - origin[0]) // cell).astype(np.int64)) == pair_key
     return bi[keep], bj[keep]
 
 
@@ -315,16 +317,21 @@ def junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.nda
     cut_line: list[np.ndarray] = []
     cut_m: list[np.ndarray] = []
     _end_cuts(pc, i, j, tol, cut_line, cut_m)
-    meet = ((np.maximum(lo[i], lo[j]) <= np.minimum(hi[i], hi[j])).all(axis=1))
+    ax, ay, dx, dy, _ = pc.columns
+    lx, ly = np.minimum(ax, pc.b[:, 0]), np.minimum(ay, pc.b[:, 1])
+    hx, hy = np.maximum(ax, pc.b[:, 0]), np.maximum(ay, pc.b[:, 1])
+    meet = (np.maximum(lx[i], lx[j]) <= np.minimum(hx[i], hx[j])) & (
+        np.maximum(ly[i], ly[j]) <= np.minimum(hy[i], hy[j]))
     i, j = i[meet], j[meet]  # the pieces' own boxes meet
 
     # crossings and touches of two pieces: A + t r = C + u s
-    a, r, c, sv = pc.a[i], pc.b[i] - pc.a[i], pc.a[j], pc.b[j] - pc.a[j]
-    denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
-    ca = c - a
+    rx, ry, sx, sy = dx[i], dy[i], dx[j], dy[j]
+    denom = rx * sy - ry * sx
+    cax, cay = ax[j] - ax[i], ay[j] - ay[i]
+    cross = cax * ry - cay * rx
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = (ca[:, 0] * sv[:, 1] - ca[:, 1] * sv[:, 0]) / denom
-        u = (ca[:, 0] * r[:, 1] - ca[:, 1] * r[:, 0]) / denom
+        t = (cax * sy - cay * sx) / denom
+        u = cross / denom
     hit = (denom != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
     if hit.any():
         ih, jh, th = i[hit], j[hit], t[hit]
@@ -333,7 +340,7 @@ def junction_cuts(lines: np.ndarray, *, snap_tolerance_m: float) -> tuple[np.nda
         cut_m += [pc.start_m[ih] + np.hypot(*(xy - pc.a[ih]).T),
                   pc.start_m[jh] + np.hypot(*(xy - pc.a[jh]).T)]
     # collinear pieces: the ends of their overlap (a point when they touch end to end)
-    line = (denom == 0) & (ca[:, 0] * r[:, 1] - ca[:, 1] * r[:, 0] == 0)
+    line = (denom == 0) & (cross == 0)
     line &= (pc.length[i] > 0) & (pc.length[j] > 0)
     if line.any():
         il, jl = i[line], j[line]
@@ -377,10 +384,13 @@ def _end_cuts(pc: Pieces, i: np.ndarray, j: np.ndarray, tol: float,
     end, q, tq, gap = end[near], q[near], tq[near], gap[near]
     if len(end):
         # one cut per (end, other line): on its nearest piece, the first one on ties
-        order = np.lexsort((q, gap, pc.edge[q], end))
-        end, q, tq = end[order], q[order], tq[order]
-        line = pc.edge[q]
-        best = np.r_[True, (end[1:] != end[:-1]) | (line[1:] != line[:-1])]
+        group = end * (int(pc.edge[-1]) + 1) + pc.edge[q]
+        order = np.argsort(group, kind="stable")
+        group, q, tq, gap = group[order], q[order], tq[order], gap[order]
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        count = np.diff(np.r_[first, len(group)])
+        low = np.where(gap == np.repeat(np.minimum.reduceat(gap, first), count), q, len(pc.a))
+        best = q == np.repeat(np.minimum.reduceat(low, first), count)  # one row a group
         q, tq = q[best], tq[best]
         cut_line.append(pc.edge[q])
         cut_m.append(pc.start_m[q] + tq * pc.length[q])
