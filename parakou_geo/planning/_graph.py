@@ -24,7 +24,7 @@ MIN_WEIGHT = 1e-9
 #: Coordinates are rounded to this (metres) to merge identical line ends into one node.
 NODE_DECIMALS = 6
 #: Spacing (metres) of the sample points along the pieces that give each point a first piece.
-SAMPLE_M = 25.0
+SAMPLE_M = 50.0
 #: Side (metres) of the bucket grid cells holding the pieces' bounding boxes.
 CELL_M = 30.0
 #: Snapping first reads the cells within this distance (metres) of each point.
