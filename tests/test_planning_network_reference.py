@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_network import reference_build_road_graph, reference_snap
 from bench_numbering import make_roads
 
+from parakou_geo.planning import _graph
 from parakou_geo.planning._graph import FIRST_M as _FIRST
 from parakou_geo.planning.network import build_road_graph
 
@@ -81,7 +82,9 @@ def test_points_far_from_every_road_and_on_vertices() -> None:
                                atol=1e-6)
 
 
-def test_snapping_on_threads_gives_the_same_answer_as_one_thread() -> None:
+def test_snapping_on_threads_gives_the_same_answer_as_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     roads = _awkward_roads(3)
     g = build_road_graph(roads)
     x0, y0, x1, y1 = roads.total_bounds
@@ -91,8 +94,11 @@ def test_snapping_on_threads_gives_the_same_answer_as_one_thread() -> None:
     index = g._snap_index
     one = index.nearest(xy, threads=1)
     three = index.nearest(xy, threads=3)  # three chunks of 23,334 points
-    for a, b in zip(one, three, strict=True):
+    monkeypatch.setattr(_graph, "MAX_CHUNK_POINTS", 9_000)
+    small = index.nearest(xy, threads=1)  # eight chunks one after the other
+    for a, b, c in zip(one, three, small, strict=True):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
     _piece, _t, gap, near = one
     assert not near[-100:].any()  # left to the R-tree
     ref = reference_snap(g, shapely.points(xy[near]))

@@ -35,6 +35,8 @@ NEAR_M = 120.0
 BAND_CELLS = 4
 #: Fewest points a snapping thread gets.
 CHUNK_POINTS = 20_000
+#: Most points snapped at once (bounds the memory of the candidate pairs).
+MAX_CHUNK_POINTS = 131_072
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,9 @@ class SnapIndex:
         earliest piece along it).
 
         The points are taken in bands of grid cells (neighbours one after the other, which
-        keeps the tree and the grid in the processor's caches) and, when there are many, in
-        one chunk per thread (numpy and scipy release the GIL). Each point's answer depends on
+        keeps the tree and the grid in the processor's caches), in chunks of at most
+        ``MAX_CHUNK_POINTS`` and, when there are many, on threads (numpy and scipy release
+        the GIL). Each point's answer depends on
         that point alone, so the result is the same whatever the order and the threads.
 
         Parameters
@@ -275,9 +278,9 @@ class SnapIndex:
         band -= band.min(axis=0)
         order = stable_order(band[:, 1] * (int(band[:, 0].max()) + 1) + band[:, 0])
         workers = min(threads or min(8, os.cpu_count() or 1), max(1, n // CHUNK_POINTS))
-        chunks = np.array_split(order, workers)
+        chunks = np.array_split(order, max(workers, -(-n // MAX_CHUNK_POINTS)))
         if workers == 1:
-            results = [self._nearest(xy[order])]
+            results = [self._nearest(xy[rows]) for rows in chunks]
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 results = list(pool.map(lambda rows: self._nearest(xy[rows]), chunks))
