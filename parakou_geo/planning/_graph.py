@@ -243,17 +243,18 @@ class SnapIndex:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Find the nearest piece of points given as coordinates ``(n, 2)``.
 
-        The nearest sample point (k-d tree) gives each point a first piece; the exact distance
-        to it bounds the point's distance to the network from above, so every piece whose
-        bounding box lies within that bound is a candidate (one bucket-grid query), and exact
-        point-to-piece distances decide. Ties go to the lowest piece (the lowest line, then the
-        earliest piece along it).
+        A first piece bounds each point's distance to the network from above: the nearest of
+        the pieces registered near the point (which settles it when it is closer than the
+        edge of the cells read) or the piece of the nearest sample point (k-d tree). Every
+        piece whose bounding box lies within that bound is a candidate (one bucket-grid
+        query), and exact point-to-piece distances decide. Ties go to the lowest piece (the
+        lowest line, then the earliest piece along it).
 
         The points are taken in bands of grid cells (neighbours one after the other, which
         keeps the tree and the grid in the processor's caches), in chunks of at most
         ``MAX_CHUNK_POINTS`` and, when there are many, on threads (numpy and scipy release
-        the GIL). Each point's answer depends on
-        that point alone, so the result is the same whatever the order and the threads.
+        the GIL). Each point's answer depends on that point alone, so the result is the same
+        whatever the order, the chunks and the threads.
 
         Parameters
         ----------
