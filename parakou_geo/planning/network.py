@@ -26,14 +26,8 @@ from scipy.spatial import cKDTree
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
-from parakou_geo.planning._graph import (
-    Pieces,
-    SnapIndex,
-    junction_cuts,
-    link_matrix,
-    node_ids,
-    split_lines,
-)
+from parakou_geo.planning._graph import Pieces, SnapIndex, link_matrix, node_ids
+from parakou_geo.planning._noding import junction_cuts, split_lines
 
 __all__ = ["RoadGraph", "SnappedPoints", "build_road_graph"]
 
