@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_network import reference_build_road_graph, reference_snap
 from bench_numbering import make_roads
 
+from parakou_geo.planning import _graph
+from parakou_geo.planning._graph import FIRST_M as _FIRST
 from parakou_geo.planning.network import build_road_graph
 
 
@@ -78,3 +80,48 @@ def test_points_far_from_every_road_and_on_vertices() -> None:
     there = shapely.line_interpolate_point(g.edges[ref.edge], ref.offset_m)
     np.testing.assert_allclose(shapely.get_coordinates(here), shapely.get_coordinates(there),
                                atol=1e-6)
+
+
+def test_snapping_on_threads_gives_the_same_answer_as_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    roads = _awkward_roads(3)
+    g = build_road_graph(roads)
+    x0, y0, x1, y1 = roads.total_bounds
+    xy = np.random.default_rng(3).uniform((x0 - 80, y0 - 80), (x1 + 80, y1 + 80), (70_000, 2))
+    xy[:500] = shapely.get_coordinates(g.edges)[:500]  # on vertices: ties between edges
+    xy[-500:, 0] = x1 + np.linspace(10.0, 400.0, 500)  # some beyond the grid's reach
+    index = g._snap_index
+    one = index.nearest(xy, threads=1)
+    three = index.nearest(xy, threads=3)  # three chunks of 23,334 points
+    monkeypatch.setattr(_graph, "MAX_CHUNK_POINTS", 9_000)
+    small = index.nearest(xy, threads=1)  # eight chunks one after the other
+    for a, b, c in zip(one, three, small, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    _piece, _t, gap, near = one
+    assert not near[-100:].any()  # left to the R-tree
+    ref = reference_snap(g, shapely.points(xy[near]))
+    np.testing.assert_allclose(gap, ref.gap_m, atol=1e-9)
+    assert (gap[:500] < 1e-9).all()
+
+
+def test_points_on_grid_cell_edges_get_the_nearest_piece_of_all() -> None:
+    """Points exactly on (and a hair beside) the snapping grid's cell edges, where the first
+    read of nearby cells decides alone, against a brute-force search over every piece."""
+    roads = _awkward_roads(4)
+    g = build_road_graph(roads)
+    index = g._snap_index
+    grid, pc = index.grid, index.pieces
+    ex, ey = np.meshgrid(np.arange(0, grid.shape[0] + 1, 3), np.arange(0, grid.shape[1] + 1, 3))
+    edges = grid.origin + grid.cell * np.stack([ex.ravel(), ey.ravel()], axis=1)
+    xy = np.concatenate([edges, edges + 1e-9, edges - 1e-9,
+                         edges + np.array([_FIRST, 0.0]), edges - np.array([0.0, _FIRST])])
+    piece, _t, gap, near = index.nearest(xy, threads=1)
+    ax, ay, dx, dy, len2 = pc.columns
+    px, py = xy[near, :1], xy[near, 1:]
+    t = np.clip(((px - ax) * dx + (py - ay) * dy) / len2, 0.0, 1.0)
+    brute = np.hypot(px - ax - t * dx, py - ay - t * dy)  # every point to every piece
+    np.testing.assert_array_equal(gap, brute.min(axis=1))
+    assert (brute[np.arange(len(piece)), piece] == gap).all()
+    assert near.mean() > 0.5

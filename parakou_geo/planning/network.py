@@ -26,8 +26,8 @@ from scipy.spatial import cKDTree
 
 from parakou_geo._crs import require_metric
 from parakou_geo._errors import InputError
-from parakou_geo._lines import split_at_measures
-from parakou_geo.planning._graph import Pieces, SnapIndex, junction_cuts, link_matrix, node_ids
+from parakou_geo.planning._graph import Pieces, SnapIndex, link_matrix, node_ids
+from parakou_geo.planning._noding import junction_cuts, split_lines
 
 __all__ = ["RoadGraph", "SnappedPoints", "build_road_graph"]
 
@@ -123,7 +123,8 @@ class RoadGraph:
         simple = (shapely.get_type_id(points) == 0) & ~shapely.is_empty(points)
         if simple.any():
             rows = np.flatnonzero(simple)
-            e, o, g, near = self._snap_xy(shapely.get_coordinates(points[simple]))
+            xy = shapely.get_coordinates(points if len(rows) == len(points) else points[rows])
+            e, o, g, near = self._snap_xy(xy)
             edge[rows[near]], offset[rows[near]], gap[rows[near]] = e, o, g
             simple[rows[~near]] = False
         rest = np.flatnonzero(~simple)
@@ -305,7 +306,7 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, snap_tolerance_m: float = 0.5) 
             f"{sorted(set(roads.geom_type.dropna()))}); give the road centre lines"
         )
     cut_line, cut_m = junction_cuts(lines, snap_tolerance_m=snap_tolerance_m)
-    pieces, _parent = split_at_measures(lines, cut_line, cut_m, min_piece_m=snap_tolerance_m)
+    pieces = split_lines(lines, cut_line, cut_m, min_piece_m=snap_tolerance_m)
     coords, owner = shapely.get_coordinates(pieces, return_index=True)
     last = np.r_[owner[1:] != owner[:-1], True]
     first = np.r_[True, last[:-1]]
