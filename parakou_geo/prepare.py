@@ -8,6 +8,7 @@ data in any row order gives the same register) and reproject to the metric CRS.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 import geopandas as gpd
@@ -69,9 +70,49 @@ def _geometry_keys(geoms: np.ndarray) -> np.ndarray:
 
 def _chunk_keys(geoms: np.ndarray) -> np.ndarray:
     """Return the keys of :func:`_geometry_keys` for one chunk of geometries."""
-    keys: np.ndarray = shapely.to_wkb(shapely.normalize(shapely.transform(geoms, _round_mm)))
+    keys: np.ndarray = shapely.to_wkb(_canonical(geoms))
     keys[shapely.is_missing(geoms)] = b""
     return keys
+
+
+def _canonical(geoms: np.ndarray) -> np.ndarray:
+    """Return the geometries rounded to the millimetre and normalised (their key is the WKB)."""
+    out: np.ndarray = shapely.normalize(shapely.transform(geoms, _round_mm))
+    return out
+
+
+#: The start of a 2-D polygon's little-endian WKB: byte order, type, ring count, point count
+#: of the shell, then its first two points.
+_POLYGON_WKB_START = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"),
+                               ("points", "<u4"), ("xy", "<f8", (4,))])
+
+
+def _chunk_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
+    """Return the first ``width.itemsize`` bytes of each key, zero padded (dtype ``width``).
+
+    A 2-D polygon without holes (nearly every footprint) gets them from its canonical
+    coordinates, without writing its WKB: ``01``, type 3, one ring, the ring's point count,
+    then the point coordinates, all little-endian as shapely writes WKB on such a machine.
+    Other geometries (points, holes, multipolygons, Z...) take the first bytes of their WKB.
+    """
+    canon = _canonical(geoms)
+    count = shapely.get_num_coordinates(canon)
+    plain = ((shapely.get_type_id(canon) == 3) & (shapely.get_num_interior_rings(canon) == 0)
+             & ~shapely.has_z(canon) & (count >= 2) & (sys.byteorder == "little"))
+    out = np.zeros(len(geoms), dtype=width)
+    if plain.any():
+        first = (np.cumsum(count) - count)[plain]  # row of each shell's first point
+        xy = shapely.get_coordinates(canon)
+        start = np.zeros(int(plain.sum()), dtype=_POLYGON_WKB_START)
+        start["order"], start["type"], start["rings"] = 1, 3, 1
+        start["points"] = count[plain]
+        start["xy"] = np.c_[xy[first], xy[first + 1]]
+        raw = start.view(np.uint8).reshape(len(start), _POLYGON_WKB_START.itemsize)
+        out[plain] = np.ascontiguousarray(raw[:, :width.itemsize]).view(width).ravel()
+    other = ~plain & ~shapely.is_missing(geoms)  # missing geometries keep the empty key
+    if other.any():
+        out[other] = shapely.to_wkb(canon[other]).astype(width)
+    return out
 
 
 #: Leading bytes of each key compared as numbers by :func:`_key_order` (a multiple of 8);
@@ -92,7 +133,7 @@ def _key_order(geoms: np.ndarray) -> np.ndarray:
     prefixes = np.empty(len(geoms), dtype=width)
 
     def work(part: slice) -> None:
-        prefixes[part] = _chunk_keys(geoms[part]).astype(width)
+        prefixes[part] = _chunk_prefixes(geoms[part], width)
 
     map_chunks(work, len(geoms))
     return _prefix_order(prefixes, lambda rows: _geometry_keys(geoms[rows]))

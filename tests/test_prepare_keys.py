@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from parakou_geo.prepare import (
     _building_labels,
+    _chunk_prefixes,
     _geometry_keys,
     _ids_in_order,
     _key_order,
@@ -134,6 +135,23 @@ def test_key_order_is_the_lexsort_of_the_keys_with_duplicates_and_missing_rows()
                       dtype=object)
     np.testing.assert_array_equal(_key_order(shapes), [3, 0, 2, 1])
     np.testing.assert_array_equal(_key_order(shapes), np.lexsort((_geometry_keys(shapes),)))
+
+
+def test_key_prefixes_are_the_first_bytes_of_the_keys_for_every_kind_of_geometry() -> None:
+    geoms = _footprints(600, seed=9)
+    geoms[:10] = None
+    geoms[10:20] = shapely.Polygon()
+    geoms[20:40] = shapely.centroid(geoms[20:40])
+    geoms[40:50] = shapely.force_3d(geoms[40:50], 5.0)
+    geoms[50:60] = shapely.multipolygons([[g] for g in geoms[50:60]])
+    geoms[60:70] = shapely.difference(geoms[60:70], shapely.buffer(
+        shapely.centroid(geoms[60:70]), 0.5))
+    geoms[70] = shapely.Polygon([(0, 0), (0, 0), (0, 0), (0, 0)])
+    geoms[71] = shapely.Polygon([(-0.0001, 0), (2, 0), (0, -0.0004), (-0.0001, 0)])  # -0.0
+    width = np.dtype("S40")
+    got = _chunk_prefixes(geoms, width)
+    np.testing.assert_array_equal(got.view(np.uint8), _geometry_keys(geoms).astype(width)
+                                  .view(np.uint8))
 
 
 def test_building_labels_are_the_formatted_numbers_in_pandas_text_dtype() -> None:
