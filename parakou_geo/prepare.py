@@ -422,21 +422,23 @@ def _building_labels(n: int, *, first: int = 1) -> pd.api.extensions.ExtensionAr
     Built from digit bytes with numpy into one Arrow buffer, in pandas' ``str`` dtype (the
     dtype pandas gives the same labels made one by one as Python strings).
     """
-    number = np.arange(first, first + n, dtype=np.int64)
-    width = np.full(n, 7, dtype=np.int64)  # digits: at least 7, one more from 10**7 on...
-    limit = 10**7
-    while limit < first + n:
-        width[number >= limit] += 1
-        limit *= 10
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(1 + width, out=offsets[1:])
-    data = np.empty(int(offsets[-1]), dtype=np.uint8)
-    data[offsets[:-1]] = ord("b")
-    for w in np.unique(width):
-        rows = np.flatnonzero(width == w)
-        powers = 10 ** np.arange(w - 1, -1, -1, dtype=np.int64)
-        digits = (number[rows, None] // powers) % 10 + ord("0")
-        data[(offsets[rows] + 1)[:, None] + np.arange(w)] = digits
+    blocks = []  # numbers of the same width (7 digits, then 8 from 10**7...) side by side
+    start, width = first, 7
+    while start < first + n:
+        stop = min(first + n, 10**width)
+        if start < stop:
+            number = np.arange(start, stop, dtype=np.int64)
+            block = np.empty((len(number), 1 + width), dtype=np.uint8)
+            block[:, 0] = ord("b")
+            for column in range(width, 0, -1):
+                number, digit = np.divmod(number, 10)
+                block[:, column] = digit + ord("0")
+            blocks.append(block)
+            start = stop
+        width += 1
+    data = np.concatenate([np.zeros(0, dtype=np.uint8), *(b.ravel() for b in blocks)])
+    sizes = [np.full(b.shape[0], b.shape[1], dtype=np.int64) for b in blocks]
+    offsets = np.cumsum(np.concatenate([np.zeros(1, dtype=np.int64), *sizes]))
     labels = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     dtype = pd.Series(np.array(["b"], dtype=object)).dtype
     return pd.Series(labels, dtype=dtype).array
