@@ -96,7 +96,7 @@ def test_geopackage_read_through_arrow_is_the_feature_by_feature_frame(tmp_path:
 
     n = 70_000  # more than one Arrow batch of GDAL and several decoding chunks
     rng = np.random.default_rng(2)
-    xy = rng.uniform(0, 5000, (n, 2)) + [459000, 1032000]
+    xy = rng.uniform(0, 5000, (n, 2)) + np.array([459000.0, 1032000.0])
     geoms = shapely.buffer(shapely.points(xy), 3, quad_segs=1)
     geoms[5] = None
     geoms[6] = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])
@@ -116,8 +116,10 @@ def test_geopackage_read_through_arrow_is_the_feature_by_feature_frame(tmp_path:
     expected = _as_read_feature_by_feature(path)
     assert got.attrs.pop("source")
     _assert_same_frame(got, expected)
-    assert got["empty_text"].dtype == object and got.loc[0, "empty_text"] is None
-    assert got.geometry.isna().sum() == 1 and got.geometry.is_empty.sum() == 1
+    assert got["empty_text"].dtype == object
+    assert got.loc[0, "empty_text"] is None
+    assert got.geometry.isna().sum() == 1
+    assert got.geometry.is_empty.sum() == 1
 
     z = gpd.GeoDataFrame({"when": pd.to_datetime(["2024-01-02 10:00", "2024-03-04 11:30"]),
                           "ok": [True, False]},
