@@ -1,4 +1,4 @@
-"""Sort keys of footprints (prepare._geometry_keys) and the canonical order built from them."""
+"""Sort keys of footprints (parakou_geo._keys) and the canonical order and ids built from them."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from conftest import ORIGIN, squares
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from parakou_geo._keys import chunk_prefixes, key_order, prefix_order
 from parakou_geo.prepare import (
     _building_labels,
-    _chunk_prefixes,
     _geometry_keys,
     _ids_in_order,
-    _key_order,
-    _prefix_order,
     prepare_buildings,
 )
 from parakou_geo.settings import AddressingSettings
@@ -81,7 +79,7 @@ def test_millimetre_rounding_is_geos_pointwise_rounding_even_on_halves() -> None
         assert list(keys) == list(geos)
 
 
-# --- the canonical order without every key held at once (prepare._key_order) ---------------
+# --- the canonical order without every key held at once (_keys.key_order) -----------------
 
 
 def _lexsort_order(keys: list[bytes]) -> np.ndarray:
@@ -91,7 +89,7 @@ def _lexsort_order(keys: list[bytes]) -> np.ndarray:
 
 def _prefix_order_of(keys: list[bytes], width: int) -> np.ndarray:
     held = np.array(keys, dtype=object)
-    return _prefix_order(held.astype(f"S{width}"), lambda rows: held[rows])
+    return prefix_order(held.astype(f"S{width}"), lambda rows: held[rows])
 
 
 def test_prefix_order_is_bytes_order_on_prefixes_zero_bytes_and_ties() -> None:
@@ -128,13 +126,13 @@ def test_key_order_is_the_lexsort_of_the_keys_with_duplicates_and_missing_rows()
     rng = np.random.default_rng(1)
     geoms = geoms[rng.permutation(len(geoms))]
     expected = np.lexsort((_geometry_keys(geoms),))
-    np.testing.assert_array_equal(_key_order(geoms), expected)
+    np.testing.assert_array_equal(key_order(geoms), expected)
     # same vertex start (x, y and the next x): only the full keys tell these apart
     ring = shapely.box(0, 0, 10, 10)
     shapes = np.array([ring, shapely.box(0, 0, 10, 11), ring, shapely.box(0, 0, 10, 9)],
                       dtype=object)
-    np.testing.assert_array_equal(_key_order(shapes), [3, 0, 2, 1])
-    np.testing.assert_array_equal(_key_order(shapes), np.lexsort((_geometry_keys(shapes),)))
+    np.testing.assert_array_equal(key_order(shapes), [3, 0, 2, 1])
+    np.testing.assert_array_equal(key_order(shapes), np.lexsort((_geometry_keys(shapes),)))
 
 
 def test_key_prefixes_are_the_first_bytes_of_the_keys_for_every_kind_of_geometry() -> None:
@@ -149,7 +147,7 @@ def test_key_prefixes_are_the_first_bytes_of_the_keys_for_every_kind_of_geometry
     geoms[70] = shapely.Polygon([(0, 0), (0, 0), (0, 0), (0, 0)])
     geoms[71] = shapely.Polygon([(-0.0001, 0), (2, 0), (0, -0.0004), (-0.0001, 0)])  # -0.0
     width = np.dtype("S40")
-    got = _chunk_prefixes(geoms, width)
+    got = chunk_prefixes(geoms, width)
     np.testing.assert_array_equal(got.view(np.uint8), _geometry_keys(geoms).astype(width)
                                   .view(np.uint8))
 
