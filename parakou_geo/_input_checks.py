@@ -23,6 +23,7 @@ import shapely.ops
 from pyproj import CRS
 
 from parakou_geo._errors import InputError
+from parakou_geo._threads import map_chunks
 from parakou_geo.io import LayerKind
 from parakou_geo.settings import AddressingSettings
 
@@ -148,10 +149,8 @@ def content_problems(
             f"{src}: no feature has a geometry (all {len(geoms)} are null or empty). Fix: "
             "check that you gave the right file and layer, or export the layer again")
         return problems
-    coords, index = shapely.get_coordinates(geoms[usable], return_index=True)
-    bad = ~np.isfinite(coords).all(axis=1)
-    if bad.any():
-        rows = np.flatnonzero(usable)[np.unique(index[bad])]
+    rows = _non_finite_rows(geoms)
+    if len(rows):
         problems.append(
             f"{src}: {len(rows)} feature(s) have coordinates that are not finite numbers (NaN "
             f"or infinite) (rows {_rows(rows)}). Fix: repair or delete them, e.g. in QGIS "
@@ -169,6 +168,26 @@ def content_problems(
     if kind == "zones" and settings.zone_column in gdf.columns:
         problems += _zone_problems(gdf, src, settings.zone_column, geoms, usable)
     return problems
+
+
+def _non_finite_rows(geoms: np.ndarray) -> np.ndarray:
+    """Return the rows of ``geoms`` with a coordinate that is NaN or infinite.
+
+    Looked at in chunks on threads; only a chunk with such a coordinate is looked at again to
+    find its rows (a clean layer never builds the coordinates' row index).
+    """
+
+    def work(part: slice) -> np.ndarray:
+        coords = shapely.get_coordinates(geoms[part])
+        if np.isfinite(coords).all():
+            return np.zeros(0, dtype=np.intp)
+        coords, index = shapely.get_coordinates(geoms[part], return_index=True)
+        found: np.ndarray = part.start + np.unique(index[~np.isfinite(coords).all(axis=1)])
+        return found
+
+    rows: np.ndarray = np.concatenate([np.zeros(0, dtype=np.intp),
+                                       *map_chunks(work, len(geoms))])
+    return rows
 
 
 def _zone_problems(gdf: gpd.GeoDataFrame, src: str, column: str, geoms: np.ndarray,

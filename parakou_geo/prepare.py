@@ -12,12 +12,16 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 import shapely.ops
 from pyproj import CRS
 
 from parakou_geo._errors import InputError
 from parakou_geo._input_checks import _rows
+from parakou_geo._keys import geometry_keys, key_order
+from parakou_geo._threads import apply_chunked
 from parakou_geo.check import LayerReport, detect_id_column
 from parakou_geo.settings import AddressingSettings
 
@@ -27,13 +31,17 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 
+#: Old name of :func:`parakou_geo._keys.geometry_keys` (``parakou_geo.validate`` re-exports it).
+_geometry_keys = geometry_keys
+
+
 def _with_crs(gdf: gpd.GeoDataFrame, crs: str | None) -> gpd.GeoDataFrame:
     return gdf.set_crs(crs) if gdf.crs is None and crs is not None else gdf
 
 
 def _repair(geoms: np.ndarray, polygonal: bool) -> tuple[np.ndarray, int]:
     """Repair invalid geometries, keeping only the parts of the layer's dimension."""
-    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    invalid = ~apply_chunked(shapely.is_valid, geoms, dtype=bool) & ~shapely.is_missing(geoms)
     n = int(invalid.sum())
     if n:
         fixed = shapely.make_valid(geoms[invalid])
@@ -49,38 +57,6 @@ def _repair(geoms: np.ndarray, polygonal: bool) -> tuple[np.ndarray, int]:
         geoms = geoms.copy()
         geoms[invalid] = rebuilt
     return geoms, n
-
-
-def _geometry_keys(geoms: np.ndarray) -> np.ndarray:
-    """Stable sort keys of geometries, independent of vertex start and row order.
-
-    Coordinates are rounded to the millimetre one by one, half up as GEOS does (no
-    snap-rounding of the whole geometry, which costs ~10x more and changes no key order on
-    ordinary footprints) and the geometry normalised; the key is its WKB. Raw bytes sort in
-    the same order as their hex text, at half the size. A missing geometry gets the empty key.
-    """
-    keys = np.empty(len(geoms), dtype=object)
-    for start in range(0, len(geoms), _KEY_CHUNK):  # bounded temporary geometries
-        part = slice(start, start + _KEY_CHUNK)
-        norm = shapely.normalize(shapely.transform(geoms[part], _round_mm))
-        keys[part] = shapely.to_wkb(norm)
-    keys[shapely.is_missing(geoms)] = b""
-    return keys
-
-
-#: Geometries turned into sort keys at once (the rounded copies are freed chunk by chunk).
-_KEY_CHUNK = 65_536
-
-
-def _round_mm(xy: np.ndarray) -> np.ndarray:
-    """Round coordinates to the millimetre exactly as GEOS's fixed precision does.
-
-    Half up (``java.lang.Math.round``); a result of zero keeps the sign of the input.
-    """
-    steps = np.floor(xy * 1000.0 + 0.5)
-    steps = np.where(steps == 0, np.copysign(0.0, xy), steps)
-    out: np.ndarray = steps / 1000.0
-    return out
 
 
 def prepare_roads(
@@ -143,7 +119,7 @@ def prepare_roads(
             "footway": _footway_tag(gdf)[idx],
         }
     )
-    keys = _geometry_keys(parts)
+    keys = geometry_keys(parts)
     order = np.lexsort((keys,)) if road_ids is None else np.lexsort((keys, road_ids[idx]))
     out = out.iloc[order].reset_index(drop=True)
     parts = parts[order]
@@ -249,18 +225,17 @@ def prepare_buildings(
         )
     report.n_dropped_empty = int(missing.sum())
     attrs = pd.DataFrame(data.drop(columns=[geom_name])).reset_index(drop=True)
+    ids: np.ndarray | pd.api.extensions.ExtensionArray
     if id_col is not None:
-        ids = attrs[id_col].astype(str).to_numpy(dtype=object)
-        keys = ids
+        ids, order = _ids_in_order(attrs[id_col])
     else:
-        keys = _geometry_keys(geoms)
-        ids = np.empty(len(attrs), dtype=object)
-    order = np.lexsort((keys,))
-    if id_col is None:
-        ids[order] = [f"b{i + 1:07d}" for i in range(len(order))]
+        order = key_order(geoms)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        ids = _building_labels(len(order)).take(rank)  # b0000001... in key order
     if "building_id" in attrs.columns:
         attrs = attrs.drop(columns="building_id")
-    attrs.insert(0, "building_id", ids)
+    attrs.insert(0, "building_id", pd.Series(ids, index=attrs.index))
     door, at_entrance = _door_points(geoms, attrs, settings, gdf, metric_crs, source)
     attrs = attrs.iloc[order].reset_index(drop=True)
     geoms, door, missing = geoms[order], door[order], missing[order]
@@ -282,6 +257,53 @@ def prepare_buildings(
     return buildings, dropped, report
 
 
+def _ids_in_order(
+    column: pd.Series,
+) -> tuple[np.ndarray | pd.api.extensions.ExtensionArray, np.ndarray]:
+    """Return a building id column as text and its stable sort order.
+
+    Text ids held by Arrow (pandas' ``str`` columns) are sorted by Arrow: UTF-8 bytes sort in
+    code point order, as Python compares ``str``, and the sort is stable. Other columns (or
+    ids with gaps, which :func:`check_layer` refuses) sort as Python objects.
+    """
+    text = column.astype(str)
+    if (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"
+            and not text.isna().any()):
+        values = text.array
+        order = pc.sort_indices(pa.array(values)).to_numpy()
+        return values, order.astype(np.intp)
+    ids = text.to_numpy(dtype=object)
+    return ids, np.lexsort((ids,))
+
+
+def _building_labels(n: int, *, first: int = 1) -> pd.api.extensions.ExtensionArray:
+    """Return ``b0000001``, ``b0000002``, ... (``f"b{i:07d}"`` for i = first ... first + n - 1).
+
+    Built from digit bytes with numpy into one Arrow buffer, in pandas' ``str`` dtype (the
+    dtype pandas gives the same labels made one by one as Python strings).
+    """
+    blocks = []  # numbers of the same width (7 digits, then 8 from 10**7...) side by side
+    start, width = first, 7
+    while start < first + n:
+        stop = min(first + n, 10**width)
+        if start < stop:
+            number = np.arange(start, stop, dtype=np.int64)
+            block = np.empty((len(number), 1 + width), dtype=np.uint8)
+            block[:, 0] = ord("b")
+            for column in range(width, 0, -1):
+                number, digit = np.divmod(number, 10)
+                block[:, column] = digit + ord("0")
+            blocks.append(block)
+            start = stop
+        width += 1
+    data = np.concatenate([np.zeros(0, dtype=np.uint8), *(b.ravel() for b in blocks)])
+    sizes = [np.full(b.shape[0], b.shape[1], dtype=np.int64) for b in blocks]
+    offsets = np.cumsum(np.concatenate([np.zeros(1, dtype=np.int64), *sizes]))
+    labels = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    dtype = pd.Series(np.array(["b"], dtype=object)).dtype
+    return pd.Series(labels, dtype=dtype).array
+
+
 def _door_points(
     geoms: np.ndarray,
     attrs: pd.DataFrame,
@@ -291,7 +313,7 @@ def _door_points(
     source: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Door point of each building and whether it is a real entrance."""
-    door = shapely.point_on_surface(geoms)
+    door = apply_chunked(shapely.point_on_surface, geoms, dtype=object)
     col = settings.entrance_column
     if col is None and "osm_entrance" in attrs.columns:
         col = "osm_entrance"  # entrance=* nodes found by the OSM PBF reader

@@ -124,3 +124,24 @@ def test_old_validate_module_re_exports_the_same_objects() -> None:
     assert set(old.__all__) >= {"check_layer", "detect_id_column", "prepare_zones",
                                 "prepare_quartiers", "layers_apart_problems",
                                 "ensure_regular_file"}
+
+
+def test_non_finite_coordinates_are_found_in_every_chunk_of_a_large_layer() -> None:
+    import numpy as np
+
+    from parakou_geo._threads import CHUNK
+
+    n = 2 * CHUNK + 500  # three chunks, looked at on threads
+    xy = np.array(shift((0, 0))) + np.c_[np.arange(n) % 300, np.arange(n) // 300]
+    geoms = shapely.points(xy)
+    bad = [4, CHUNK + 7, 2 * CHUNK + 499]
+    geoms[bad[0]] = shapely.Point(np.nan, xy[4, 1])
+    geoms[bad[1]] = shapely.Polygon([(0, 0), (1, 0), (np.inf, 1), (0, 0)])
+    geoms[bad[2]] = shapely.Point(xy[-1, 0], -np.inf)
+    geoms[10] = None
+    bld = gpd.GeoDataFrame({"building_id": [f"b{i}" for i in range(n)]}, geometry=geoms,
+                           crs=32631)
+    problems = [p for p in check_layer(bld, "buildings", settings=S) if "not finite" in p]
+    assert len(problems) == 1
+    assert f"3 feature(s) have coordinates that are not finite numbers (NaN or infinite) " \
+           f"(rows 5, {CHUNK + 8}, {2 * CHUNK + 500})" in problems[0]

@@ -1,12 +1,21 @@
-"""Sort keys of footprints (prepare._geometry_keys): canonical, cheap, same order as before."""
+"""Sort keys of footprints (parakou_geo._keys) and the canonical order and ids built from them."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import shapely
 from conftest import ORIGIN, squares
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from parakou_geo.prepare import _geometry_keys, prepare_buildings
+from parakou_geo._keys import chunk_prefixes, key_order, prefix_order
+from parakou_geo.prepare import (
+    _building_labels,
+    _geometry_keys,
+    _ids_in_order,
+    prepare_buildings,
+)
 from parakou_geo.settings import AddressingSettings
 
 
@@ -68,3 +77,96 @@ def test_millimetre_rounding_is_geos_pointwise_rounding_even_on_halves() -> None
         geos = shapely.to_wkb(shapely.normalize(shapely.set_precision(geoms, 0.001,
                                                                       mode="pointwise")))
         assert list(keys) == list(geos)
+
+
+# --- the canonical order without every key held at once (_keys.key_order) -----------------
+
+
+def _lexsort_order(keys: list[bytes]) -> np.ndarray:
+    """The reference: numpy's stable sort of the keys as Python ``bytes`` objects."""
+    return np.lexsort((np.array(keys, dtype=object),))
+
+
+def _prefix_order_of(keys: list[bytes], width: int) -> np.ndarray:
+    held = np.array(keys, dtype=object)
+    return prefix_order(held.astype(f"S{width}"), lambda rows: held[rows])
+
+
+def test_prefix_order_is_bytes_order_on_prefixes_zero_bytes_and_ties() -> None:
+    keys = [b"ab", b"a", b"ab\x00", b"a", b"", b"a\x00\x00\x00\x00\x00\x00\x00\x01",
+            b"a\x00\x00\x00\x00\x00\x00\x00", b"a\x00\x00\x00\x00\x00\x00\x00\x00", b"\xff",
+            b"a" * 20 + b"z", b"a" * 20 + b"b", b"a" * 20, b"ab", b"", b"\x00", b"\x00\x00"]
+    # bytes order, a key before the longer keys it begins, equal keys in row order
+    expected = [4, 13, 14, 15, 1, 3, 6, 7, 5, 11, 10, 9, 0, 12, 2, 8]
+    np.testing.assert_array_equal(_lexsort_order(keys), expected)
+    for width in (8, 16, 24):
+        np.testing.assert_array_equal(_prefix_order_of(keys, width), expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([b"\x00", b"\x01", b"a", b"\xff"]), max_size=20)
+                .map(b"".join), max_size=60),
+       st.sampled_from([8, 16]))
+def test_prefix_order_matches_the_object_sort(keys: list[bytes], width: int) -> None:
+    # few distinct bytes: many keys share their first 8 or 16 bytes and differ later
+    keys = keys + keys[: len(keys) // 3]  # equal keys in several rows
+    np.testing.assert_array_equal(_prefix_order_of(keys, width), _lexsort_order(keys))
+
+
+def test_key_order_is_the_lexsort_of_the_keys_with_duplicates_and_missing_rows() -> None:
+    geoms = _footprints(3000, seed=5)
+    geoms[100:400] = geoms[1000:1300]  # the same footprints twice: tied keys
+    geoms[400:450] = shapely.transform(geoms[2000:2050], lambda c: c + 2e-4)  # same to the mm
+    geoms[450:460] = None
+    geoms[460:500] = shapely.centroid(geoms[2500:2540])
+    geoms[500:520] = shapely.multipolygons([[g] for g in geoms[2600:2620]])
+    geoms[520:530] = shapely.difference(geoms[2700:2710], shapely.buffer(
+        shapely.centroid(geoms[2700:2710]), 0.5))  # footprints with a courtyard
+    geoms[530:535] = shapely.Polygon()
+    rng = np.random.default_rng(1)
+    geoms = geoms[rng.permutation(len(geoms))]
+    expected = np.lexsort((_geometry_keys(geoms),))
+    np.testing.assert_array_equal(key_order(geoms), expected)
+    # same vertex start (x, y and the next x): only the full keys tell these apart
+    ring = shapely.box(0, 0, 10, 10)
+    shapes = np.array([ring, shapely.box(0, 0, 10, 11), ring, shapely.box(0, 0, 10, 9)],
+                      dtype=object)
+    np.testing.assert_array_equal(key_order(shapes), [3, 0, 2, 1])
+    np.testing.assert_array_equal(key_order(shapes), np.lexsort((_geometry_keys(shapes),)))
+
+
+def test_key_prefixes_are_the_first_bytes_of_the_keys_for_every_kind_of_geometry() -> None:
+    geoms = _footprints(600, seed=9)
+    geoms[:10] = None
+    geoms[10:20] = shapely.Polygon()
+    geoms[20:40] = shapely.centroid(geoms[20:40])
+    geoms[40:50] = shapely.force_3d(geoms[40:50], 5.0)
+    geoms[50:60] = shapely.multipolygons([[g] for g in geoms[50:60]])
+    geoms[60:70] = shapely.difference(geoms[60:70], shapely.buffer(
+        shapely.centroid(geoms[60:70]), 0.5))
+    geoms[70] = shapely.Polygon([(0, 0), (0, 0), (0, 0), (0, 0)])
+    geoms[71] = shapely.Polygon([(-0.0001, 0), (2, 0), (0, -0.0004), (-0.0001, 0)])  # -0.0
+    width = np.dtype("S40")
+    got = chunk_prefixes(geoms, width)
+    np.testing.assert_array_equal(got.view(np.uint8), _geometry_keys(geoms).astype(width)
+                                  .view(np.uint8))
+
+
+def test_building_labels_are_the_formatted_numbers_in_pandas_text_dtype() -> None:
+    for first, n in ((1, 12), (9_999_990, 25), (99_999_998, 4)):
+        labels = _building_labels(n, first=first)
+        assert list(labels) == [f"b{i:07d}" for i in range(first, first + n)]
+    assert len(_building_labels(0)) == 0
+    by_python = pd.Series(np.array(["b0000001"], dtype=object))
+    assert pd.Series(_building_labels(1)).dtype == by_python.dtype
+
+
+def test_id_order_is_python_string_order_for_any_text() -> None:
+    ids = ["b10", "b9", "B9", "é", "e", "Ｚ", "😀", "z", "b1", "b10", "", "1", "10", "1a",
+           "Zürich", "中", "b1 "]
+    for column in (pd.Series(ids), pd.Series(np.array(ids, dtype=object)),
+                   pd.Series([7, 10, 8, 100, 7])):
+        values, order = _ids_in_order(column)
+        reference = column.astype(str).to_numpy(dtype=object)
+        np.testing.assert_array_equal(order, np.lexsort((reference,)))
+        assert list(values) == list(reference)
