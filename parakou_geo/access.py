@@ -180,6 +180,7 @@ def choose_streets(
     entrance: np.ndarray | None = None,
     settings: AddressingSettings | None = None,
     threads: int | None = None,
+    door_xy: np.ndarray | None = None,
 ) -> StreetChoice:
     """Choose the street that gives each building access (vectorised).
 
@@ -204,6 +205,8 @@ def choose_streets(
         ``max_distance_m``, ``class_step_m``, ``unnamed_penalty_m``, ``door_distance_weight``.
     threads : int, optional
         Threads for the nearest-piece searches.
+    door_xy : numpy.ndarray, optional
+        ``(n, 2)`` coordinates of ``doors`` when the caller has them already.
 
     Returns
     -------
@@ -211,7 +214,7 @@ def choose_streets(
         One row per door with a street within ``max_distance_m`` of its door point.
     """
     s = settings or AddressingSettings()
-    xy = shapely.get_coordinates(doors)
+    xy = shapely.get_coordinates(doors) if door_xy is None else np.asarray(door_xy)
     door, near_piece, near_d = index.nearest(doors, max_distance_m=s.max_distance_m,
                                              threads=threads, xy=xy)
     reason = np.full(len(door), "nearest", dtype=object)

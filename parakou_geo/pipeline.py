@@ -232,22 +232,24 @@ def address(
     step("numbering")
     index = StreetIndex(net.segments)
     doors = gpd.GeoSeries(bld_m["door"].array, crs=metric)
+    door_xy = shapely.get_coordinates(np.asarray(doors.array))  # once for every step below
     choice = choose_streets(
         np.asarray(bld_m.geometry.array), np.asarray(doors.array), index,
         street_named=net.streets["name"].notna().to_numpy(),
-        entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s,
+        entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s, door_xy=door_xy,
     )
     release_free_memory()  # the search's temporaries, made on two threads (two C heaps)
     numbers = number_doors(
         doors, index, method=s.method, suffix_style=s.suffix_style,
         max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)), choice=choice,
+        door_xy=door_xy,
     )
     release_free_memory()
 
     step("register")
     run_day = run_date or dt.date.today()
     register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day,
-                         quartiers_m, zones_m)
+                         quartiers_m, zones_m, door_xy=door_xy)
     register.zones = zones_m
     register.quartiers = quartiers_m
     lettered = sorted(set(register.addresses.loc[

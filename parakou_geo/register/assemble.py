@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import CRS
 
 from parakou_geo.register import Register
@@ -59,6 +61,8 @@ def assemble(
     run_day: dt.date,
     quartiers: gpd.GeoDataFrame | None,
     zones: gpd.GeoDataFrame | None = None,
+    *,
+    door_xy: np.ndarray | None = None,
 ) -> Register:
     """Return the register tables of a first build.
 
@@ -84,6 +88,8 @@ def assemble(
         ``created`` and ``updated`` of the new addresses.
     quartiers, zones : geopandas.GeoDataFrame or None
         Quartier and zone polygons, metric CRS.
+    door_xy : numpy.ndarray, optional
+        ``(n, 2)`` coordinates of the door points, when the caller has them.
 
     Returns
     -------
@@ -117,6 +123,7 @@ def assemble(
                                       if c in bld.columns]].iloc[rows]),
         settings=s, metric_crs=metric,
         day=run_day.isoformat(), zone_polygons=zones,
+        door_xy=None if door_xy is None else door_xy[rows],
     )
     del st, code, num, sfx, bid, street_zones, rows
     frame["geometry"] = door
@@ -161,9 +168,12 @@ def _first_order(table: pd.DataFrame, st: np.ndarray, side: np.ndarray, number: 
         size = np.bincount(run)
         in_tie = size[run] > 1
         rows = order[in_tie]
-        ids = pd.array(building_ids)[rows].astype(str).to_numpy(dtype=object)
-        within = sorted(range(len(rows)), key=lambda i: (run[in_tie][i], ids[i]))
-        order[in_tie] = rows[within]
+        ids = pa.array(pd.array(building_ids)[rows].astype(str).to_numpy(dtype=object),
+                       type=pa.large_string())
+        # Arrow compares UTF-8 bytes: the code point order of Python strings
+        within = pc.sort_indices(pa.table({"run": run[in_tie], "id": ids}),
+                                 sort_keys=[("run", "ascending"), ("id", "ascending")])
+        order[in_tie] = rows[np.asarray(within, dtype=np.int64)]
     return order
 
 

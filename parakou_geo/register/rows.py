@@ -45,6 +45,7 @@ def address_rows(
     metric_crs: CRS,
     day: str,
     zone_polygons: gpd.GeoDataFrame | None = None,
+    door_xy: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return new register rows (columns :data:`ADDRESS_COLUMNS`, then pass-through ids).
 
@@ -69,8 +70,10 @@ def address_rows(
         Zone (arrondissement) polygons (``zone`` column) in ``metric_crs``: ``building_zone``
         is the zone the door stands in (``zone`` is the street's). A door outside every zone,
         or without zone polygons, takes its street's zone.
+    door_xy : numpy.ndarray, optional
+        ``(n, 2)`` coordinates of ``doors`` when the caller has them already.
     """
-    xy = shapely.get_coordinates(doors)
+    xy = shapely.get_coordinates(doors) if door_xy is None else np.asarray(door_xy)
     lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
         xy[:, 0], xy[:, 1])
     n = len(xy)
