@@ -16,11 +16,10 @@ from typing import NoReturn
 
 from parakou_geo._errors import ParakouGeoError
 from parakou_geo.cli import _exit, address, evaluate, export, maps, plan, register, search
-from parakou_geo.cli._exit import leave_to_exit
 from parakou_geo.cli._outputs import check_args
 from parakou_geo.cli._progress import MODES, JsonLogHandler, emit
 
-__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "leave_to_exit", "main", "run"]
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "build_parser", "main", "run"]
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -83,8 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> NoReturn:
     """Console entry point ``parakou-geo``: :func:`main`, then exit with its code.
 
-    Large results a command left to the end of the process (:func:`leave_to_exit`) are not
-    freed one by one: the operating system reclaims them at once.
+    Large results a command left to the end of the process
+    (:func:`parakou_geo.cli._exit.leave_to_exit`) are not freed one by one: the operating
+    system reclaims them at once.
     """
     _exit.console = True
     _exit.exit_process(main())

@@ -47,6 +47,7 @@ __all__ = [
     "sort_addresses",
     "write_addresses_csv",
     "write_register",
+    "zone_sort_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,8 @@ def _uuid_chars(
     """
     ns = ADDRESS_NAMESPACE.bytes
     sha1 = hashlib.sha1
-    columns = [_indexable(v) for v in (building_ids, street_codes, numbers, suffixes)]
+    columns: list[Any] = [v if hasattr(v, "__getitem__") and hasattr(v, "__len__") else
+                          list(v) for v in (building_ids, street_codes, numbers, suffixes)]
     n = len(columns[0])
     raw = np.empty((n, 16), dtype=np.uint8)
     for start in range(0, max(n, 1), _UUID_CHUNK):
@@ -199,13 +201,6 @@ def _uuid_chars(
 
 #: Addresses whose UUID messages are made at once (bounded Python strings).
 _UUID_CHUNK = 65_536
-
-
-def _indexable(values: Iterable[object]) -> Any:
-    """Return ``values`` as something with ``len`` and slices (iterables become lists)."""
-    if hasattr(values, "__getitem__") and hasattr(values, "__len__"):
-        return values
-    return list(values)
 
 
 def _values(part: Any) -> Any:
@@ -259,6 +254,13 @@ def sort_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     return addresses.iloc[address_order(addresses)].reset_index(drop=True)
 
 
+def zone_sort_key(zones: object) -> np.ndarray:
+    """Return the number of each zone for sorting; a zone that is not a number sorts last."""
+    key: np.ndarray = pd.to_numeric(pd.Series(zones), errors="coerce").astype(float).fillna(
+        np.inf).to_numpy(dtype=np.float64, copy=True)
+    return key
+
+
 def address_order(addresses: pd.DataFrame) -> np.ndarray:
     """Return the row order of :func:`sort_addresses`.
 
@@ -268,9 +270,7 @@ def address_order(addresses: pd.DataFrame) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    zone_num = np.array(pd.to_numeric(addresses["zone"], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.inf))  # a writable copy (pandas may return a view)
-    zone_num[np.isnan(zone_num)] = np.inf
+    zone_num = zone_sort_key(addresses["zone"])
 
     def text(column: str) -> object:
         values = addresses[column]

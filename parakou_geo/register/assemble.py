@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyproj import CRS
 
-from parakou_geo.register import Register
+from parakou_geo.register import Register, zone_sort_key
 from parakou_geo.register.rows import address_rows, text_column
 from parakou_geo.settings import AddressingSettings
 
@@ -146,9 +146,7 @@ def _first_order(table: pd.DataFrame, st: np.ndarray, side: np.ndarray, number: 
     compared a million times, and the rows are sorted on numbers; only rows still tied
     after the distance (rare) are ordered by their building id, as ``address_order`` does.
     """
-    zone_num = np.array(pd.to_numeric(table["zone"], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.inf))  # a writable copy
-    zone_num[np.isnan(zone_num)] = np.inf
+    zone_num = zone_sort_key(table["zone"])
     codes = table["street_code"].astype(str).to_numpy(dtype=object)
     code_rank = np.empty(len(codes), dtype=np.int64)
     by_code = sorted(range(len(codes)), key=codes.__getitem__)  # Python text order
@@ -230,9 +228,8 @@ def _streets(addresses: pd.DataFrame, table: pd.DataFrame, net: StreetNetwork,
         geometry=net.streets.geometry.values,
         crs=metric,
     )
-    zone_num = pd.to_numeric(streets["zone"], errors="coerce").fillna(np.inf)
     return streets.iloc[np.lexsort((streets["street_code"].astype(str).to_numpy(),
-                                    zone_num.to_numpy()))].reset_index(drop=True)
+                                    zone_sort_key(streets["zone"])))].reset_index(drop=True)
 
 
 def _segments(table: pd.DataFrame, net: StreetNetwork, metric: CRS) -> gpd.GeoDataFrame:
