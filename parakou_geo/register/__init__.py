@@ -384,15 +384,16 @@ def write_register(
         else:
             with atomic_path(csv_final, overwrite=overwrite) as tmp_csv, \
                     ThreadPoolExecutor(1, thread_name_prefix="register-csv") as pool:
-                # the CSV is made by Arrow, which works outside the GIL, while GDAL writes the
-                # footprints (not beside the addresses layer: both copy the address table);
-                # its table is taken here, so the thread only reads it
+                # the CSV is made by Arrow, which works outside the GIL, while SQLite packs the
+                # spatial indexes and sorts the attribute ones (also outside it); GDAL holds
+                # the GIL while it writes, so beside the layers it would only slow both.
+                # Its table is taken here, so the thread only reads it
                 from parakou_geo._csv import write_csv
 
                 table = _csv_table(register.addresses)
                 jobs: list[Future[Path]] = []
                 try:
-                    _write_layers(register, tmp, after_addresses=lambda: jobs.append(
+                    _write_layers(register, tmp, after_layers=lambda: jobs.append(
                         pool.submit(write_csv, table, tmp_csv)))
                 finally:
                     wait(jobs)
@@ -415,12 +416,13 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
 
 
 def _write_layers(register: Register, tmp: Path, *,
-                  after_addresses: Callable[[], object] | None = None) -> None:
+                  after_layers: Callable[[], object] | None = None) -> None:
     """Write every layer and table of the register into the new file ``tmp``.
 
-    ``after_addresses`` is called once the addresses layer is written (the CSV starts then).
+    ``after_layers`` is called once the layers are written (the CSV starts then).
     """
     from parakou_geo._styles import write_styles
+    from parakou_geo.register._arrow_layer import write_layer
     from parakou_geo.register._rtree import add_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
     from parakou_geo.register._transaction import SCHEMA_VERSION, create_support_tables
@@ -455,21 +457,18 @@ def _write_layers(register: Register, tmp: Path, *,
             if frame is not None:
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
                                         promote_to_multi=True)
-        # the two large layers without GDAL's spatial index: it is packed below (_rtree)
-        pyogrio.write_dataframe(  # through Arrow: half the time, the same table and rows
-            register.addresses, tmp, layer="addresses", driver="GPKG", use_arrow=True,
-            layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo register",
-                           "SPATIAL_INDEX": "NO"},
-        )
-        if after_addresses is not None:
-            after_addresses()
+        # the two large layers through Arrow, a slice at a time, without GDAL's spatial
+        # index: it is packed below (_rtree)
+        write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
+                    layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
+                                   "register", "SPATIAL_INDEX": "NO"})
         if register.buildings is not None:
-            pyogrio.write_dataframe(
-                register.buildings, tmp, layer="buildings", driver="GPKG",
-                promote_to_multi=True, geometry_type="Unknown",
-                layer_options={"DESCRIPTION": "Building footprints of the addressed buildings",
-                               "SPATIAL_INDEX": "NO"},
-            )
+            write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
+                        promote_to_multi=True,
+                        layer_options={"DESCRIPTION": "Building footprints of the addressed "
+                                       "buildings", "SPATIAL_INDEX": "NO"})
+        if after_layers is not None:
+            after_layers()
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
                           "nothing was written") from exc

@@ -1,0 +1,179 @@
+"""Private: write a large layer to a GeoPackage through Arrow, a slice of rows at a time.
+
+``pyogrio.write_dataframe`` turns the whole table into Arrow and every geometry into WKB before
+GDAL writes the first row, so a layer of a million features sits in memory twice; and with
+``promote_to_multi`` it does not take the Arrow path at all. Here the attribute columns are
+taken as Arrow (pandas' text columns already are: no copy), and the geometry column is encoded
+one slice at a time while GDAL writes: door points straight from their coordinates, footprints
+with :func:`shapely.to_wkb`, promoted to their multi type by a nine-byte header.
+
+Rows, field types and geometry blobs in the file are those ``pyogrio.write_dataframe`` writes
+(``tests/test_register_arrow_layer.py`` compares the two). Tables this path does not cover
+(missing, empty or 3D geometries, date-time or mixed columns) are written by
+``pyogrio.write_dataframe`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyogrio
+import shapely
+
+__all__ = ["write_layer"]
+
+#: Rows encoded and handed to GDAL at once.
+ROWS_PER_BATCH = 65_536
+
+#: A 2D point as little-endian WKB: byte order, type 1, x, y (21 bytes).
+_POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+#: WKB type of each single type shapely reports (point, line string, polygon).
+_SINGLE_TYPES = {0: 1, 1: 2, 3: 3}
+
+
+def write_layer(
+    frame: Any,
+    path: Any,
+    *,
+    layer: str,
+    geometry_type: str | None,
+    promote_to_multi: bool = False,
+    layer_options: dict[str, str] | None = None,
+) -> None:
+    """Write a GeoDataFrame as a new layer of the GeoPackage ``path``.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The layer; its geometries are points, line strings or polygons (2D).
+    path : str or os.PathLike
+        The GeoPackage (created if missing, else the layer is added).
+    layer : str
+        The layer name.
+    geometry_type : str or None
+        The layer's geometry type, as for ``pyogrio.write_dataframe`` (None: inferred, as
+        it infers it).
+    promote_to_multi : bool
+        Store single geometries as their multi type with one part.
+    layer_options : dict, optional
+        GDAL layer creation options.
+    """
+    geoms = np.asarray(frame.geometry.array)
+    attributes = _attribute_table(frame)
+    points = bool(len(geoms)) and bool((shapely.get_type_id(geoms) == 0).all()) \
+        and not promote_to_multi
+    if geometry_type is None and points:
+        geometry_type = "Point"  # what pyogrio infers for 2D points
+    if attributes is None or geometry_type is None or not _plain_geometries(geoms):
+        _write_dataframe(frame, path, layer=layer, geometry_type=geometry_type,
+                         promote_to_multi=promote_to_multi, layer_options=layer_options)
+        return
+    schema = attributes.schema.append(pa.field("geometry", pa.binary()))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for start in range(0, len(geoms), ROWS_PER_BATCH):
+            part = geoms[start:start + ROWS_PER_BATCH]
+            wkb = _point_wkb(part) if points else _wkb(part, promote_to_multi)
+            columns = [_one_chunk(c) for c in
+                       attributes.slice(start, len(part)).columns]
+            yield pa.record_batch([*columns, wkb], schema=schema)
+
+    epsg = frame.crs.to_epsg() if frame.crs is not None else None
+    crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
+    pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), path,
+                        layer=layer, driver="GPKG", geometry_name="geometry",
+                        geometry_type=geometry_type, crs=crs, layer_options=layer_options)
+
+
+def _write_dataframe(frame: Any, path: Any, *, layer: str, geometry_type: str | None,
+                     promote_to_multi: bool, layer_options: dict[str, str] | None) -> None:
+    """Write with ``pyogrio.write_dataframe`` itself (through Arrow when it can)."""
+    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG",
+                            geometry_type=geometry_type, promote_to_multi=promote_to_multi,
+                            use_arrow=not promote_to_multi, layer_options=layer_options)
+
+
+def _plain_geometries(geoms: np.ndarray) -> bool:
+    """Whether every geometry is a non-empty 2D point, line string, polygon or multi of one."""
+    if not len(geoms):
+        return False
+    kinds = shapely.get_type_id(geoms)
+    return bool(np.isin(kinds, (0, 1, 3, 4, 5, 6)).all() and not shapely.is_empty(geoms).any()
+                and not shapely.has_z(geoms).any())
+
+
+def _attribute_table(frame: pd.DataFrame) -> pa.Table | None:
+    """Return the columns but the geometry as Arrow, typed as ``pyogrio.write_dataframe`` does.
+
+    None when a column needs that function's own handling (date-times, mixed values).
+    """
+    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    for name, dtype in plain.dtypes.items():
+        if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+            return None
+        if pd.api.types.is_object_dtype(dtype) and \
+                pd.api.types.infer_dtype(plain[name]) not in ("string", "empty"):
+            return None
+    try:
+        table = pa.Table.from_pandas(plain, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    for i, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):  # an all-missing column: text, as pyogrio writes it
+            table = table.set_column(i, field.with_type(pa.string()),
+                                     table.column(i).cast(pa.string()))
+        elif pa.types.is_dictionary(field.type):
+            return None
+    return table.replace_schema_metadata(None)
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """Return a slice of a column as one array (a record batch takes no chunked arrays)."""
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    return pa.concat_arrays(column.chunks) if column.num_chunks else pa.array([], column.type)
+
+
+def _point_wkb(points: np.ndarray) -> pa.Array:
+    """WKB of 2D points, written from their coordinates (no geometry object is encoded)."""
+    xy = shapely.get_coordinates(points)
+    records = np.empty(len(xy), dtype=_POINT_WKB)
+    records["order"] = 1
+    records["type"] = 1
+    records["x"] = xy[:, 0]
+    records["y"] = xy[:, 1]
+    offsets = np.arange(len(xy) + 1, dtype=np.int32) * _POINT_WKB.itemsize
+    return pa.Array.from_buffers(pa.binary(), len(xy), [
+        None, pa.py_buffer(offsets), pa.py_buffer(records.view(np.uint8))])
+
+
+def _wkb(geoms: np.ndarray, promote_to_multi: bool) -> pa.Array:
+    """WKB of 2D geometries; with ``promote_to_multi`` each single one in a multi of one part."""
+    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1, output_dimension=2), type=pa.binary())
+    if not promote_to_multi:
+        return wkb
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32)[wkb.offset:wkb.offset + len(wkb) + 1]
+    data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
+    lengths = np.diff(offsets)
+    kinds = data[offsets[:-1] + 1]  # the type's low byte (little endian; 2D types are < 8)
+    single = np.isin(kinds, tuple(_SINGLE_TYPES.values()))
+    header = np.where(single, 9, 0)
+    new_offsets = np.zeros(len(wkb) + 1, dtype=np.int32)
+    np.cumsum(lengths + header, out=new_offsets[1:])
+    out = np.empty(int(new_offsets[-1]), dtype=np.uint8)
+    # each single geometry: byte order, multi type, one part, then its own WKB
+    starts = new_offsets[:-1][single]
+    out[starts] = 1
+    out[starts[:, None] + np.arange(1, 9)] = np.column_stack([
+        (kinds[single] + 3).astype(np.uint8), np.zeros((len(starts), 3), np.uint8),
+        np.ones(len(starts), np.uint8), np.zeros((len(starts), 3), np.uint8)])
+    body = np.arange(offsets[0], offsets[-1]) - offsets[0]
+    shift = np.repeat(new_offsets[:-1] + header - offsets[:-1] + offsets[0], lengths)
+    out[body + shift] = data[offsets[0]:offsets[-1]]
+    return pa.Array.from_buffers(pa.binary(), len(wkb), [
+        None, pa.py_buffer(new_offsets), pa.py_buffer(out)])
