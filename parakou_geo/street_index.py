@@ -21,6 +21,14 @@ from parakou_geo.streets import SPUR_MAX_M, spur_segments
 
 __all__ = ["StreetIndex"]
 
+#: Half the side of the square first searched around each point (metres): most doors face a
+#: street closer than this, and the pieces near them are found by their boxes alone.
+_NEAR_M = 30.0
+#: Half the side of the second square, for the doors with no piece in the first (metres).
+_WIDE_M = 120.0
+#: Candidates closer than this to each other (metres) are a tie left to GEOS's search.
+_TIE_M = 1e-9
+
 
 class StreetIndex:
     """A prepared spatial index of oriented street segments, built once and reused.
@@ -105,17 +113,57 @@ class StreetIndex:
         if n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        order = curve_order(shapely.get_coordinates(points) if xy is None else xy)
+        coords = shapely.get_coordinates(points) if xy is None else np.asarray(xy)
+        order = curve_order(coords)
+        near = min(max_distance_m, _NEAR_M)
         workers = threads or min(8, os.cpu_count() or 1)
         chunks = np.array_split(order, max(1, min(4 * workers, n // 20_000 + 1)))
         tree = self.tree if subset is None else shapely.STRtree(self.pieces[subset])
         rows = None if subset is None else np.asarray(subset)
 
+        def search(chunk: np.ndarray, near: float, last: bool
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            # the pieces whose boxes meet a square of side 2 × near around each point: when
+            # the closest of them is within near, it is the nearest piece. Returns the points
+            # settled (with no street when ``last`` and none is within near), and the point
+            # and piece of each one found. Two pieces equally close are left to GEOS.
+            x, y = coords[chunk, 0], coords[chunk, 1]
+            qi, sj = tree.query(shapely.box(x - near, y - near, x + near, y + near))
+            settled = np.full(len(chunk), last)
+            if not len(qi):
+                return settled, qi, sj
+            group = np.cumsum(np.r_[True, qi[1:] != qi[:-1]]) - 1  # pairs come by point
+            start = np.flatnonzero(np.r_[True, qi[1:] != qi[:-1]])
+            d = self._distance(coords[chunk[qi]], sj if rows is None else rows[sj])
+            low = np.minimum.reduceat(d, start)[group]
+            tie = np.bincount(group, weights=d - low <= _TIE_M) > 1
+            at_min = np.flatnonzero(d == low)
+            best = at_min[np.r_[True, group[at_min][1:] != group[at_min][:-1]]]
+            within = d[best] <= near
+            settled[qi[best[within]]] = True
+            settled[qi[best[within & tie]]] = False
+            keep = best[within & ~tie]
+            return settled, qi[keep], sj[keep]
+
         def query(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            (pi, si), dist = tree.query_nearest(
-                points[chunk], max_distance=max_distance_m, return_distance=True,
-                all_matches=False,
-            )
+            settled, pi, si = search(chunk, near, near >= max_distance_m)
+            wide = min(max_distance_m, _WIDE_M)
+            rest = np.flatnonzero(~settled)
+            if len(rest) and wide > near:  # doors farther from their street: a wider square
+                more, mi, mj = search(chunk[rest], wide, wide >= max_distance_m)
+                settled[rest[more]] = True
+                pi, si = np.concatenate([pi, rest[mi]]), np.concatenate([si, mj])
+            # the distance as GEOS measures it, as its nearest search reports it
+            dist = shapely.distance(points[chunk[pi]], tree.geometries[si])
+            rest = np.flatnonzero(~settled)
+            if len(rest):  # ties, and doors beyond the wide square
+                (ri, rj), rd = tree.query_nearest(
+                    points[chunk[rest]], max_distance=max_distance_m, return_distance=True,
+                    all_matches=False,
+                )
+                pi = np.concatenate([pi, rest[ri]])
+                si = np.concatenate([si, rj])
+                dist = np.concatenate([dist, rd])
             return chunk[pi], (si if rows is None else rows[si]), dist
 
         if len(chunks) == 1:
@@ -128,6 +176,14 @@ class StreetIndex:
         dist = np.concatenate([r[2] for r in results])
         back = np.argsort(pi, kind="stable")
         return pi[back], si[back], dist[back]
+
+    def _distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        """Distance from points to pieces by the closed-form projection (to rank candidates)."""
+        px, py = xy[:, 0] - self.ax[piece], xy[:, 1] - self.ay[piece]
+        dx, dy = self.dx[piece], self.dy[piece]
+        t = np.clip((px * dx + py * dy) / (self.length[piece] ** 2), 0.0, 1.0)
+        out: np.ndarray = np.hypot(px - t * dx, py - t * dy)
+        return out
 
     def off_spurs(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
         """Move points measured on a short side branch onto their street's main line.
