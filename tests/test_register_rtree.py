@@ -88,6 +88,36 @@ def test_empty_layer_keeps_the_empty_root(tmp_path: Path) -> None:
     assert pyogrio.read_info(path, layer="t")["capabilities"]["fast_spatial_filter"]
 
 
+def test_rows_deleted_before_the_index_are_left_out(tmp_path: Path) -> None:
+    """Feature ids with gaps (rows deleted after GDAL wrote them) and a row count that does
+    not match the geometries given: the ids are read from the table, the mismatch refused."""
+    import geopandas as gpd
+
+    path = tmp_path / "gaps.gpkg"
+    points = shapely.points(np.arange(5.0) * 10 + 452_000, np.arange(5.0) + 1_030_000)
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"a": range(5)}, geometry=points,
+                                             crs="EPSG:32631"), path, layer="t",
+                            layer_options={"SPATIAL_INDEX": "NO"})
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("DELETE FROM t WHERE fid = 3")
+    assert con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 't'"
+                       ).fetchone() == (4,)  # GDAL's triggers keep its count
+    con.execute("BEGIN")
+    with pytest.raises(sqlite3.DatabaseError, match="4 rows written for 5 geometries"):
+        add_spatial_index(con, "t", "geom", np.asarray(points), "Point")
+    con.execute("ROLLBACK")
+    con.execute("BEGIN")
+    add_spatial_index(con, "t", "geom", np.asarray(points)[[0, 1, 3, 4]], "Point")
+    con.execute("COMMIT")
+    assert con.execute("SELECT rtreecheck('rtree_t_geom')").fetchone() == ("ok",)
+    assert [r[0] for r in con.execute("SELECT id FROM rtree_t_geom ORDER BY id")] == [1, 2, 4, 5]
+    # without GDAL's count, the rows are counted
+    con.execute("UPDATE gpkg_ogr_contents SET feature_count = NULL")
+    from parakou_geo.register._rtree import _feature_count
+
+    assert _feature_count(con, "t") == 4
+
+
 @pytest.fixture(scope="module")
 def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sample = load_sample()

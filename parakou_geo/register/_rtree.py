@@ -57,7 +57,9 @@ def add_spatial_index(con: sqlite3.Connection, table: str, column: str, geoms: n
     geometry_type : str
         The layer's geometry type as given to GDAL (``"Point"``, ``"Unknown"``...).
     """
-    n, low, high = con.execute(f'SELECT count(*), min(fid), max(fid) FROM "{table}"').fetchone()
+    n = _feature_count(con, table)
+    low = con.execute(f'SELECT min(fid) FROM "{table}"').fetchone()[0]  # one B-tree step each
+    high = con.execute(f'SELECT max(fid) FROM "{table}"').fetchone()[0]
     if n != len(geoms):
         raise sqlite3.DatabaseError(f"{table}: {n} rows written for {len(geoms)} geometries")
     if n and (low, high) == (1, n):
@@ -78,6 +80,18 @@ def add_spatial_index(con: sqlite3.Connection, table: str, column: str, geoms: n
         con.execute(extensions_table)  # a file whose layers had no extension yet
     con.execute("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, "
                 "definition, scope) VALUES (?, ?, ?, ?, ?)", extension)
+
+
+def _feature_count(con: sqlite3.Connection, table: str) -> int:
+    """Return the rows of ``table``: GDAL's own count when it kept one, else counted."""
+    kept = con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                       "name = 'gpkg_ogr_contents'").fetchone()[0]
+    if kept:
+        row = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE "
+                          "lower(table_name) = lower(?)", (table,)).fetchone()
+        if row is not None and row[0] is not None:
+            return int(row[0])
+    return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
 
 
 def _gdal_index_sql(table: str, column: str,
