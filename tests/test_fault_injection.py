@@ -304,6 +304,58 @@ def test_writing_a_new_register_on_a_full_disk_leaves_nothing(
     print(f"address: {refused} levels refused cleanly, {written} written")
 
 
+def test_a_large_register_on_a_full_disk_is_reported_as_a_full_disk(
+    inputs: dict[str, Path], disk: _Disk
+) -> None:
+    """When the disk fills while GDAL writes a large layer, SQLite gives up with some MiB
+    still free and GDAL reports only a failed rollback: the user is told the disk is full."""
+    if disk.mode != "tmpfs":
+        pytest.skip("needs a size-limited filesystem (root, to mount a tmpfs)")
+    coords, names = _grid()
+    centres = [(4 + 6 * i, side + 120 * j) for j in range(3) for i in range(99)
+               for side in (-8, -14, 8, 14)] * 8
+    buildings = squares(centres, size=3.0)
+    buildings["building_id"] = [f"B{i:05d}" for i in range(len(buildings))]
+    res = address(lines(*coords, names=names), buildings,
+                  settings=AddressingSettings(centre=lonlat((-500, 0))))
+    assert len(res.register.addresses) > 9_000
+    with disk.leaving(640, inputs["register"]):  # 2.5 MiB: less than the new register
+        target = disk.root / "large.gpkg"
+        with pytest.raises(ParakouGeoError) as caught:
+            write_register(res.register, target, csv_path=target.with_suffix(".csv"))
+        message = str(caught.value)
+        assert "disk is full" in message, message
+        assert "free some space" in message, message
+        assert "rollback" not in message.lower(), message
+        leftovers = sorted(p.name for p in disk.root.iterdir()
+                           if p.name not in ("register.gpkg", "filler"))
+        assert leftovers == []
+
+
+def test_gdals_failed_rollback_on_a_nearly_full_disk_is_a_full_disk(
+    inputs: dict[str, Path], disk: _Disk, tmp_path: Path
+) -> None:
+    """GDAL can report a full disk only as "sqlite3_exec(ROLLBACK) failed" (seen writing
+    100,000 addresses to a 24 MiB disk, with 6.3 MiB left): said as a full disk, with the
+    free space, when little is left; as GDAL said it otherwise."""
+    if disk.mode != "tmpfs":
+        pytest.skip("needs a size-limited filesystem (root, to mount a tmpfs)")
+    from pyogrio.errors import DataLayerError
+
+    from parakou_geo.register import _write_failure
+
+    gdal = DataLayerError("Error while writing batch to OGR layer: sqlite3_exec(ROLLBACK) "
+                          "failed: cannot rollback - no transaction is active")
+    with disk.leaving(1_600, inputs["register"]):  # 6.25 MiB
+        said = _write_failure(gdal, disk.root)
+    assert said.startswith("the disk is full (6."), said
+    assert "MiB free in" in said
+    assert "free some space" in said
+    if shutil.disk_usage(tmp_path).free > 1 << 30:  # the machine's own disk has room
+        roomy = _write_failure(gdal, tmp_path)
+        assert roomy.startswith("reported: Error while writing batch"), roomy
+
+
 def test_read_only_filesystem_gives_clear_errors_and_changes_nothing(
     inputs: dict[str, Path], disk: _Disk, capsys: pytest.CaptureFixture[str]
 ) -> None:

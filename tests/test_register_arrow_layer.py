@@ -126,3 +126,23 @@ def test_other_tables_take_pyogrios_own_path(tmp_path: Path, case: str) -> None:
         frame["retired"] = pd.Series([1, "x"] * 10, dtype=object)
     old, new = _both(tmp_path, frame, geometry_type=geometry_type)
     assert new == old
+
+
+def test_a_slice_that_cannot_be_made_is_reported_as_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error while a slice is encoded reaches the caller as it is, not as GDAL's
+    "error while accessing batch from stream"."""
+    monkeypatch.setattr(_arrow_layer, "ROWS_PER_BATCH", 10)
+    calls = {"n": 0}
+    real = _arrow_layer._point_wkb
+
+    def fail_on_third(points: np.ndarray) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise MemoryError("no room for the third slice")
+        return real(points)
+
+    monkeypatch.setattr(_arrow_layer, "_point_wkb", fail_on_third)
+    with pytest.raises(MemoryError, match="third slice"):
+        write_layer(_points(50), tmp_path / "x.gpkg", layer="things", geometry_type=None,
+                    layer_options={"SPATIAL_INDEX": "NO"})

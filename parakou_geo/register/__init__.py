@@ -406,13 +406,23 @@ def _write_failure(exc: BaseException, folder: Path) -> str:
     """Plain words for a failed write: GDAL reports a full disk as odd follow-up errors."""
     from parakou_geo.register._transaction import _cause
 
+    cause = _cause(exc)
+    if not cause.startswith("reported:"):  # SQLite or the system said what it was
+        return cause
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
         free = None
-    if free is not None and free < 1 << 20:
-        return f"the disk is full ({free // 1024} KiB free in {folder}; free some space)"
-    return _cause(exc)
+    # SQLite stops when a large write does not fit, so some MiB can remain (a register of
+    # 100,000 addresses needs about 50 MiB); GDAL then reports a failed rollback
+    if free is not None and free < _NEARLY_FULL and os.access(folder, os.W_OK):
+        return (f"the disk is full ({free / (1 << 20):.1f} MiB free in {folder}; free some "
+                "space, then run the command again)")
+    return cause
+
+
+#: Free space (bytes) under which a failed write is put down to a full disk.
+_NEARLY_FULL = 64 << 20
 
 
 def _write_layers(register: Register, tmp: Path, *,

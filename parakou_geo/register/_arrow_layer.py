@@ -75,19 +75,30 @@ def write_layer(
         return
     schema = attributes.schema.append(pa.field("geometry", pa.binary()))
 
+    failed: list[BaseException] = []
+
     def batches() -> Iterator[pa.RecordBatch]:
-        for start in range(0, len(geoms), ROWS_PER_BATCH):
-            part = geoms[start:start + ROWS_PER_BATCH]
-            wkb = _point_wkb(part) if points else _wkb(part, promote_to_multi)
-            columns = [_one_chunk(c) for c in
-                       attributes.slice(start, len(part)).columns]
-            yield pa.record_batch([*columns, wkb], schema=schema)
+        try:
+            for start in range(0, len(geoms), ROWS_PER_BATCH):
+                part = geoms[start:start + ROWS_PER_BATCH]
+                wkb = _point_wkb(part) if points else _wkb(part, promote_to_multi)
+                columns = [_one_chunk(c) for c in
+                           attributes.slice(start, len(part)).columns]
+                yield pa.record_batch([*columns, wkb], schema=schema)
+        except Exception as exc:  # GDAL only reports "error while accessing batch"
+            failed.append(exc)
+            raise
 
     epsg = frame.crs.to_epsg() if frame.crs is not None else None
     crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
-    pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), path,
-                        layer=layer, driver="GPKG", geometry_name="geometry",
-                        geometry_type=geometry_type, crs=crs, layer_options=layer_options)
+    try:
+        pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), path,
+                            layer=layer, driver="GPKG", geometry_name="geometry",
+                            geometry_type=geometry_type, crs=crs, layer_options=layer_options)
+    except RuntimeError as exc:
+        if failed:  # the slice that could not be made, not GDAL's word for it
+            raise failed[0] from exc
+        raise
 
 
 def _write_dataframe(frame: Any, path: Any, *, layer: str, geometry_type: str | None,
