@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -170,21 +171,16 @@ def _wkb(geoms: np.ndarray, promote_to_multi: bool) -> pa.Array:
         return wkb
     offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32)[wkb.offset:wkb.offset + len(wkb) + 1]
     data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
-    lengths = np.diff(offsets)
     kinds = data[offsets[:-1] + 1]  # the type's low byte (little endian; 2D types are < 8)
     single = np.isin(kinds, tuple(_SINGLE_TYPES.values()))
-    header = np.where(single, 9, 0)
-    new_offsets = np.zeros(len(wkb) + 1, dtype=np.int32)
-    np.cumsum(lengths + header, out=new_offsets[1:])
-    out = np.empty(int(new_offsets[-1]), dtype=np.uint8)
-    # each single geometry: byte order, multi type, one part, then its own WKB
-    starts = new_offsets[:-1][single]
-    out[starts] = 1
-    out[starts[:, None] + np.arange(1, 9)] = np.column_stack([
-        (kinds[single] + 3).astype(np.uint8), np.zeros((len(starts), 3), np.uint8),
-        np.ones(len(starts), np.uint8), np.zeros((len(starts), 3), np.uint8)])
-    body = np.arange(offsets[0], offsets[-1]) - offsets[0]
-    shift = np.repeat(new_offsets[:-1] + header - offsets[:-1] + offsets[0], lengths)
-    out[body + shift] = data[offsets[0]:offsets[-1]]
-    return pa.Array.from_buffers(pa.binary(), len(wkb), [
-        None, pa.py_buffer(new_offsets), pa.py_buffer(out)])
+    # each single geometry gets a header: byte order, its multi type, one part
+    header = np.zeros((int(single.sum()), 9), dtype=np.uint8)
+    header[:, 0] = 1
+    header[:, 1] = kinds[single] + 3
+    header[:, 5] = 1
+    header_offsets = np.zeros(len(wkb) + 1, dtype=np.int32)
+    np.cumsum(np.where(single, 9, 0), out=header_offsets[1:])
+    headers = pa.Array.from_buffers(pa.binary(), len(wkb), [
+        None, pa.py_buffer(header_offsets), pa.py_buffer(header.tobytes())])
+    joined: pa.Array = pc.binary_join_element_wise(headers, wkb, pa.scalar(b"", pa.binary()))
+    return joined
