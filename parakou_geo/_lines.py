@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
+
+from parakou_geo._street_graphs import components
 
 __all__ = ["cluster_points", "curve_order", "junction_cuts", "split_at_measures"]
 
@@ -146,13 +145,9 @@ def cluster_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
     """
     if len(xy) == 0:
         return np.zeros(0, dtype=np.int64)
-    pairs = cKDTree(xy).query_pairs(r=tolerance, output_type="ndarray")
-    n = len(xy)
-    graph = coo_matrix(
-        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs) else ([], ([], [])),
-        shape=(n, n),
-    )
-    _, labels = connected_components(graph, directed=False)
+    points = shapely.points(xy)
+    i, j = shapely.STRtree(points).query(points, predicate="dwithin", distance=tolerance)
+    labels = components(len(xy), i, j)  # pairs within the tolerance (and each with itself)
     _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))

@@ -18,11 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
 
 from parakou_geo._crs import require_metric
 from parakou_geo._lines import cluster_points, junction_cuts, split_at_measures
+from parakou_geo._street_graphs import components, distances_from
 from parakou_geo.settings import AddressingSettings
 
 __all__ = ["SPUR_MAX_M", "StreetNetwork", "build_streets", "name_key", "spur_segments"]
@@ -181,9 +180,7 @@ def _group(
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     size = n + (int(pair.max()) + 1 if len(pair) else 0)
-    graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(size, size))
-    _, labels = connected_components(graph, directed=False)
-    labels = labels[:n]
+    labels = components(size, r, c)[:n]
     _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
@@ -272,11 +269,8 @@ def _orient(
     not_loop = lu != lv
     a, b = np.minimum(lu, lv)[not_loop], np.maximum(lu, lv)[not_loop]
     w = pd.DataFrame({"a": a, "b": b, "w": length[not_loop]}).groupby(["a", "b"])["w"].min()
-    graph = coo_matrix(
-        (w.to_numpy(), (w.index.get_level_values(0), w.index.get_level_values(1))),
-        shape=(n_local, n_local),
-    ).tocsr()
-    dist = dijkstra(graph, directed=False, indices=origins, min_only=True)
+    dist = distances_from(n_local, w.index.get_level_values(0).to_numpy(),
+                          w.index.get_level_values(1).to_numpy(), w.to_numpy(), origins)
     du, dv = dist[lu], dist[lv]
     flip = dv < du
     geoms = np.asarray(pieces).copy()
