@@ -85,3 +85,11 @@ def test_history_loads_no_map_or_planning_library(tmp_path: Path) -> None:
     assert status == 0
     assert out.startswith("time,")
     assert not {"folium", "matplotlib", "scipy", "openpyxl", "qrcode"} & set(loaded)
+
+
+def test_the_address_pipeline_imports_no_scipy() -> None:
+    """Building streets and numbering doors need no SciPy (its import took 0.17 s of every
+    address run); the planning commands still use it."""
+    loaded = _probe("import parakou_geo.pipeline, parakou_geo.register.update")[2]
+    assert "geopandas" in loaded
+    assert "scipy" not in loaded

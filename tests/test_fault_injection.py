@@ -342,17 +342,17 @@ def test_gdals_failed_rollback_on_a_nearly_full_disk_is_a_full_disk(
         pytest.skip("needs a size-limited filesystem (root, to mount a tmpfs)")
     from pyogrio.errors import DataLayerError
 
-    from parakou_geo.register import _write_failure
+    from parakou_geo.register._transaction import write_failure
 
     gdal = DataLayerError("Error while writing batch to OGR layer: sqlite3_exec(ROLLBACK) "
                           "failed: cannot rollback - no transaction is active")
     with disk.leaving(1_600, inputs["register"]):  # 6.25 MiB
-        said = _write_failure(gdal, disk.root)
+        said = write_failure(gdal, disk.root)
     assert said.startswith("the disk is full (6."), said
     assert "MiB free in" in said
     assert "free some space" in said
     if shutil.disk_usage(tmp_path).free > 1 << 30:  # the machine's own disk has room
-        roomy = _write_failure(gdal, tmp_path)
+        roomy = write_failure(gdal, tmp_path)
         assert roomy.startswith("reported: Error while writing batch"), roomy
 
 

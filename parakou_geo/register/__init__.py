@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -402,29 +401,6 @@ def write_register(
     logger.info("wrote register %s (%d addresses)", final, len(register.addresses))
 
 
-def _write_failure(exc: BaseException, folder: Path) -> str:
-    """Plain words for a failed write: GDAL reports a full disk as odd follow-up errors."""
-    from parakou_geo.register._transaction import _cause
-
-    cause = _cause(exc)
-    if not cause.startswith("reported:"):  # SQLite or the system said what it was
-        return cause
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        free = None
-    # SQLite stops when a large write does not fit, so some MiB can remain (a register of
-    # 100,000 addresses needs about 50 MiB); GDAL then reports a failed rollback
-    if free is not None and free < _NEARLY_FULL and os.access(folder, os.W_OK):
-        return (f"the disk is full ({free / (1 << 20):.1f} MiB free in {folder}; free some "
-                "space, then run the command again)")
-    return cause
-
-
-#: Free space (bytes) under which a failed write is put down to a full disk.
-_NEARLY_FULL = 64 << 20
-
-
 def _write_layers(register: Register, tmp: Path, *,
                   after_layers: Callable[[], object] | None = None) -> None:
     """Write every layer and table of the register into the new file ``tmp``.
@@ -435,7 +411,11 @@ def _write_layers(register: Register, tmp: Path, *,
     from parakou_geo.register._arrow_layer import write_layer
     from parakou_geo.register._rtree import add_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
-    from parakou_geo.register._transaction import SCHEMA_VERSION, create_support_tables
+    from parakou_geo.register._transaction import (
+        SCHEMA_VERSION,
+        create_support_tables,
+        write_failure,
+    )
 
     try:
         # the small layers first: GDAL reopens the file for each layer, and opening one
@@ -480,7 +460,7 @@ def _write_layers(register: Register, tmp: Path, *,
         if after_layers is not None:
             after_layers()
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
+        raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
                           "nothing was written") from exc
     meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
     try:
@@ -504,5 +484,5 @@ def _write_layers(register: Register, tmp: Path, *,
             con.execute("COMMIT")
     except (sqlite3.Error, OSError, pyogrio.errors.DataSourceError,
             pyogrio.errors.DataLayerError) as exc:  # OSError, GDAL: the spatial index template
-        raise OutputError(f"cannot write the register: {_write_failure(exc, tmp.parent)}; "
+        raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
                           "nothing was written") from exc

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -34,6 +35,7 @@ __all__ = [
     "record_run",
     "recover_interrupted",
     "transaction",
+    "write_failure",
     "write_meta",
 ]
 
@@ -207,6 +209,27 @@ def _cause(exc: BaseException) -> str:
     if "interrupt" in low:
         return "the change was interrupted"
     return f"reported: {text.splitlines()[0][:200] if text else type(exc).__name__}"
+
+
+def write_failure(exc: BaseException, folder: Path) -> str:
+    """Plain words for a failed write: GDAL reports a full disk as odd follow-up errors."""
+    cause = _cause(exc)
+    if not cause.startswith("reported:"):  # SQLite or the system said what it was
+        return cause
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    # SQLite stops when a large write does not fit, so some MiB can remain (a register of
+    # 100,000 addresses needs about 50 MiB); GDAL then reports a failed rollback
+    if free is not None and free < _NEARLY_FULL and os.access(folder, os.W_OK):
+        return (f"the disk is full ({free / (1 << 20):.1f} MiB free in {folder}; free some "
+                "space, then run the command again)")
+    return cause
+
+
+#: Free space (bytes) under which a failed write is put down to a full disk.
+_NEARLY_FULL = 64 << 20
 
 
 def _sentence(text: str) -> str:
