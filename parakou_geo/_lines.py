@@ -147,11 +147,9 @@ def cluster_points(xy: np.ndarray, tolerance: float) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     points = shapely.points(xy)
     i, j = shapely.STRtree(points).query(points, predicate="dwithin", distance=tolerance)
-    labels = components(len(xy), i, j)  # pairs within the tolerance (and each with itself)
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse]
+    # pairs within the tolerance (and each point with itself); components are numbered by
+    # their first point
+    return components(len(xy), i, j)
 
 
 def curve_order(xy: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             break
     # roots are smallest nodes, so labels by root follow each component's smallest node
     _, labels = np.unique(parent, return_inverse=True)
-    out: np.ndarray = labels.astype(np.int32)
+    out: np.ndarray = labels.astype(np.int64)
     return out
 
 

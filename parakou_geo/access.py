@@ -265,7 +265,7 @@ def choose_streets(
     chosen_street = index.street[chosen]
     same = index.street[near_piece] == chosen_street
     chosen = np.where(same, near_piece, chosen)
-    d_chosen = _point_piece_distance(index, xy_d, chosen)
+    d_chosen = index.distance(xy_d, chosen)
     b_street, c_street = chosen_street, index.street[close_piece]
     moved = found & (b_street != c_street)
     reason = np.select(
@@ -330,7 +330,7 @@ class _Search:
         other[k[street != index.street[near_piece[k]]]] = True
         keep = other[k]
         k, piece, street = k[keep], piece[keep], street[keep]
-        d_door = _point_piece_distance(index, xy[k], piece)
+        d_door = index.distance(xy[k], piece)
         d_fp = np.where(is_point[k], d_door, shapely.distance(fp[k], index.pieces[piece]))
         cost = np.where(is_entrance[k], d_door, d_fp + w * d_door - self.bonus[piece])
         cost = np.round(cost, 6)
@@ -345,13 +345,6 @@ class _Search:
         sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
         close_piece[k[sel]] = piece[sel]
         return best_cost, best_piece, close_piece
-
-
-def _point_piece_distance(index: StreetIndex, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """Distance from points to straight street pieces (the index's own projection)."""
-    _, foot_x, foot_y, _ = index.project(xy, piece)
-    out: np.ndarray = np.hypot(xy[:, 0] - foot_x, xy[:, 1] - foot_y)
-    return out
 
 
 def attach_sidewalks(

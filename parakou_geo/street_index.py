@@ -132,9 +132,9 @@ class StreetIndex:
             settled = np.full(len(chunk), last)
             if not len(qi):
                 return settled, qi, sj
-            group = np.cumsum(np.r_[True, qi[1:] != qi[:-1]]) - 1  # pairs come by point
-            start = np.flatnonzero(np.r_[True, qi[1:] != qi[:-1]])
-            d = self._distance(coords[chunk[qi]], sj if rows is None else rows[sj])
+            opens = np.r_[True, qi[1:] != qi[:-1]]  # pairs come by point
+            group, start = np.cumsum(opens) - 1, np.flatnonzero(opens)
+            d = self.distance(coords[chunk[qi]], sj if rows is None else rows[sj])
             low = np.minimum.reduceat(d, start)[group]
             tie = np.bincount(group, weights=d - low <= _TIE_M) > 1
             at_min = np.flatnonzero(d == low)
@@ -177,12 +177,10 @@ class StreetIndex:
         back = np.argsort(pi, kind="stable")
         return pi[back], si[back], dist[back]
 
-    def _distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
-        """Distance from points to pieces by the closed-form projection (to rank candidates)."""
-        px, py = xy[:, 0] - self.ax[piece], xy[:, 1] - self.ay[piece]
-        dx, dy = self.dx[piece], self.dy[piece]
-        t = np.clip((px * dx + py * dy) / (self.length[piece] ** 2), 0.0, 1.0)
-        out: np.ndarray = np.hypot(px - t * dx, py - t * dy)
+    def distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        """Return the distance from points to pieces, to their :meth:`project` foot points."""
+        _, foot_x, foot_y, _ = self.project(xy, piece)
+        out: np.ndarray = np.hypot(xy[:, 0] - foot_x, xy[:, 1] - foot_y)
         return out
 
     def off_spurs(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:

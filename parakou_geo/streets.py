@@ -180,11 +180,8 @@ def _group(
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     size = n + (int(pair.max()) + 1 if len(pair) else 0)
-    labels = components(size, r, c)[:n]
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse]
+    # numbered by their smallest node: a piece, since every (node, key) vertex links pieces
+    return components(size, r, c)[:n]
 
 
 def _stroke_links(

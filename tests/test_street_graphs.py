@@ -22,7 +22,8 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def _scipy_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
+    return labels.astype(np.int64)  # the street labels the former code kept (int64)
 
 
 def _scipy_distances(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray,

@@ -33,8 +33,8 @@ ROWS_PER_BATCH = 65_536
 #: A 2D point as little-endian WKB: byte order, type 1, x, y (21 bytes).
 _POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
-#: WKB type of each single type shapely reports (point, line string, polygon).
-_SINGLE_TYPES = {0: 1, 1: 2, 3: 3}
+#: WKB types of the single geometries (point, line string, polygon); their multi is 3 more.
+_SINGLE_WKB_TYPES = (1, 2, 3)
 
 
 def write_layer(
@@ -172,7 +172,7 @@ def _wkb(geoms: np.ndarray, promote_to_multi: bool) -> pa.Array:
     offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int32)[wkb.offset:wkb.offset + len(wkb) + 1]
     data = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)
     kinds = data[offsets[:-1] + 1]  # the type's low byte (little endian; 2D types are < 8)
-    single = np.isin(kinds, tuple(_SINGLE_TYPES.values()))
+    single = np.isin(kinds, _SINGLE_WKB_TYPES)
     # each single geometry gets a header: byte order, its multi type, one part
     header = np.zeros((int(single.sum()), 9), dtype=np.uint8)
     header[:, 0] = 1
