@@ -182,9 +182,10 @@ def write_csv(
                     fh.write(b"\xef\xbb\xbf")
                 # in slices of rows: the text of a million addresses never sits in memory whole
                 for start in range(0, max(len(table), 1), _ROWS_PER_WRITE):
-                    fh.write(_lines(table.iloc[start:start + _ROWS_PER_WRITE], sep=sep,
-                                    decimal_comma=decimal_comma, crlf=crlf, plain=plain,
-                                    header=start == 0))
+                    for part in _lines(table.iloc[start:start + _ROWS_PER_WRITE], sep=sep,
+                                       decimal_comma=decimal_comma, crlf=crlf, plain=plain,
+                                       header=start == 0):
+                        fh.write(part)
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
@@ -195,24 +196,29 @@ def write_csv(
 
 def csv_text(table: pd.DataFrame, *, sep: str = ",") -> str:
     """Return a table as CSV text with the rules of :func:`write_csv` (for the terminal)."""
-    return _lines(table, sep=sep, decimal_comma=False, crlf=False).decode("utf-8")
+    return b"".join(bytes(part) for part in _lines(table, sep=sep, decimal_comma=False,
+                                                   crlf=False)).decode("utf-8")
 
 
 #: Rows turned into CSV text at once by :func:`write_csv`.
-_ROWS_PER_WRITE = 100_000
+_ROWS_PER_WRITE = 50_000
 
 
 def _lines(
     table: pd.DataFrame, *, sep: str, decimal_comma: bool, crlf: bool, plain: tuple[str, ...] = (),
     header: bool = True,
-) -> bytes:
-    """Return the CSV text of ``table`` (its header line first, unless not asked) as UTF-8."""
+) -> list[bytes | pa.Buffer]:
+    """Return the CSV text of ``table`` (its header line first, unless not asked) as UTF-8.
+
+    The parts are written one after the other; the rows are one Arrow buffer, not copied.
+    """
     end = "\r\n" if crlf else "\n"
     head = sep.join(
         _quoted(neutralise_column(pa.array([str(c)], type=pa.large_string())), sep)[0].as_py()
         for c in table.columns)
-    if not len(table.columns):
-        return (head + end).encode("utf-8") if header else b""
+    parts: list[bytes | pa.Buffer] = [(head + end).encode("utf-8")] if header else []
+    if not len(table.columns) or not len(table):
+        return parts
     columns = []
     for j in range(table.shape[1]):
         column = table.iloc[:, j]
@@ -229,6 +235,6 @@ def _lines(
     # the text of all lines lies end to end in the array's data buffer
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:]
     data = lines.buffers()[2]
-    body = b"" if data is None or not len(table) else \
-        data.to_pybytes()[offsets[0]:offsets[len(lines)]]
-    return (head + end).encode("utf-8") + body if header else body
+    if data is not None:
+        parts.append(data.slice(int(offsets[0]), int(offsets[len(lines)] - offsets[0])))
+    return parts

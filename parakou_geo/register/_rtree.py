@@ -40,6 +40,7 @@ _CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4
 #: SQLite's factors to round a double outwards to a 4-byte float (rtree.c, RNDTOWARDS/AWAY).
 _TOWARDS = 1.0 - 1.0 / 8388608.0
 _AWAY = 1.0 + 1.0 / 8388608.0
+_NO_BOXES = np.empty((0, 4), dtype=np.float32)
 
 
 def add_spatial_index(con: sqlite3.Connection, table: str, column: str, geoms: np.ndarray,
@@ -72,7 +73,11 @@ def add_spatial_index(con: sqlite3.Connection, table: str, column: str, geoms: n
     con.execute(create)
     bounds = shapely.bounds(geoms)
     keep = np.isfinite(bounds).all(axis=1)  # no entry for a missing or empty geometry
-    _pack(con, f"rtree_{table}_{column}", fids[keep], bounds[keep])
+    if not keep.all():
+        fids, bounds = fids[keep], bounds[keep]
+    box = _boxes(bounds)
+    del bounds  # a million rows: only the rounded boxes are kept while the tree is packed
+    _pack(con, f"rtree_{table}_{column}", fids, box)
     for sql in triggers:
         con.execute(sql)
     if con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
@@ -159,16 +164,23 @@ def _str_order(box: np.ndarray, per_node: int) -> np.ndarray:
     return np.lexsort((cy, slice_of))
 
 
-def _pack(con: sqlite3.Connection, name: str, ids: np.ndarray, bounds: np.ndarray) -> None:
-    """Fill the (just created, empty) R*Tree ``name`` with ``ids`` and their ``bounds``."""
+def _boxes(bounds: np.ndarray) -> np.ndarray:
+    """Return ``(minx, maxx, miny, maxy)`` 4-byte float boxes holding shapely ``bounds``."""
+    return np.column_stack([_round_down(bounds[:, 0]), _round_up(bounds[:, 2]),
+                            _round_down(bounds[:, 1]), _round_up(bounds[:, 3])])
+
+
+def _pack(con: sqlite3.Connection, name: str, ids: np.ndarray, box: np.ndarray) -> None:
+    """Fill the (just created, empty) R*Tree ``name`` with ``ids`` and their ``box``.
+
+    ``box`` holds the rounded ``(minx, maxx, miny, maxy)`` of each id (:func:`_boxes`).
+    """
     if len(ids) == 0:
         return  # the empty root SQLite made is the whole index
     size = int(con.execute(f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1')
                .fetchone()[0])
     per_node = (size - 4) // _CELL.itemsize
     # boxes as SQLite stores them: minx, maxx, miny, maxy, rounded outwards
-    box = np.column_stack([_round_down(bounds[:, 0]), _round_up(bounds[:, 2]),
-                           _round_down(bounds[:, 1]), _round_up(bounds[:, 3])])
     levels: list[tuple[np.ndarray, np.ndarray]] = []  # (cell ids, boxes), leaves first
     cell_ids = ids.astype(np.int64)
     while True:
@@ -208,6 +220,8 @@ def _pack(con: sqlite3.Connection, name: str, ids: np.ndarray, bounds: np.ndarra
         nodenos = first[level] + np.arange(nn)
         con.executemany(f'INSERT INTO "{name}_node" (nodeno, data) VALUES (?, ?)',
                         zip(nodenos.tolist(), map(bytes, blobs), strict=True))
+        del cells, blobs, cells_box
+        levels[level] = (cells_id, _NO_BOXES)  # the boxes are written: freed
         node_of = first[level] + np.arange(k) // per_node
         if level == 0:
             _insert_leaves(con, f"{name}_rowid", cells_id, node_of)
@@ -225,7 +239,18 @@ def _insert_leaves(con: sqlite3.Connection, table: str, ids: np.ndarray,
     if len(ids) and ids[0] == 1 and ids[-1] == len(ids) and (np.diff(ids) == 1).all():
         # ids 1..n, the feature ids GDAL gives: one statement over a JSON array (~3x faster)
         con.execute(f'INSERT INTO "{table}" (rowid, nodeno) SELECT key + 1, value FROM '
-                    "json_each(?)", ("[" + ",".join(map(str, leaf.tolist())) + "]",))
+                    "json_each(?)", (_json_list(leaf),))
     else:
         con.executemany(f'INSERT INTO "{table}" (rowid, nodeno) VALUES (?, ?)',
                         zip(ids.tolist(), leaf.tolist(), strict=True))
+
+
+def _json_list(values: np.ndarray) -> str:
+    """Return integers as a JSON list, made by Arrow (no Python object per value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values, type=pa.int64()).cast(pa.string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(text)], pa.int32()), text),
+                            ",")
+    return f"[{joined[0].as_py()}]"
