@@ -239,17 +239,20 @@ def address(
         entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s, door_xy=door_xy,
     )
     release_free_memory()  # the search's temporaries, made on two threads (two C heaps)
-    numbers = number_doors(
+    numbered = {"doors": number_doors(
         doors, index, method=s.method, suffix_style=s.suffix_style,
         max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)), choice=choice,
         door_xy=door_xy,
-    )
+    )}
+    del choice, doors  # a million doors' search results: not held while the rows are built
     release_free_memory()
 
     step("register")
     run_day = run_date or dt.date.today()
-    register = _assemble(bld_m, dropped, numbers, table, net, index, s, metric, run_day,
-                         quartiers_m, zones_m, door_xy=door_xy)
+    # the numbering is handed over (popped): assemble frees it once it has taken its columns
+    register = _assemble(bld_m, dropped, numbered.pop("doors"), table, net, index, s, metric,
+                         run_day, quartiers_m, zones_m, door_xy=door_xy)
+    del door_xy, bld_m
     register.zones = zones_m
     register.quartiers = quartiers_m
     lettered = sorted(set(register.addresses.loc[

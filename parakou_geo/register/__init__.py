@@ -348,7 +348,8 @@ def write_addresses_csv(addresses: pd.DataFrame, path: str | os.PathLike[str]) -
 
 def _csv_table(addresses: pd.DataFrame) -> pd.DataFrame:
     """Return the columns of the addresses CSV: the table without its geometry."""
-    return pd.DataFrame(addresses.drop(columns=["geometry"], errors="ignore"))
+    # dropped from a plain view: GeoDataFrame.drop copies every number column
+    return pd.DataFrame(addresses).drop(columns=["geometry"], errors="ignore")
 
 
 def write_register(

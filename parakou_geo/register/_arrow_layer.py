@@ -124,7 +124,8 @@ def _attribute_table(frame: pd.DataFrame) -> pa.Table | None:
 
     None when a column needs that function's own handling (date-times, mixed values).
     """
-    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    # dropped from a plain view: GeoDataFrame.drop copies every number column
+    plain = pd.DataFrame(frame).drop(columns=frame.geometry.name)
     for name, dtype in plain.dtypes.items():
         if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
             return None

@@ -74,6 +74,7 @@ def assemble(
         Buildings dropped for an empty geometry.
     numbers : pandas.DataFrame
         :func:`parakou_geo.numbering.number_doors` of the buildings' doors, in their order.
+        Hand it over (keep no other reference) and it is freed before the rows are built.
     table : pandas.DataFrame
         One row per street: ``street_code``, ``name``, ``name_source``, ``zone``, lengths.
     net : StreetNetwork
@@ -114,18 +115,20 @@ def assemble(
                                         street_zones[order])
     del order
     door = np.asarray(bld["door"].array)[rows]
+    numbering = numbers[list(_NUMBERING_COLUMNS)].iloc[rows]
+    del numbers  # freed here when the caller handed it over: the rows below are the peak
     frame = address_rows(
         building_ids=bid, doors=door, codes=code, numbers=num, suffixes=sfx,
         street_names=table["name"].to_numpy(dtype=object)[st],
         zones=street_zones,
-        numbering=numbers[list(_NUMBERING_COLUMNS)].iloc[rows], quartiers=quartiers,
+        numbering=numbering, quartiers=quartiers,
         passthrough=pd.DataFrame(bld[[c for c in s.passthrough_columns
                                       if c in bld.columns]].iloc[rows]),
         settings=s, metric_crs=metric,
         day=run_day.isoformat(), zone_polygons=zones,
         door_xy=None if door_xy is None else door_xy[rows],
     )
-    del st, code, num, sfx, bid, street_zones, rows
+    del st, code, num, sfx, bid, street_zones, rows, numbering
     frame["geometry"] = door
     addresses = gpd.GeoDataFrame(frame, geometry="geometry", crs=metric, copy=False)
     del frame, door

@@ -77,6 +77,9 @@ def address_rows(
     lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
         xy[:, 0], xy[:, 1])
     n = len(xy)
+    # rounded in place where the arrays are our own: a million rows are built at once here
+    lon, lat = (np.round(v, 7, out=v) if isinstance(v, np.ndarray) and v.flags.writeable
+                else np.round(v, 7) for v in (lon, lat))
     frame = pd.DataFrame(
         {
             "address_id": text_column(address_uuid_array(
@@ -99,8 +102,8 @@ def address_rows(
             "official": False,
             "x": np.round(xy[:, 0], 2),
             "y": np.round(xy[:, 1], 2),
-            "lon": np.round(lon, 7),
-            "lat": np.round(lat, 7),
+            "lon": lon,
+            "lat": lat,
             "street_x": numbering["street_x"].to_numpy(),
             "street_y": numbering["street_y"].to_numpy(),
             "created": _repeated(day, n),
