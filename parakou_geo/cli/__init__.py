@@ -84,9 +84,13 @@ def run() -> NoReturn:
 
     Large results a command left to the end of the process
     (:func:`parakou_geo.cli._exit.leave_to_exit`) are not freed one by one: the operating
-    system reclaims them at once.
+    system reclaims them at once. The C allocators are tuned for large runs first
+    (:func:`parakou_geo._memory.tune_allocators`).
     """
+    from parakou_geo._memory import tune_allocators
+
     _exit.console = True
+    tune_allocators()  # the process is ours: large freed blocks go back to the system
     _exit.exit_process(main())
 
 

@@ -1,0 +1,97 @@
+"""The memory settings of a console run, and tables the register writer takes without copies."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+_POOL = ("from parakou_geo._memory import tune_allocators; {before}tune_allocators(); "
+         "import pyarrow as pa; print(pa.default_memory_pool().backend_name)")
+
+
+def _pool_after_tuning(before: str = "", env: dict[str, str] | None = None) -> str:
+    """Backend of Arrow's default pool in a new process that called tune_allocators."""
+    full = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    full.update(env or {})
+    out = subprocess.run([sys.executable, "-c", _POOL.format(before=before)], env=full,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_console_run_puts_arrow_on_the_system_heap() -> None:
+    import pyarrow as pa
+
+    if "system" not in pa.supported_memory_backends():
+        pytest.skip("this pyarrow has no system memory pool")
+    assert _pool_after_tuning() == "system"
+    # pyarrow already imported (and its pool possibly used): the pool is switched directly
+    assert _pool_after_tuning(before="import pyarrow as pa; pa.array([1]); ") == "system"
+
+
+def test_a_users_arrow_pool_choice_is_kept() -> None:
+    import pyarrow as pa
+
+    other = next((b for b in pa.supported_memory_backends() if b != "system"), None)
+    if other is None:
+        pytest.skip("this pyarrow has only the system memory pool")
+    assert _pool_after_tuning(env={"ARROW_DEFAULT_MEMORY_POOL": other}) == other
+
+
+def test_the_console_entry_point_tunes_and_a_library_call_does_not() -> None:
+    code = ("import sys, pyarrow as pa; from parakou_geo.cli import {fn}; sys.argv = "
+            "['parakou-geo', '--help']\ntry:\n    {fn}({args})\nexcept SystemExit:\n    pass\n"
+            "print(pa.default_memory_pool().backend_name, file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    console = subprocess.run([sys.executable, "-c", code.format(fn="run", args="")],
+                             env=env, capture_output=True, text=True)
+    library = subprocess.run([sys.executable, "-c", code.format(fn="main", args="['--help']")],
+                             env=env, capture_output=True, text=True)
+    assert console.stderr.split()[-1] == "system"
+    import pyarrow as pa
+
+    if set(pa.supported_memory_backends()) != {"system"}:  # Arrow's own heap otherwise
+        assert library.stderr.split()[-1] != "system"
+
+
+def _addresses(n: int = 1000) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 1000, (n, 2))
+    return gpd.GeoDataFrame({
+        "address_id": pd.array([f"id{i}" for i in range(n)], dtype="str"),
+        "number": np.arange(n, dtype=np.int64),
+        "x": xy[:, 0], "y": xy[:, 1],
+        "retired": None,
+    }, geometry=shapely.points(xy), crs="EPSG:32631")
+
+
+def test_the_csv_table_shares_the_registers_columns() -> None:
+    from parakou_geo.register import _csv_table
+
+    addresses = _addresses()
+    table = _csv_table(addresses)
+    assert list(table.columns) == ["address_id", "number", "x", "y", "retired"]
+    assert type(table) is pd.DataFrame
+    for column in ("number", "x", "y"):  # a million rows of numbers are not copied
+        assert np.shares_memory(table[column].to_numpy(), addresses[column].to_numpy())
+    pd.testing.assert_frame_equal(table, pd.DataFrame(addresses.drop(columns="geometry")))
+
+
+def test_the_layer_writer_takes_the_numbers_without_a_copy() -> None:
+    from parakou_geo.register._arrow_layer import _attribute_table
+
+    addresses = _addresses()
+    table = _attribute_table(addresses)
+    assert table is not None
+    assert table.column_names == ["address_id", "number", "x", "y", "retired"]
+    for column in ("number", "x", "y"):
+        data = np.frombuffer(table.column(column).chunk(0).buffers()[1], dtype=np.float64
+                             if column != "number" else np.int64)
+        assert np.shares_memory(data, addresses[column].to_numpy())
+        np.testing.assert_array_equal(data, addresses[column].to_numpy())
