@@ -74,6 +74,8 @@ import json, resource, sys, time
 def clock():  # wall time, and the peak RSS so far (GB)
     return time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 marks = [("import", clock())]  # each mark starts the phase it names
+from parakou_geo._memory import tune_allocators
+tune_allocators()  # as the console command does
 from parakou_geo.pipeline import address_files
 from parakou_geo import register as reg
 marks.append(("read", clock()))

@@ -24,8 +24,11 @@ __all__ = ["release_free_memory", "tune_allocators"]
 
 #: glibc's ``mallopt`` parameter number of the mmap threshold (``M_MMAP_THRESHOLD``).
 _M_MMAP_THRESHOLD = -3
-#: Blocks this large or larger get their own mapping: glibc's default, kept from growing.
-_MMAP_THRESHOLD = 128 * 1024
+#: Blocks this large or larger get their own mapping, returned to the system when freed: a
+#: column of half a million numbers. Smaller blocks stay in the heap, where they are reused
+#: without the cost of new pages (a threshold of 128 KiB made a 100,000-building run 5 %
+#: slower, for no lower peak at a million).
+_MMAP_THRESHOLD = 4 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +61,16 @@ def tune_allocators() -> None:
 
     Two settings, for the whole process:
 
-    - glibc serves blocks of 128 KiB or more from their own mappings, and gives them back when
-      they are freed. By default it raises that threshold (up to 32 MiB) each time such a
-      block is freed, after which the large temporaries of a million-row step stay in the
-      heap, where later steps cannot always reuse them. The threshold is fixed at its default.
+    - glibc serves large blocks from their own mappings, and gives them back when they are
+      freed. Its threshold starts at 128 KiB but rises (up to 32 MiB) each time such a block
+      is freed, after which the large temporaries of a million-row step stay in the heap,
+      where later steps cannot always reuse them. The threshold is fixed at 4 MiB.
     - Arrow allocates from the same C heap (its ``system`` pool), not from its own mimalloc
       heap, whose freed pages nothing else can use. A user's ``ARROW_DEFAULT_MEMORY_POOL``
       is kept.
 
     With both, the peak memory of ``parakou-geo address`` on a million buildings is about
-    0.18 GB lower, at the same speed (``benchmarks/README.md``). Elsewhere than glibc, only
+    0.15 GB lower, at the same speed (``benchmarks/README.md``). Elsewhere than glibc, only
     the Arrow pool is set. Call it before the work starts, never from a library function:
     the settings are the whole process's.
     """
