@@ -67,15 +67,18 @@ def neutralise_column(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunk
 
 
 def _text_column(
-    column: pd.Series, *, decimal_comma: bool, neutral: bool = True
-) -> pa.Array | pa.ChunkedArray:
-    """Return a column as Arrow text, neutralised when it is text, with missing values null."""
+    column: pd.Series, *, decimal_comma: bool
+) -> tuple[pa.Array | pa.ChunkedArray, bool]:
+    """Return a column as Arrow text with missing values null, and whether it holds text.
+
+    Text (as opposed to numbers, booleans and dates) is what :func:`neutralise_column` is for.
+    """
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
         arr = pa.array(column, from_pandas=True)
-        return pc.if_else(arr, _s("True"), _s("False"))
+        return pc.if_else(arr, _s("True"), _s("False")), False
     if pd.api.types.is_integer_dtype(dtype):
-        return pc.cast(pa.array(column, from_pandas=True), pa.large_string())
+        return pc.cast(pa.array(column, from_pandas=True), pa.large_string()), False
     if pd.api.types.is_float_dtype(dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
         text = pc.cast(pa.array(values, from_pandas=True), pa.large_string())
@@ -91,13 +94,13 @@ def _text_column(
                 mask[candidate[np.asarray(bare, dtype=bool)]] = True
                 text = pc.replace_with_mask(text, pa.array(mask), pc.binary_join_element_wise(
                     some.filter(bare), _s(".0"), _s("")))
-        return pc.replace_substring(text, ".", ",") if decimal_comma else text
+        return (pc.replace_substring(text, ".", ",") if decimal_comma else text), False
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        return pa.array(column.astype(str).where(column.notna(), None), type=pa.large_string())
+        return pa.array(column.astype(str).where(column.notna(), None),
+                        type=pa.large_string()), False
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         # pandas' text columns already hold Arrow strings: no round trip through Python
-        text = pc.cast(pa.array(column.array), pa.large_string())
-        return neutralise_column(text) if neutral else text
+        return pc.cast(pa.array(column.array), pa.large_string()), True
     values = column.to_numpy(dtype=object)
     try:  # text (or missing) only: converted by Arrow at once
         text = pa.array(values, type=pa.large_string(), from_pandas=True)
@@ -106,7 +109,21 @@ def _text_column(
         text = pa.array([None if m else str(v) for v, m in
                          zip(values.tolist(), missing.tolist(), strict=True)],
                         type=pa.large_string())
-    return neutralise_column(text) if neutral else text
+    return text, True
+
+
+def _field(values: pa.Array | pa.ChunkedArray, sep: str,
+           neutral: bool) -> pa.Array | pa.ChunkedArray:
+    """Return text fields as written: neutralised (with ``neutral``), quoted where needed.
+
+    One scan finds the columns with nothing to neutralise or quote (nearly all of them).
+    """
+    values = pc.fill_null(values, _s(""))
+    special = ("[" + _regex_escape(sep) + '"\r\n]') if not neutral else \
+        (_FORMULA_RE + "|[" + _regex_escape(sep) + '"\r\n]')
+    if not pc.any(pc.match_substring_regex(values, special)).as_py():
+        return values
+    return _quoted(neutralise_column(values) if neutral else values, sep)
 
 
 def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.ChunkedArray:
@@ -222,12 +239,12 @@ def _lines(
     columns = []
     for j in range(table.shape[1]):
         column = table.iloc[:, j]
-        text = _text_column(column, decimal_comma=decimal_comma,
-                            neutral=str(table.columns[j]) not in plain)
+        text, textual = _text_column(column, decimal_comma=decimal_comma)
         numeric = pd.api.types.is_numeric_dtype(column.dtype) and not (
             decimal_comma and sep == ",")
         # numbers and booleans never hold a separator, a quote or a line break
-        columns.append(pc.fill_null(text, _s("")) if numeric else _quoted(text, sep))
+        columns.append(pc.fill_null(text, _s("")) if numeric else _field(
+            text, sep, neutral=textual and str(table.columns[j]) not in plain))
     rows = pc.binary_join_element_wise(*columns, _s(sep)) if len(columns) > 1 else columns[0]
     lines = pc.binary_join_element_wise(rows, _s(""), _s(end))  # each row and its line end
     if isinstance(lines, pa.ChunkedArray):
