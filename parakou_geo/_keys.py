@@ -56,11 +56,32 @@ _POLYGON_WKB_START = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"
 def chunk_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
     """Return the first ``width.itemsize`` bytes of each key, zero padded (dtype ``width``).
 
-    A 2-D polygon without holes (nearly every footprint) gets them from its canonical
-    coordinates, without writing its WKB: ``01``, type 3, one ring, the ring's point count,
-    then the point coordinates, all little-endian as shapely writes WKB on such a machine.
-    Other geometries (points, holes, multipolygons, Z...) take the first bytes of their WKB.
+    A 2-D polygon without holes (nearly every footprint) gets them from its coordinates,
+    without a rounded or normalised copy of it (:func:`_shell_starts`): ``01``, type 3, one
+    ring, the ring's point count, then the normalised ring's first two points, all
+    little-endian as shapely writes WKB on such a machine. The others (points, holes,
+    multipolygons, Z, and the rings whose normalised start :func:`_shell_starts` leaves to
+    GEOS) take the first bytes of their key as GEOS makes it.
     """
+    out = np.zeros(len(geoms), dtype=width)
+    done = np.zeros(len(geoms), dtype=bool)
+    shell = ((shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+             & ~shapely.has_z(geoms) & (shapely.get_num_coordinates(geoms) >= 4)
+             & (sys.byteorder == "little"))
+    if shell.any():
+        rows = np.flatnonzero(shell)
+        ok, start = _shell_starts(geoms[rows])
+        raw = start.view(np.uint8).reshape(len(start), _POLYGON_WKB_START.itemsize)
+        out[rows[ok]] = np.ascontiguousarray(raw[ok, :width.itemsize]).view(width).ravel()
+        done[rows[ok]] = True
+    rest = np.flatnonzero(~done)
+    if len(rest):
+        out[rest] = _geos_prefixes(geoms[rest], width)
+    return out
+
+
+def _geos_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
+    """:func:`chunk_prefixes` from the rounded, normalised geometries GEOS makes."""
     canon = _canonical(geoms)
     count = shapely.get_num_coordinates(canon)
     plain = ((shapely.get_type_id(canon) == 3) & (shapely.get_num_interior_rings(canon) == 0)
@@ -79,6 +100,97 @@ def chunk_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
     if other.any():
         out[other] = shapely.to_wkb(canon[other]).astype(width)
     return out
+
+
+def _shell_starts(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the start of the key of 2-D polygons without holes, from their coordinates.
+
+    GEOS normalises a polygon's shell (``Polygon::normalize``) by starting it at its smallest
+    point (``x``, then ``y``; the first one if it repeats) and turning it clockwise. Whether
+    a ring turns counter-clockwise is decided as GEOS does (``Orientation::isCCW``): at the
+    last rising segment that ends on the highest ``y``, by the turn of its cap (or the
+    direction of a flat top). Coordinates are rounded to the millimetre first, as
+    :func:`_canonical` does.
+
+    Returns
+    -------
+    ok : numpy.ndarray of bool
+        The polygons whose start is given. A ring is left to GEOS (False) when the answer
+        could depend on details this does not repeat: several rising segments ending on the
+        highest ``y``, a pointed cap whose turn is too close to call in floating point
+        (collinear ones included), a start point repeated just before it (the normalised
+        ring then has one point less), or coordinates that are not finite.
+    start : numpy.ndarray
+        ``_POLYGON_WKB_START`` records (meaningful where ``ok``).
+    """
+    m = len(polygons)
+    count = shapely.get_num_coordinates(polygons)  # the closing point included
+    xy = round_mm(shapely.get_coordinates(polygons))
+    n = count - 1  # the ring's points without the closing one (n >= 3 here)
+    first = np.cumsum(count) - count  # row of each ring's first point in xy
+    ring = np.repeat(np.arange(m), count)
+    pos = np.arange(len(xy)) - first[ring]
+    x, y = xy[:, 0], xy[:, 1]
+    unique = pos < n[ring]  # every point but the closing one
+    ring_u, pos_u, x_u, y_u = ring[unique], pos[unique], x[unique], y[unique]
+    starts_u = np.cumsum(n) - n
+    # the smallest point: smallest x, then smallest y, the first one if it repeats
+    low_x = np.minimum.reduceat(x_u, starts_u)
+    at_x = x_u == low_x[ring_u]
+    low_y = np.minimum.reduceat(np.where(at_x, y_u, np.inf), starts_u)
+    lowest = np.flatnonzero(at_x & (y_u == low_y[ring_u]))
+    lowest = lowest[np.r_[True, ring_u[lowest][1:] != ring_u[lowest][:-1]]]
+    low = pos_u[lowest]  # position of the start in each ring
+
+    def point(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates of the point at cyclic position ``k`` of each ring."""
+        at = starts_u + np.mod(k, n)
+        return x_u[at], y_u[at]
+
+    # isCCW: the rising segments (each point from the one before it, cyclically) that end
+    # on the ring's highest y
+    top = np.maximum.reduceat(y_u, starts_u)
+    n_u = n[ring_u]
+    before = starts_u[ring_u] + np.mod(pos_u - 1, n_u)  # each point's predecessor
+    peak = (y_u > y_u[before]) & (y_u == top[ring_u])
+    peaks = np.bincount(ring_u[peak], minlength=m)
+    up = np.zeros(m, dtype=np.int64)
+    up[ring_u[peak]] = pos_u[peak]  # the one peak of the rings that have exactly one
+    # the next point below the top after it, cyclically, and the point before that one
+    below = ~(y_u == top[ring_u])
+    order_key = np.mod(pos_u - up[ring_u] - 1, n_u)  # steps after the peak, minus one
+    big = np.iinfo(np.int64).max
+    step = np.full(m, big, dtype=np.int64)
+    np.minimum.at(step, ring_u[below], order_key[below])
+    flat = step == big
+    step = np.where(flat, 0, step)
+    down_low = up + step + 1
+    hx, hy = point(up)
+    lx, ly = point(up - 1)
+    dx, dy = point(down_low)
+    ex, ey = point(down_low - 1)
+    pointed = (hx == ex) & (hy == ey)
+    # the cap's turn, as GEOS's orientation filter computes it (q = down low)
+    det_left = (lx - dx) * (hy - dy)
+    det_right = (ly - dy) * (hx - dx)
+    det = det_left - det_right
+    # GEOS takes the sign of det as it is unless it is too close to call in floating point
+    # (then it computes it exactly): those caps, and the collinear ones, are left to it
+    clear_turn = np.abs(det) > 1e-12 * (np.abs(det_left) + np.abs(det_right))
+    ccw = np.where(pointed, det > 0, (ex - hx) < 0)
+    ok = (peaks == 1) & ~flat & (clear_turn | ~pointed) \
+        & np.isfinite(np.add.reduceat(x_u + y_u, starts_u))
+    # clockwise: a counter-clockwise ring is reversed, so its second point is the one before
+    sx, sy = point(low)
+    tx, ty = point(np.where(ccw, low - 1, low + 1))
+    # a start repeated just before it: GEOS's closing of the started ring drops a point
+    px, py = point(low - 1)
+    ok &= ~((px == sx) & (py == sy))
+    start = np.zeros(m, dtype=_POLYGON_WKB_START)
+    start["order"], start["type"], start["rings"] = 1, 3, 1
+    start["points"] = count
+    start["xy"] = np.c_[sx, sy, tx, ty]
+    return ok, start
 
 
 #: Leading bytes of each key compared as numbers by :func:`key_order` (a multiple of 8);

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyogrio
+import pytest
 import shapely
-from conftest import ORIGIN, squares
+from conftest import ORIGIN, shared_file, squares
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parakou_geo._keys import chunk_prefixes, key_order, prefix_order
+from parakou_geo._keys import _geos_prefixes, _shell_starts, chunk_prefixes, key_order, prefix_order
 from parakou_geo.prepare import (
     _building_labels,
     _geometry_keys,
@@ -170,3 +172,87 @@ def test_id_order_is_python_string_order_for_any_text() -> None:
         reference = column.astype(str).to_numpy(dtype=object)
         np.testing.assert_array_equal(order, np.lexsort((reference,)))
         assert list(values) == list(reference)
+
+
+def _odd_rings(n: int, seed: int) -> np.ndarray:
+    """Footprints with what makes a shell's normalised start hard to tell from coordinates."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        x, y = ORIGIN[0] + rng.integers(0, 1000) * 0.5, ORIGIN[1] + rng.integers(0, 1000) * 0.5
+        w, h = rng.integers(1, 20, 2) * 0.5
+        pts = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]  # a flat top
+        kind = int(rng.integers(0, 10))
+        if kind == 1:
+            pts = pts[::-1]
+        elif kind == 2:  # a repeated point anywhere, the start included
+            at = int(rng.integers(0, 4))
+            pts.insert(at, pts[at])
+        elif kind == 3:  # a notch in the top
+            pts = [(x, y), (x + w, y), (x + w, y + h), (x + w / 2, y + h / 2), (x, y + h)]
+        elif kind == 4:  # two peaks of the same height
+            pts = [(x, y), (x + w, y), (x + w, y + h), (x + w / 2, y + h / 3), (x, y + h)]
+        elif kind == 5:  # a bow tie
+            pts = [(x, y), (x + w, y + h), (x + w, y), (x, y + h)]
+        elif kind == 6:  # a spike at the top
+            pts = [(x, y), (x + w, y), (x + w / 2, y + h), (x + w / 2, y + 2 * h),
+                   (x + w / 2, y + h)]
+        elif kind == 7:  # collapses to a point or a line at the millimetre
+            pts = [(x, y), (x + 0.0004, y), (x + 0.0004, y + 0.0004)]
+        elif kind == 8:  # flat: no rising segment
+            pts = [(x, y), (x + w, y), (x + 2 * w, y)]
+        elif kind == 9:  # a star of a few millimetres to a hundred metres, either way round
+            k = int(rng.integers(3, 30))
+            ang = np.sort(rng.uniform(0, 2 * np.pi, k))
+            r = rng.uniform(0.3, 1, k) * float(rng.choice([0.002, 0.01, 1.0, 100.0]))
+            pts = [tuple(p) for p in np.c_[x + r * np.cos(ang), y + r * np.sin(ang)]]
+            if rng.random() < 0.5:
+                pts = pts[::-1]
+        shift = int(rng.integers(0, len(pts)))
+        out.append(shapely.Polygon(pts[shift:] + pts[:shift]))
+    rings = np.array(out, dtype=object)
+    turned = rng.random(n) < 0.3
+    rings[turned] = [shapely.affinity.rotate(g, float(rng.uniform(0, 360)), origin="centroid")
+                     for g in rings[turned]]
+    return rings
+
+
+def test_shell_starts_from_coordinates_are_what_geos_normalisation_gives() -> None:
+    geoms = np.concatenate([_odd_rings(6000, seed=5), _footprints(3000, seed=8)])
+    width = np.dtype("S40")
+    got = chunk_prefixes(geoms, width)
+    np.testing.assert_array_equal(got.view(np.uint8), _geos_prefixes(geoms, width)
+                                  .view(np.uint8))
+    ok, _ = _shell_starts(geoms)
+    # the plain footprints are all read from their coordinates; the odd rings partly
+    assert ok[6000:].all()
+    assert 0.3 < ok[:6000].mean() < 0.9
+    # left to GEOS: a collinear cap (a spike), two peaks of one height, a repeated start
+    x, y = ORIGIN
+    left = [shapely.Polygon([(x, y), (x + 4, y), (x + 2, y + 3), (x + 2, y + 6), (x + 2, y + 3)]),
+            shapely.Polygon([(x, y), (x + 4, y), (x + 4, y + 3), (x + 2, y + 1), (x, y + 3)]),
+            shapely.Polygon([(x, y), (x + 4, y), (x + 4, y + 3), (x, y + 3), (x, y), (x, y)])]
+    assert not _shell_starts(np.array(left, dtype=object))[0].any()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-50, 50), st.integers(-50, 50)), min_size=3, max_size=9),
+       st.sampled_from([0.0005, 0.001, 0.25, 3.0]))
+def test_shell_starts_hold_for_any_ring(points: list[tuple[int, int]], scale: float) -> None:
+    ring = [(ORIGIN[0] + px * scale, ORIGIN[1] + py * scale) for px, py in points]
+    geoms = np.array([shapely.Polygon(ring), shapely.Polygon(ring[::-1])], dtype=object)
+    width = np.dtype("S40")
+    np.testing.assert_array_equal(chunk_prefixes(geoms, width).view(np.uint8),
+                                  _geos_prefixes(geoms, width).view(np.uint8))
+
+
+@pytest.mark.parametrize("place", ["porto", "north_bayreuth", "munich_altstadt",
+                                   "heidelberg_altstadt", "moscow_center"])
+def test_shell_starts_on_real_footprints(place: str) -> None:
+    path = shared_file("truth", f"{place}.gpkg")
+    geoms = np.asarray(pyogrio.read_dataframe(path, layer="buildings").to_crs(32631)
+                       .geometry.array)
+    width = np.dtype("S40")
+    np.testing.assert_array_equal(chunk_prefixes(geoms, width).view(np.uint8),
+                                  _geos_prefixes(geoms, width).view(np.uint8))
+    assert _shell_starts(geoms[shapely.get_type_id(geoms) == 3])[0].mean() > 0.9
