@@ -47,6 +47,9 @@ def _canonical(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Bytes of a multipolygon's own WKB header: byte order, type, number of parts.
+_MULTI_HEADER = 9
+
 #: The start of a 2-D polygon's little-endian WKB: byte order, type, ring count, point count
 #: of the shell, then its first two points.
 _POLYGON_WKB_START = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"),
@@ -56,28 +59,49 @@ _POLYGON_WKB_START = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"
 def chunk_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
     """Return the first ``width.itemsize`` bytes of each key, zero padded (dtype ``width``).
 
-    A 2-D polygon without holes (nearly every footprint) gets them from its coordinates,
-    without a rounded or normalised copy of it (:func:`_shell_starts`): ``01``, type 3, one
-    ring, the ring's point count, then the normalised ring's first two points, all
-    little-endian as shapely writes WKB on such a machine. The others (points, holes,
+    A 2-D polygon without holes (nearly every footprint), or a multipolygon of one such part,
+    gets them from its coordinates, without a rounded or normalised copy of it
+    (:func:`_shell_starts`): ``01``, type 3, one ring, the ring's point count, then the
+    normalised ring's first two points, all little-endian as shapely writes WKB on such a
+    machine (after ``01``, type 6, one part for the multipolygon). The others (points, holes,
     multipolygons, Z, and the rings whose normalised start :func:`_shell_starts` leaves to
     GEOS) take the first bytes of their key as GEOS makes it.
     """
     out = np.zeros(len(geoms), dtype=width)
     done = np.zeros(len(geoms), dtype=bool)
-    shell = ((shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    kind = shapely.get_type_id(geoms)
+    # a multipolygon of one part (as many files store every footprint) is its polygon
+    multi = (kind == 6) & (shapely.get_num_geometries(geoms) == 1)
+    polygon = geoms.copy()
+    polygon[multi] = shapely.get_geometry(geoms[multi], 0)
+    shell = (((kind == 3) | multi) & (shapely.get_num_interior_rings(polygon) == 0)
              & ~shapely.has_z(geoms) & (shapely.get_num_coordinates(geoms) >= 4)
              & (sys.byteorder == "little"))
     if shell.any():
         rows = np.flatnonzero(shell)
-        ok, start = _shell_starts(geoms[rows])
-        raw = start.view(np.uint8).reshape(len(start), _POLYGON_WKB_START.itemsize)
+        ok, start = _shell_starts(polygon[rows])
+        raw = _with_multi_headers(start, multi[rows])
         out[rows[ok]] = np.ascontiguousarray(raw[ok, :width.itemsize]).view(width).ravel()
         done[rows[ok]] = True
     rest = np.flatnonzero(~done)
     if len(rest):
         out[rest] = _geos_prefixes(geoms[rest], width)
     return out
+
+
+def _with_multi_headers(start: np.ndarray, multi: np.ndarray) -> np.ndarray:
+    """Return polygon key starts as bytes, those of ``multi`` rows in a multipolygon of one.
+
+    A multipolygon's WKB is its own header (byte order, type 6, one part) then its polygon's.
+    """
+    raw = np.zeros((len(start), _MULTI_HEADER + _POLYGON_WKB_START.itemsize), dtype=np.uint8)
+    polygon = start.view(np.uint8).reshape(len(start), _POLYGON_WKB_START.itemsize)
+    raw[~multi, :_POLYGON_WKB_START.itemsize] = polygon[~multi]
+    raw[multi, _MULTI_HEADER:] = polygon[multi]
+    raw[multi, 0] = 1  # little-endian
+    raw[multi, 1] = 6  # MultiPolygon
+    raw[multi, 5] = 1  # one part
+    return raw
 
 
 def _geos_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
