@@ -227,3 +227,65 @@ def test_layer_styles_for_qgis(setup: tuple[Path, Path, Path]) -> None:
     qml = dict(zip(rows["f_table_name"], rows["styleQML"], strict=True))
     assert 'fieldName="label"' in qml["addresses"]
     assert "street_code" in qml["streets"]
+
+
+def _small_register() -> object:
+    roads = lines(*GRID, names=["Rue A", "Rue B", "Rue C"])
+    bld = squares([(20 + 25 * i, 8) for i in range(10)])
+    return address(roads, bld, settings=AddressingSettings(centre=lonlat((-500, 0)))).register
+
+
+def test_a_new_register_is_written_to_disk_by_its_last_commit_not_by_gdals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parakou_geo.register import _storage
+
+    register = _small_register()
+    gdal_sync: list[object] = []
+    for name in ("write_dataframe", "write_arrow"):
+        real = getattr(pyogrio, name)
+
+        def spy(*args: object, _real: object = real, **kwargs: object) -> object:
+            gdal_sync.append(pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS"))
+            return _real(*args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(pyogrio, name, spy)
+    ours: list[int] = []
+    real_connect = _storage.connect
+
+    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        con = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        ours.append(con.execute("PRAGMA synchronous").fetchone()[0])
+        return con
+
+    monkeypatch.setattr(_storage, "connect", connect)
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "NORMAL"})  # a user's own
+    try:
+        write_register(register, tmp_path / "register.gpkg")  # type: ignore[arg-type]
+        after = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": None})
+    # every GDAL write of the new file (and of the index template) skipped the disk waits;
+    # the last commit, ours, waits for the whole file (FULL); the user's setting is back
+    assert len(gdal_sync) >= 7
+    assert set(gdal_sync) == {False}  # OFF, as pyogrio reads it
+    assert ours
+    assert ours[-1] == 2
+    assert after == "NORMAL"
+    assert len(load_register(tmp_path / "register.gpkg").addresses) == 10
+
+
+def test_gdals_setting_is_put_back_when_the_write_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from parakou_geo.register import _arrow_layer
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_arrow_layer, "write_layer", broken)
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    with pytest.raises(Exception, match="cannot write the register"):
+        write_register(_small_register(), tmp_path / "register.gpkg")  # type: ignore[arg-type]
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    assert not list(tmp_path.iterdir())  # nothing half-written left behind

@@ -415,54 +415,58 @@ def _write_layers(register: Register, tmp: Path, *,
     from parakou_geo.register._transaction import (
         SCHEMA_VERSION,
         create_support_tables,
+        unsynced_gdal_writes,
         write_failure,
     )
 
-    try:
-        # the small layers first: GDAL reopens the file for each layer, and opening one
-        # that already holds a million features takes longer
-        pyogrio.write_dataframe(
-            register.streets, tmp, layer="streets", driver="GPKG",
-            promote_to_multi=True,
-            # GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6
-            # warns that a 1.4 file "may only be partially supported")
-            dataset_options={"VERSION": "1.2"},
-            layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
-        )
-        pyogrio.write_dataframe(
-            register.unaddressed, tmp, layer="unaddressed", driver="GPKG",
-            geometry_type="Point",
-            layer_options={"DESCRIPTION": "Buildings without an address, with the reason"},
-        )
-        pyogrio.write_dataframe(
-            register.run_info, tmp, layer="run_info", driver="GPKG",
-            layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
-        )
-        if register.segments is not None:
+    # the file is made durable by the last commit, below (GDAL's own commits would each
+    # wait for the disk)
+    with unsynced_gdal_writes():
+        try:
+            # the small layers first: GDAL reopens the file for each layer, and opening one
+            # that already holds a million features takes longer
             pyogrio.write_dataframe(
-                register.segments, tmp, layer="segments", driver="GPKG",
-                layer_options={"DESCRIPTION": "Oriented street segments door numbers are "
-                               "measured on"},
+                register.streets, tmp, layer="streets", driver="GPKG",
+                promote_to_multi=True,
+                # GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6
+                # warns that a 1.4 file "may only be partially supported")
+                dataset_options={"VERSION": "1.2"},
+                layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
             )
-        for name, frame in (("zones", register.zones), ("quartiers", register.quartiers)):
-            if frame is not None:
-                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
-                                        promote_to_multi=True)
-        # the two large layers through Arrow, a slice at a time, without GDAL's spatial
-        # index: it is packed below (_rtree)
-        write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
-                    layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
-                                   "register", "SPATIAL_INDEX": "NO"})
-        if register.buildings is not None:
-            write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
-                        promote_to_multi=True,
-                        layer_options={"DESCRIPTION": "Building footprints of the addressed "
-                                       "buildings", "SPATIAL_INDEX": "NO"})
-        if after_layers is not None:
-            after_layers()
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
-                          "nothing was written") from exc
+            pyogrio.write_dataframe(
+                register.unaddressed, tmp, layer="unaddressed", driver="GPKG",
+                geometry_type="Point",
+                layer_options={"DESCRIPTION": "Buildings without an address, with the reason"},
+            )
+            pyogrio.write_dataframe(
+                register.run_info, tmp, layer="run_info", driver="GPKG",
+                layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
+            )
+            if register.segments is not None:
+                pyogrio.write_dataframe(
+                    register.segments, tmp, layer="segments", driver="GPKG",
+                    layer_options={"DESCRIPTION": "Oriented street segments door numbers are "
+                                   "measured on"},
+                )
+            for name, frame in (("zones", register.zones), ("quartiers", register.quartiers)):
+                if frame is not None:
+                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                            promote_to_multi=True)
+            # the two large layers through Arrow, a slice at a time, without GDAL's spatial
+            # index: it is packed below (_rtree)
+            write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
+                        layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
+                                       "register", "SPATIAL_INDEX": "NO"})
+            if register.buildings is not None:
+                write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
+                            promote_to_multi=True,
+                            layer_options={"DESCRIPTION": "Building footprints of the addressed "
+                                           "buildings", "SPATIAL_INDEX": "NO"})
+            if after_layers is not None:
+                after_layers()
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+            raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
+                              "nothing was written") from exc
     meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
     try:
         create_support_tables(tmp, meta)

@@ -108,13 +108,18 @@ def _gdal_index_sql(table: str, column: str,
     import geopandas as gpd
     import pyogrio
 
+    from parakou_geo.register._transaction import unsynced_gdal_writes
+
     name = f"rtree_{table}_{column}"
     with tempfile.TemporaryDirectory(prefix="parakou_geo_rtree_") as folder:
         path = Path(folder) / "template.gpkg"
         one = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs="EPSG:32631")
-        pyogrio.write_dataframe(one, path, layer=table, driver="GPKG",
-                                geometry_type=geometry_type, dataset_options={"VERSION": "1.2"},
-                                layer_options={"GEOMETRY_NAME": column, "SPATIAL_INDEX": "YES"})
+        with unsynced_gdal_writes():  # a file thrown away: no need to wait for the disk
+            pyogrio.write_dataframe(one, path, layer=table, driver="GPKG",
+                                    geometry_type=geometry_type,
+                                    dataset_options={"VERSION": "1.2"},
+                                    layer_options={"GEOMETRY_NAME": column,
+                                                   "SPATIAL_INDEX": "YES"})
         template = sqlite3.connect(path)
         try:
             create = template.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "

@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pyogrio
+
 from parakou_geo._errors import RegisterError, RegisterLockedError
 from parakou_geo.register import _storage
 from parakou_geo.register._storage import TransactionAbortedError
@@ -35,6 +37,7 @@ __all__ = [
     "record_run",
     "recover_interrupted",
     "transaction",
+    "unsynced_gdal_writes",
     "write_failure",
     "write_meta",
 ]
@@ -80,6 +83,25 @@ _DESCRIPTIONS = {
     "runs": "Each run that changed the register",
 }
 
+
+
+@contextlib.contextmanager
+def unsynced_gdal_writes() -> Iterator[None]:
+    """Let GDAL write a new register file without waiting for the disk at each commit.
+
+    GDAL commits several times for each layer it adds, and each commit waits for the disk
+    (four ``fsync`` calls): 130 of them for a new register, seconds on a hard disk or a USB
+    stick. A new register is a temporary file until it is complete; the last commit, made by
+    this package's own connection with SQLite's default (``FULL``) synchronisation, writes
+    the whole file to the disk before it is moved into place. GDAL's ``OGR_SQLITE_SYNCHRONOUS``
+    is set to ``OFF`` for the duration and then put back as it was.
+    """
+    before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": before})
 
 
 def create_support_tables(path: str | os.PathLike[str], meta: dict[str, str]) -> None:
