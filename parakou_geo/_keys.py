@@ -47,6 +47,10 @@ def _canonical(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Whether the running GEOS orients rings by the rule :func:`_shell_starts` repeats: every
+#: version since 3.9 (shapely 2 wheels bring 3.11 or later); older ones are left to GEOS.
+_GEOS_RULES_KNOWN = shapely.geos_version >= (3, 9, 0)
+
 #: Bytes of a multipolygon's own WKB header: byte order, type, number of parts.
 _MULTI_HEADER = 9
 
@@ -76,7 +80,7 @@ def chunk_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
     polygon[multi] = shapely.get_geometry(geoms[multi], 0)
     shell = (((kind == 3) | multi) & (shapely.get_num_interior_rings(polygon) == 0)
              & ~shapely.has_z(geoms) & (shapely.get_num_coordinates(geoms) >= 4)
-             & (sys.byteorder == "little"))
+             & (sys.byteorder == "little") & _GEOS_RULES_KNOWN)
     if shell.any():
         rows = np.flatnonzero(shell)
         ok, start = _shell_starts(polygon[rows])

@@ -260,3 +260,24 @@ def test_shell_starts_on_real_footprints(place: str) -> None:
     # polygons, or multipolygons of one part (vancouver, london, liechtenstein)
     first = shapely.get_geometry(geoms, 0)
     assert _shell_starts(first[shapely.get_num_interior_rings(first) == 0])[0].mean() > 0.9
+
+
+def test_an_older_geos_leaves_every_key_start_to_geos(monkeypatch: pytest.MonkeyPatch) -> None:
+    import parakou_geo._keys as keys
+
+    geoms = _footprints(300, seed=4)
+    width = np.dtype("S40")
+    calls: list[int] = []
+    real = keys._shell_starts
+
+    def counted(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(len(polygons))
+        return real(polygons)
+
+    monkeypatch.setattr(keys, "_shell_starts", counted)
+    monkeypatch.setattr(keys, "_GEOS_RULES_KNOWN", False)
+    older = chunk_prefixes(geoms, width)
+    assert calls == []
+    monkeypatch.setattr(keys, "_GEOS_RULES_KNOWN", True)
+    np.testing.assert_array_equal(chunk_prefixes(geoms, width), older)
+    assert calls == [300]
