@@ -119,8 +119,7 @@ def _field(values: pa.Array | pa.ChunkedArray, sep: str,
     One scan finds the columns with nothing to neutralise or quote (nearly all of them).
     """
     values = pc.fill_null(values, _s(""))
-    special = ("[" + _regex_escape(sep) + '"\r\n]') if not neutral else \
-        (_FORMULA_RE + "|[" + _regex_escape(sep) + '"\r\n]')
+    special = f"{_FORMULA_RE}|{_needs_quotes(sep)}" if neutral else _needs_quotes(sep)
     if not pc.any(pc.match_substring_regex(values, special)).as_py():
         return values
     return _quoted(neutralise_column(values) if neutral else values, sep)
@@ -129,12 +128,17 @@ def _field(values: pa.Array | pa.ChunkedArray, sep: str,
 def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.ChunkedArray:
     """Quote the fields that need it (separator, quote, CR or LF inside); nulls become ""."""
     values = pc.fill_null(values, _s(""))
-    needs = pc.match_substring_regex(values, "[" + _regex_escape(sep) + '"\r\n]')
+    needs = pc.match_substring_regex(values, _needs_quotes(sep))
     if not pc.any(needs).as_py():
         return values
     doubled = pc.replace_substring(values, '"', '""')
     wrapped = pc.binary_join_element_wise(_s('"'), doubled, _s('"'), _s(""))
     return pc.if_else(needs, wrapped, values)
+
+
+def _needs_quotes(sep: str) -> str:
+    """Regular expression of a field that is quoted: separator, quote, CR or LF inside."""
+    return "[" + _regex_escape(sep) + '"\r\n]'
 
 
 def _regex_escape(char: str) -> str:

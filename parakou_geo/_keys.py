@@ -109,24 +109,15 @@ def _with_multi_headers(start: np.ndarray, multi: np.ndarray) -> np.ndarray:
 
 
 def _geos_prefixes(geoms: np.ndarray, width: np.dtype) -> np.ndarray:
-    """:func:`chunk_prefixes` from the rounded, normalised geometries GEOS makes."""
-    canon = _canonical(geoms)
-    count = shapely.get_num_coordinates(canon)
-    plain = ((shapely.get_type_id(canon) == 3) & (shapely.get_num_interior_rings(canon) == 0)
-             & ~shapely.has_z(canon) & (count >= 2) & (sys.byteorder == "little"))
+    """:func:`chunk_prefixes` from the WKB of the rounded, normalised geometries GEOS makes.
+
+    The few footprints :func:`_shell_starts` leaves aside (and every one with a GEOS older
+    than 3.9) take this way; a missing geometry keeps the empty key.
+    """
     out = np.zeros(len(geoms), dtype=width)
-    if plain.any():
-        first = (np.cumsum(count) - count)[plain]  # row of each shell's first point
-        xy = shapely.get_coordinates(canon)
-        start = np.zeros(int(plain.sum()), dtype=_POLYGON_WKB_START)
-        start["order"], start["type"], start["rings"] = 1, 3, 1
-        start["points"] = count[plain]
-        start["xy"] = np.c_[xy[first], xy[first + 1]]
-        raw = start.view(np.uint8).reshape(len(start), _POLYGON_WKB_START.itemsize)
-        out[plain] = np.ascontiguousarray(raw[:, :width.itemsize]).view(width).ravel()
-    other = ~plain & ~shapely.is_missing(geoms)  # missing geometries keep the empty key
-    if other.any():
-        out[other] = shapely.to_wkb(canon[other]).astype(width)
+    present = ~shapely.is_missing(geoms)
+    if present.any():
+        out[present] = shapely.to_wkb(_canonical(geoms[present])).astype(width)
     return out
 
 

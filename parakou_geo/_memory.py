@@ -34,15 +34,15 @@ logger = logging.getLogger(__name__)
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """Return glibc's ``malloc_trim``, or None on another C library or system."""
+def _glibc(name: str) -> Callable[..., int] | None:
+    """Return the glibc function ``name``, or None on another C library or system."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        function: Callable[..., int] = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):  # musl and others have no malloc_trim, mallopt
         return None
-    return trim
+    return function
 
 
 def release_free_memory() -> None:
@@ -51,7 +51,7 @@ def release_free_memory() -> None:
     It takes a few tens of milliseconds after a step that freed a million objects; call it
     between large steps, not in loops.
     """
-    trim = _malloc_trim()
+    trim = _glibc("malloc_trim")
     if trim is not None:
         trim(0)
 
@@ -74,13 +74,9 @@ def tune_allocators() -> None:
     the Arrow pool is set. Call it before the work starts, never from a library function:
     the settings are the whole process's.
     """
-    if sys.platform.startswith("linux"):
-        try:
-            mallopt = ctypes.CDLL(None).mallopt
-        except (OSError, AttributeError):
-            mallopt = None
-        if mallopt is not None:
-            mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
         return
     if "pyarrow" in sys.modules:  # read at its first allocation: set it directly
