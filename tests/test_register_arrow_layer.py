@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,8 +16,21 @@ import pyogrio
 import pytest
 import shapely
 
-from parakou_geo.register import _arrow_layer
+from parakou_geo.register import _arrow_layer, _gdal_append
 from parakou_geo.register._arrow_layer import write_layer
+
+
+@pytest.fixture(autouse=True, params=["gdal_direct", "pyogrio"])
+def writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: rows handed to GDAL directly (outside the GIL) and through pyogrio
+    (where GDAL cannot be reached directly)."""
+    if request.param == "pyogrio":
+        monkeypatch.setattr(_gdal_append, "available", lambda: False)
+    elif sys.platform.startswith("linux"):
+        assert _gdal_append.available()  # pyogrio's wheels on Linux: GDAL is reachable
+    elif not _gdal_append.available():
+        pytest.skip("GDAL cannot be called directly on this platform")
+    return str(request.param)
 
 
 def _layer_content(path: Path, layer: str) -> dict[str, object]:

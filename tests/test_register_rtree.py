@@ -186,3 +186,38 @@ def test_triggers_keep_the_packed_index_current(tmp_path: Path, register: Path) 
                        (new,)).fetchone() == (1,)
     assert con.execute("SELECT count(*) FROM rtree_buildings_geom WHERE id = 2").fetchone() \
         == (0,)
+
+
+@pytest.mark.parametrize("per_node", [51, 7])
+def test_a_plan_made_before_the_rows_are_written_gives_the_same_index(
+        tmp_path: Path, per_node: int) -> None:
+    """The tree packed while GDAL writes the layer (``plan_spatial_index``) is the tree packed
+    from the written layer; a plan for another node size (a file of small pages) is packed
+    again. Missing and empty geometries get no entry; the others keep their feature ids."""
+    import geopandas as gpd
+
+    from parakou_geo.register._rtree import plan_spatial_index
+
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 5_000, (700, 2)) + np.array([452_000.0, 1_026_000.0])
+    geoms = np.asarray(shapely.buffer(shapely.points(xy), rng.uniform(1, 9, len(xy))))
+    geoms[10], geoms[11] = None, shapely.Polygon()
+    entries = {}
+    for name, given in (("plan", plan_spatial_index(geoms, per_node=per_node)),
+                        ("geoms", geoms)):
+        path = tmp_path / f"{name}.gpkg"
+        pyogrio.write_dataframe(gpd.GeoDataFrame({"a": range(len(geoms))}, geometry=geoms,
+                                                 crs="EPSG:32631"), path, layer="t",
+                                geometry_type="Unknown", layer_options={"SPATIAL_INDEX": "NO"})
+        con = sqlite3.connect(path, isolation_level=None)
+        con.execute("BEGIN")
+        add_spatial_index(con, "t", "geom", given, "Unknown")
+        con.execute("COMMIT")
+        assert con.execute("SELECT rtreecheck('rtree_t_geom')").fetchone() == ("ok",)
+        entries[name] = con.execute("SELECT * FROM rtree_t_geom ORDER BY id").fetchall()
+        nodes = con.execute("SELECT nodeno, data FROM rtree_t_geom_node ORDER BY nodeno")
+        entries[name + " nodes"] = nodes.fetchall()
+        con.close()
+    assert entries["plan"] == entries["geoms"]
+    assert entries["plan nodes"] == entries["geoms nodes"]  # the very same tree
+    assert [row[0] for row in entries["plan"]] == [i + 1 for i in range(700) if i not in (10, 11)]

@@ -384,16 +384,16 @@ def write_register(
         else:
             with atomic_path(csv_final, overwrite=overwrite) as tmp_csv, \
                     ThreadPoolExecutor(1, thread_name_prefix="register-csv") as pool:
-                # the CSV is made by Arrow, which works outside the GIL, while SQLite packs the
-                # spatial indexes and sorts the attribute ones (also outside it); GDAL holds
-                # the GIL while it writes, so beside the layers it would only slow both.
-                # Its table is taken here, so the thread only reads it
+                # the CSV is made by Arrow, which works outside the GIL, while GDAL writes
+                # the large layers (outside it too where _gdal_append can call GDAL) and
+                # SQLite packs the spatial indexes and sorts the attribute ones. Its table is
+                # taken here, so the thread only reads it
                 from parakou_geo._csv import write_csv
 
                 table = _csv_table(register.addresses)
                 jobs: list[Future[Path]] = []
                 try:
-                    _write_layers(register, tmp, after_layers=lambda: jobs.append(
+                    _write_layers(register, tmp, before_large_layers=lambda: jobs.append(
                         pool.submit(write_csv, table, tmp_csv)))
                 finally:
                     wait(jobs)
@@ -403,14 +403,21 @@ def write_register(
 
 
 def _write_layers(register: Register, tmp: Path, *,
-                  after_layers: Callable[[], object] | None = None) -> None:
+                  before_large_layers: Callable[[], object] | None = None) -> None:
     """Write every layer and table of the register into the new file ``tmp``.
 
-    ``after_layers`` is called once the layers are written (the CSV starts then).
+    ``before_large_layers`` is called when the small layers are written (the CSV starts then).
     """
+    with ThreadPoolExecutor(1, thread_name_prefix="register-rtree") as pool:
+        _write_all(register, tmp, pool, before_large_layers)
+
+
+def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
+               before_large_layers: Callable[[], object] | None) -> None:
+    """:func:`_write_layers` with a thread to pack the spatial indexes on."""
     from parakou_geo._styles import write_styles
     from parakou_geo.register._arrow_layer import write_layer
-    from parakou_geo.register._rtree import add_spatial_index
+    from parakou_geo.register._rtree import add_spatial_index, plan_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
     from parakou_geo.register._transaction import (
         SCHEMA_VERSION,
@@ -419,6 +426,7 @@ def _write_layers(register: Register, tmp: Path, *,
         write_failure,
     )
 
+    plans: dict[str, Future[Any]] = {}
     # the file is made durable by the last commit, below (GDAL's own commits would each
     # wait for the disk)
     with unsynced_gdal_writes():
@@ -452,6 +460,13 @@ def _write_layers(register: Register, tmp: Path, *,
                 if frame is not None:
                     pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
                                             promote_to_multi=True)
+            if before_large_layers is not None:
+                before_large_layers()
+            # their spatial indexes are packed meanwhile (GDAL writes outside the GIL)
+            plans = {name: pool.submit(plan_spatial_index, np.asarray(frame.geometry.array))
+                     for name, frame in (("addresses", register.addresses),
+                                         ("buildings", register.buildings))
+                     if frame is not None}
             # the two large layers through Arrow, a slice at a time, without GDAL's spatial
             # index: it is packed below (_rtree)
             write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
@@ -462,8 +477,6 @@ def _write_layers(register: Register, tmp: Path, *,
                             promote_to_multi=True,
                             layer_options={"DESCRIPTION": "Building footprints of the addressed "
                                            "buildings", "SPATIAL_INDEX": "NO"})
-            if after_layers is not None:
-                after_layers()
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
             raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
                               "nothing was written") from exc
@@ -473,11 +486,11 @@ def _write_layers(register: Register, tmp: Path, *,
         with contextlib.closing(connect(tmp)) as con:
             con.execute("PRAGMA threads = 2")  # the indexes' sorts on two cores
             con.execute("BEGIN")
-            add_spatial_index(con, "addresses", "geom",
-                              np.asarray(register.addresses.geometry.array), "Point")
+            add_spatial_index(con, "addresses", "geom", plans.pop("addresses").result(),
+                              "Point")
             if register.buildings is not None:
-                add_spatial_index(con, "buildings", "geom",
-                                  np.asarray(register.buildings.geometry.array), "Unknown")
+                add_spatial_index(con, "buildings", "geom", plans.pop("buildings").result(),
+                                  "Unknown")
             write_styles(con)
             create_indexes(con)  # for the register's own look-ups (updates, lifecycle)
             run_id = meta.get("run_id", "")

@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 import pyogrio
 import shapely
 
+from parakou_geo.register import _gdal_append
+
 __all__ = ["write_layer"]
 
 #: Rows encoded and handed to GDAL at once.
@@ -93,9 +95,17 @@ def write_layer(
     epsg = frame.crs.to_epsg() if frame.crs is not None else None
     crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
     try:
-        pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), path,
-                            layer=layer, driver="GPKG", geometry_name="geometry",
-                            geometry_type=geometry_type, crs=crs, layer_options=layer_options)
+        if _gdal_append.available():
+            # pyogrio creates the layer and its fields; the rows go to GDAL outside the GIL
+            pyogrio.write_arrow(schema.empty_table(), path, layer=layer, driver="GPKG",
+                                geometry_name="geometry", geometry_type=geometry_type,
+                                crs=crs, layer_options=layer_options)
+            _gdal_append.append_batches(str(path), layer, batches(), geometry_name="geometry")
+        else:
+            pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), path,
+                                layer=layer, driver="GPKG", geometry_name="geometry",
+                                geometry_type=geometry_type, crs=crs,
+                                layer_options=layer_options)
     except RuntimeError as exc:
         if failed:  # the slice that could not be made, not GDAL's word for it
             raise failed[0] from exc

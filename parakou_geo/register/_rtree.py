@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-__all__ = ["add_spatial_index"]
+__all__ = ["IndexPlan", "add_spatial_index", "plan_spatial_index"]
 
 #: One cell of an R*Tree node: id, then minx, maxx, miny, maxy (all big-endian).
 _CELL = np.dtype([("id", ">i8"), ("minx", ">f4"), ("maxx", ">f4"), ("miny", ">f4"),
@@ -43,8 +44,58 @@ _AWAY = 1.0 + 1.0 / 8388608.0
 _NO_BOXES = np.empty((0, 4), dtype=np.float32)
 
 
-def add_spatial_index(con: sqlite3.Connection, table: str, column: str, geoms: np.ndarray,
-                      geometry_type: str) -> None:
+#: Cells per node of SQLite's R*Tree (``RTREE_MAXCELLS``) in a file of pages of 1292 bytes or
+#: more (GDAL's GeoPackages have 4096); a file of smaller pages has fewer (then re-planned).
+_CELLS_PER_NODE = 51
+
+
+@dataclass
+class IndexPlan:
+    """The packed tree of a layer's boxes, made before the layer's rows are in the file.
+
+    Attributes
+    ----------
+    n : int
+        The number of geometries (rows of the layer).
+    per_node : int
+        Cells per node the tree was packed for.
+    levels : list of (numpy.ndarray, numpy.ndarray)
+        Each level's cells, leaves first: their ids (in the leaves, the positions of the
+        geometries; above, node indexes within the level below) and their rounded boxes.
+    """
+
+    n: int
+    per_node: int
+    levels: list[tuple[np.ndarray, np.ndarray]]
+
+
+def plan_spatial_index(geoms: np.ndarray, per_node: int = _CELLS_PER_NODE) -> IndexPlan:
+    """Pack the R-tree of ``geoms`` (no file needed: it can run while the layer is written).
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        The layer's geometries in the order they are written (feature ids 1, 2...).
+    per_node : int
+        Cells per node.
+
+    Returns
+    -------
+    IndexPlan
+        For :func:`add_spatial_index`.
+    """
+    bounds = shapely.bounds(geoms)
+    keep = np.isfinite(bounds).all(axis=1)  # no entry for a missing or empty geometry
+    rows = np.arange(len(geoms), dtype=np.int64)
+    if not keep.all():
+        rows, bounds = rows[keep], bounds[keep]
+    box = _boxes(bounds)
+    del bounds  # a million rows: only the rounded boxes are kept while the tree is packed
+    return IndexPlan(len(geoms), per_node, _levels(rows, box, per_node))
+
+
+def add_spatial_index(con: sqlite3.Connection, table: str, column: str,
+                      geoms: np.ndarray | IndexPlan, geometry_type: str) -> None:
     """Create and fill the GeoPackage R-tree of ``table``, written without one.
 
     Parameters
@@ -53,31 +104,38 @@ def add_spatial_index(con: sqlite3.Connection, table: str, column: str, geoms: n
         The open GeoPackage, inside a transaction.
     table, column : str
         The layer and its geometry column, as written by GDAL with ``SPATIAL_INDEX=NO``.
-    geoms : numpy.ndarray
-        The layer's geometries in the order they were written (feature ids 1, 2...).
+    geoms : numpy.ndarray or IndexPlan
+        The layer's geometries in the order they were written (feature ids 1, 2...), or
+        their tree packed beforehand by :func:`plan_spatial_index`.
     geometry_type : str
         The layer's geometry type as given to GDAL (``"Point"``, ``"Unknown"``...).
     """
+    plan = geoms if isinstance(geoms, IndexPlan) else plan_spatial_index(geoms)
     n = _feature_count(con, table)
     low = con.execute(f'SELECT min(fid) FROM "{table}"').fetchone()[0]  # one B-tree step each
     high = con.execute(f'SELECT max(fid) FROM "{table}"').fetchone()[0]
-    if n != len(geoms):
-        raise sqlite3.DatabaseError(f"{table}: {n} rows written for {len(geoms)} geometries")
+    if n != plan.n:
+        raise sqlite3.DatabaseError(f"{table}: {n} rows written for {plan.n} geometries")
     if n and (low, high) == (1, n):
-        fids = np.arange(1, n + 1, dtype=np.int64)  # what GDAL gives a new layer
+        fids = None  # what GDAL gives a new layer: 1, 2... (position + 1)
     else:
         fids = np.array([row[0] for row in con.execute(
             f'SELECT fid FROM "{table}" ORDER BY fid')], dtype=np.int64)
     create, triggers, extension, extensions_table = _gdal_index_sql(table, column,
                                                                     geometry_type)
     con.execute(create)
-    bounds = shapely.bounds(geoms)
-    keep = np.isfinite(bounds).all(axis=1)  # no entry for a missing or empty geometry
-    if not keep.all():
-        fids, bounds = fids[keep], bounds[keep]
-    box = _boxes(bounds)
-    del bounds  # a million rows: only the rounded boxes are kept while the tree is packed
-    _pack(con, f"rtree_{table}_{column}", fids, box)
+    name = f"rtree_{table}_{column}"
+    size = int(con.execute(f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1')
+               .fetchone()[0])
+    per_node = (size - 4) // _CELL.itemsize
+    levels = plan.levels
+    plan.levels = []  # written level by level below, and freed as they are
+    if levels and per_node != plan.per_node:  # pages of another size: packed again
+        levels = _levels(*levels[0], per_node)
+    if levels:  # the leaves' ids: feature ids
+        rows, box = levels[0]
+        levels[0] = (rows + 1 if fids is None else fids[rows], box)
+    _write_levels(con, name, levels, per_node, size)
     for sql in triggers:
         con.execute(sql)
     if con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
@@ -180,27 +238,46 @@ def _pack(con: sqlite3.Connection, name: str, ids: np.ndarray, box: np.ndarray) 
 
     ``box`` holds the rounded ``(minx, maxx, miny, maxy)`` of each id (:func:`_boxes`).
     """
-    if len(ids) == 0:
-        return  # the empty root SQLite made is the whole index
     size = int(con.execute(f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1')
                .fetchone()[0])
     per_node = (size - 4) // _CELL.itemsize
-    # boxes as SQLite stores them: minx, maxx, miny, maxy, rounded outwards
-    levels: list[tuple[np.ndarray, np.ndarray]] = []  # (cell ids, boxes), leaves first
-    cell_ids = ids.astype(np.int64)
+    _write_levels(con, name, _levels(ids.astype(np.int64), box, per_node), per_node, size)
+
+
+def _levels(cell_ids: np.ndarray, box: np.ndarray,
+            per_node: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pack ``cell_ids`` with their rounded ``box`` into levels of nodes (Sort-Tile-Recursive).
+
+    Returns each level's (cell ids, boxes), leaves first, each run of ``per_node`` cells one
+    node; above the leaves a cell's id is the index of its node in the level below.
+    """
+    if len(cell_ids) == 0:
+        return []
+    levels: list[tuple[np.ndarray, np.ndarray]] = []
     while True:
         if len(cell_ids) > per_node:
             order = _str_order(box, per_node)
             cell_ids, box = cell_ids[order], box[order]
         levels.append((cell_ids, box))
         if len(cell_ids) <= per_node:
-            break
+            return levels
         starts = np.arange(0, len(cell_ids), per_node)
         box = np.column_stack([np.minimum.reduceat(box[:, 0], starts),
                                np.maximum.reduceat(box[:, 1], starts),
                                np.minimum.reduceat(box[:, 2], starts),
                                np.maximum.reduceat(box[:, 3], starts)])
         cell_ids = np.arange(len(starts), dtype=np.int64)  # node index within its level
+
+
+def _write_levels(con: sqlite3.Connection, name: str,
+                  levels: list[tuple[np.ndarray, np.ndarray]], per_node: int,
+                  size: int) -> None:
+    """Write packed ``levels`` (leaf ids: feature ids) into the empty R*Tree ``name``.
+
+    Each level's boxes are freed once its nodes are written.
+    """
+    if not levels:
+        return  # the empty root SQLite made is the whole index
     n_nodes = [-(-len(c) // per_node) for c, _ in levels]
     # node numbers: the root is 1, then each level from the top down
     first = [0] * len(levels)
