@@ -85,11 +85,12 @@ names = {"register": "register (assembly)"}
 def step(name):
     marks.append((names.get(name, name), clock()))
 
-write_layers = reg._write_layers
+from parakou_geo.register import _write
+write_layers = _write.write_layers
 def timed_layers(*a, **k):  # the CSV is written on a thread meanwhile
     marks.append(("write GeoPackage + CSV", clock()))
     write_layers(*a, **k)
-reg._write_layers = timed_layers
+_write.write_layers = timed_layers
 
 result = address_files(roads, buildings, progress=step)
 reg.write_register(result.register, out, csv_path=csv, overwrite=True)

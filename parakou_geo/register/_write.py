@@ -1,0 +1,132 @@
+"""Private: write the layers and tables of a register into a new GeoPackage file.
+
+The small layers are written by pyogrio; the two large ones (addresses, building footprints)
+through Arrow a slice at a time (:mod:`._arrow_layer`), handed to GDAL outside the GIL where it
+can be called directly (:mod:`._gdal_append`). Their spatial indexes are packed on a thread
+meanwhile (:mod:`._rtree`), then written with the styles, the support tables and the attribute
+indexes by this package's own SQLite connection, whose last commit makes the file durable.
+:func:`parakou_geo.register.write_register` calls it on a temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyogrio
+
+from parakou_geo._errors import OutputError
+
+if TYPE_CHECKING:
+    from parakou_geo.register import Register
+
+__all__ = ["write_layers"]
+
+
+def write_layers(register: Register, tmp: Path, *,
+                 before_large_layers: Callable[[], object] | None = None) -> None:
+    """Write every layer and table of the register into the new file ``tmp``.
+
+    ``before_large_layers`` is called when the small layers are written (the CSV starts then).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="register-rtree") as pool:
+        _write_all(register, tmp, pool, before_large_layers)
+
+
+def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
+               before_large_layers: Callable[[], object] | None) -> None:
+    """:func:`write_layers` with a thread to pack the spatial indexes on."""
+    from parakou_geo._styles import write_styles
+    from parakou_geo.register._arrow_layer import write_layer
+    from parakou_geo.register._rtree import add_spatial_index, plan_spatial_index
+    from parakou_geo.register._storage import connect, create_indexes
+    from parakou_geo.register._transaction import (
+        SCHEMA_VERSION,
+        create_support_tables,
+        unsynced_gdal_writes,
+        write_failure,
+    )
+
+    plans: dict[str, Future[Any]] = {}
+    # the file is made durable by the last commit, below (GDAL's own commits would each
+    # wait for the disk)
+    with unsynced_gdal_writes():
+        try:
+            # the small layers first: GDAL reopens the file for each layer, and opening one
+            # that already holds a million features takes longer
+            pyogrio.write_dataframe(
+                register.streets, tmp, layer="streets", driver="GPKG",
+                promote_to_multi=True,
+                # GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6
+                # warns that a 1.4 file "may only be partially supported")
+                dataset_options={"VERSION": "1.2"},
+                layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
+            )
+            pyogrio.write_dataframe(
+                register.unaddressed, tmp, layer="unaddressed", driver="GPKG",
+                geometry_type="Point",
+                layer_options={"DESCRIPTION": "Buildings without an address, with the reason"},
+            )
+            pyogrio.write_dataframe(
+                register.run_info, tmp, layer="run_info", driver="GPKG",
+                layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
+            )
+            if register.segments is not None:
+                pyogrio.write_dataframe(
+                    register.segments, tmp, layer="segments", driver="GPKG",
+                    layer_options={"DESCRIPTION": "Oriented street segments door numbers are "
+                                   "measured on"},
+                )
+            for name, frame in (("zones", register.zones), ("quartiers", register.quartiers)):
+                if frame is not None:
+                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                            promote_to_multi=True)
+            if before_large_layers is not None:
+                before_large_layers()
+            # their spatial indexes are packed meanwhile (GDAL writes outside the GIL)
+            plans = {name: pool.submit(plan_spatial_index, np.asarray(frame.geometry.array))
+                     for name, frame in (("addresses", register.addresses),
+                                         ("buildings", register.buildings))
+                     if frame is not None}
+            # the two large layers through Arrow, a slice at a time, without GDAL's spatial
+            # index: it is packed below (_rtree)
+            write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
+                        layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
+                                       "register", "SPATIAL_INDEX": "NO"})
+            if register.buildings is not None:
+                write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
+                            promote_to_multi=True,
+                            layer_options={"DESCRIPTION": "Building footprints of the addressed "
+                                           "buildings", "SPATIAL_INDEX": "NO"})
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+            raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
+                              "nothing was written") from exc
+    meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
+    try:
+        create_support_tables(tmp, meta)
+        with contextlib.closing(connect(tmp)) as con:
+            con.execute("PRAGMA threads = 2")  # the indexes' sorts on two cores
+            con.execute("BEGIN")
+            add_spatial_index(con, "addresses", "geom", plans.pop("addresses").result(),
+                              "Point")
+            if register.buildings is not None:
+                add_spatial_index(con, "buildings", "geom", plans.pop("buildings").result(),
+                                  "Unknown")
+            write_styles(con)
+            create_indexes(con)  # for the register's own look-ups (updates, lifecycle)
+            run_id = meta.get("run_id", "")
+            con.execute(
+                "INSERT INTO runs (run_id, time, operation, summary) VALUES (?, ?, 'address', "
+                "?)", (run_id, meta.get("run_time_utc", ""),
+                       f"{len(register.addresses)} addresses, {len(register.streets)} streets"),
+            )
+            con.execute("COMMIT")
+    except (sqlite3.Error, OSError, pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError) as exc:  # OSError, GDAL: the spatial index template
+        raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
+                          "nothing was written") from exc
