@@ -16,6 +16,7 @@ Rows, field types and geometry blobs in the file are those ``pyogrio.write_dataf
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ import shapely
 
 from parakou_geo.register import _gdal_append
 
-__all__ = ["write_layer"]
+__all__ = ["LayerCheck", "check_layer", "write_layer"]
 
 #: Rows encoded and handed to GDAL at once.
 ROWS_PER_BATCH = 65_536
@@ -39,6 +40,53 @@ _POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f
 _SINGLE_WKB_TYPES = (1, 2, 3)
 
 
+@dataclass(frozen=True)
+class LayerCheck:
+    """How the rows of a frame can be written (:func:`check_layer`).
+
+    Attributes
+    ----------
+    attributes : pyarrow.Table or None
+        The columns but the geometry, as Arrow; None when ``pyogrio.write_dataframe`` must
+        write the frame itself.
+    geometry_type : str or None
+        The layer's geometry type.
+    xy : numpy.ndarray or None
+        ``(n, 2)`` coordinates of a layer of 2D points (their WKB is written from them).
+    """
+
+    attributes: pa.Table | None
+    geometry_type: str | None
+    xy: np.ndarray | None
+
+
+def check_layer(frame: Any, *, geometry_type: str | None,
+                promote_to_multi: bool = False) -> LayerCheck:
+    """Look at a frame's columns and geometries once, before :func:`write_layer` writes it.
+
+    It only reads the frame, so it can run on another thread while an earlier layer is
+    written. Parameters are those of :func:`write_layer`.
+    """
+    geoms = np.asarray(frame.geometry.array)
+    attributes = _attribute_table(frame)
+    kinds = shapely.get_type_id(geoms)
+    xy = None
+    if len(geoms) and (kinds == 0).all() and not promote_to_multi:
+        if geometry_type is None:
+            geometry_type = "Point"  # what pyogrio infers for 2D points
+        # one pass gives the WKB's coordinates and the checks: an empty point has none, and a
+        # 2D one a z of NaN (a z of NaN counts as none)
+        xyz = shapely.get_coordinates(geoms, include_z=True)
+        plain = len(xyz) == len(geoms) and bool(np.isnan(xyz[:, 2]).all())
+        xy = np.ascontiguousarray(xyz[:, :2]) if plain else None
+        del xyz
+    else:
+        plain = _plain_geometries(geoms, kinds)
+    if attributes is None or geometry_type is None or not plain:
+        return LayerCheck(None, geometry_type, None)
+    return LayerCheck(attributes, geometry_type, xy)
+
+
 def write_layer(
     frame: Any,
     path: Any,
@@ -47,6 +95,7 @@ def write_layer(
     geometry_type: str | None,
     promote_to_multi: bool = False,
     layer_options: dict[str, str] | None = None,
+    checked: LayerCheck | None = None,
 ) -> None:
     """Write a GeoDataFrame as a new layer of the GeoPackage ``path``.
 
@@ -65,17 +114,19 @@ def write_layer(
         Store single geometries as their multi type with one part.
     layer_options : dict, optional
         GDAL layer creation options.
+    checked : LayerCheck, optional
+        :func:`check_layer` of this frame with the same ``geometry_type`` and
+        ``promote_to_multi``, when it was made beforehand.
     """
-    geoms = np.asarray(frame.geometry.array)
-    attributes = _attribute_table(frame)
-    points = bool(len(geoms)) and bool((shapely.get_type_id(geoms) == 0).all()) \
-        and not promote_to_multi
-    if geometry_type is None and points:
-        geometry_type = "Point"  # what pyogrio infers for 2D points
-    if attributes is None or geometry_type is None or not _plain_geometries(geoms):
+    if checked is None:
+        checked = check_layer(frame, geometry_type=geometry_type,
+                              promote_to_multi=promote_to_multi)
+    attributes, geometry_type, xy = checked.attributes, checked.geometry_type, checked.xy
+    if attributes is None or geometry_type is None:
         _write_dataframe(frame, path, layer=layer, geometry_type=geometry_type,
                          promote_to_multi=promote_to_multi, layer_options=layer_options)
         return
+    geoms = np.asarray(frame.geometry.array)
     schema = attributes.schema.append(pa.field("geometry", pa.binary()))
 
     failed: list[BaseException] = []
@@ -83,10 +134,11 @@ def write_layer(
     def batches() -> Iterator[pa.RecordBatch]:
         try:
             for start in range(0, len(geoms), ROWS_PER_BATCH):
-                part = geoms[start:start + ROWS_PER_BATCH]
-                wkb = _point_wkb(part) if points else _wkb(part, promote_to_multi)
+                stop = min(start + ROWS_PER_BATCH, len(geoms))
+                wkb = _point_wkb(xy[start:stop]) if xy is not None \
+                    else _wkb(geoms[start:stop], promote_to_multi)
                 columns = [_one_chunk(c) for c in
-                           attributes.slice(start, len(part)).columns]
+                           attributes.slice(start, stop - start).columns]
                 yield pa.record_batch([*columns, wkb], schema=schema)
         except Exception as exc:  # GDAL only reports "error while accessing batch"
             failed.append(exc)
@@ -120,11 +172,13 @@ def _write_dataframe(frame: Any, path: Any, *, layer: str, geometry_type: str | 
                             use_arrow=not promote_to_multi, layer_options=layer_options)
 
 
-def _plain_geometries(geoms: np.ndarray) -> bool:
-    """Whether every geometry is a non-empty 2D point, line string, polygon or multi of one."""
+def _plain_geometries(geoms: np.ndarray, kinds: np.ndarray) -> bool:
+    """Whether every geometry is a non-empty 2D point, line string, polygon or multi of one.
+
+    ``kinds`` are their ``shapely.get_type_id``.
+    """
     if not len(geoms):
         return False
-    kinds = shapely.get_type_id(geoms)
     return bool(np.isin(kinds, (0, 1, 3, 4, 5, 6)).all() and not shapely.is_empty(geoms).any()
                 and not shapely.has_z(geoms).any())
 
@@ -162,9 +216,8 @@ def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
     return pa.concat_arrays(column.chunks) if column.num_chunks else pa.array([], column.type)
 
 
-def _point_wkb(points: np.ndarray) -> pa.Array:
-    """WKB of 2D points, written from their coordinates (no geometry object is encoded)."""
-    xy = shapely.get_coordinates(points)
+def _point_wkb(xy: np.ndarray) -> pa.Array:
+    """WKB of 2D points, written from their ``(n, 2)`` coordinates (no geometry is encoded)."""
     records = np.empty(len(xy), dtype=_POINT_WKB)
     records["order"] = 1
     records["type"] = 1

@@ -42,7 +42,7 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
                before_large_layers: Callable[[], object] | None) -> None:
     """:func:`write_layers` with a thread to pack the spatial indexes on."""
     from parakou_geo._styles import write_styles
-    from parakou_geo.register._arrow_layer import write_layer
+    from parakou_geo.register._arrow_layer import check_layer, write_layer
     from parakou_geo.register._rtree import add_spatial_index, plan_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
     from parakou_geo.register._transaction import (
@@ -88,7 +88,11 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
                                             promote_to_multi=True)
             if before_large_layers is not None:
                 before_large_layers()
-            # their spatial indexes are packed meanwhile (GDAL writes outside the GIL)
+            # while GDAL writes the addresses (outside the GIL), the footprints are looked at
+            # and both spatial indexes packed
+            footprints = pool.submit(check_layer, register.buildings, geometry_type="Unknown",
+                                     promote_to_multi=True) \
+                if register.buildings is not None else None
             plans = {name: pool.submit(plan_spatial_index, np.asarray(frame.geometry.array))
                      for name, frame in (("addresses", register.addresses),
                                          ("buildings", register.buildings))
@@ -98,9 +102,9 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
             write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
                         layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
                                        "register", "SPATIAL_INDEX": "NO"})
-            if register.buildings is not None:
+            if register.buildings is not None and footprints is not None:
                 write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
-                            promote_to_multi=True,
+                            promote_to_multi=True, checked=footprints.result(),
                             layer_options={"DESCRIPTION": "Building footprints of the addressed "
                                            "buildings", "SPATIAL_INDEX": "NO"})
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
