@@ -212,7 +212,8 @@ def prepare_buildings(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     # a degenerate footprint (e.g. a ring of two points) still locates a building: keep the
     # centre of its coordinates as a point rather than losing the building
-    lost = np.flatnonzero(missing & ~(shapely.is_missing(original) | shapely.is_empty(original)))
+    lost = np.flatnonzero(missing)  # those that had a geometry before the repair
+    lost = lost[~(shapely.is_missing(original[lost]) | shapely.is_empty(original[lost]))]
     if len(lost):
         xy, which = shapely.get_coordinates(original[lost], return_index=True)
         geoms = geoms.copy()

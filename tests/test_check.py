@@ -145,3 +145,24 @@ def test_non_finite_coordinates_are_found_in_every_chunk_of_a_large_layer() -> N
     assert len(problems) == 1
     assert f"3 feature(s) have coordinates that are not finite numbers (NaN or infinite) " \
            f"(rows 5, {CHUNK + 8}, {2 * CHUNK + 500})" in problems[0]
+
+
+def test_degenerate_footprint_is_kept_as_the_centre_of_its_vertices() -> None:
+    """A footprint that repair turns into nothing (a ring folded onto a line) still locates
+    its building, as a point; a feature that had no geometry at all is dropped."""
+    x, y = shift((150, 10))
+    folded = shapely.Polygon([(x, y), (x + 6, y), (x + 12, y), (x, y)])  # no area
+    assert shapely.is_empty(shapely.make_valid(folded).buffer(0))
+    bld = squares([(50, 10)])
+    bld = gpd.GeoDataFrame({"building_id": ["a", "folded", "empty"]},
+                           geometry=[bld.geometry.iloc[0], folded, shapely.Polygon()],
+                           crs=32631)
+    b, dropped, report = prepare_buildings(bld, settings=S, metric_crs=CRS(32631))
+    assert b["building_id"].tolist() == ["a", "folded"]
+    point = b.geometry.iloc[1]
+    assert point.geom_type == "Point"
+    assert point.x == pytest.approx(x + 4.5)  # mean of the four vertices' x
+    assert point.y == pytest.approx(y)
+    assert dropped["building_id"].tolist() == ["empty"]
+    assert report.n_dropped_empty == 1
+    assert any("1 degenerate footprint(s)" in note for note in report.notes)
