@@ -5,7 +5,10 @@ GDAL writes the first row, so a layer of a million features sits in memory twice
 ``promote_to_multi`` it does not take the Arrow path at all. Here the attribute columns are
 taken as Arrow (pandas' text columns already are: no copy), and the geometry column is encoded
 one slice at a time while GDAL writes: door points straight from their coordinates, footprints
-with :func:`shapely.to_wkb`, promoted to their multi type by a nine-byte header.
+with :func:`shapely.to_wkb`, promoted to their multi type by a nine-byte header. pyogrio creates
+the layer; the slices go to GDAL outside Python's GIL where :mod:`._gdal_append` can call it
+(else through ``pyogrio.write_arrow``). :func:`check_layer` looks at a frame once, and can do so
+on another thread while an earlier layer is written.
 
 Rows, field types and geometry blobs in the file are those ``pyogrio.write_dataframe`` writes
 (``tests/test_register_arrow_layer.py`` compares the two). Tables this path does not cover

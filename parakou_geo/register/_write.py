@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyogrio
@@ -34,16 +34,16 @@ def write_layers(register: Register, tmp: Path, *,
 
     ``before_large_layers`` is called when the small layers are written (the CSV starts then).
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="register-rtree") as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="register-ahead") as pool:
         _write_all(register, tmp, pool, before_large_layers)
 
 
 def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
                before_large_layers: Callable[[], object] | None) -> None:
-    """:func:`write_layers` with a thread to pack the spatial indexes on."""
+    """:func:`write_layers` with a thread for the work that can be done ahead of GDAL."""
     from parakou_geo._styles import write_styles
     from parakou_geo.register._arrow_layer import check_layer, write_layer
-    from parakou_geo.register._rtree import add_spatial_index, plan_spatial_index
+    from parakou_geo.register._rtree import IndexPlan, add_spatial_index, plan_spatial_index
     from parakou_geo.register._storage import connect, create_indexes
     from parakou_geo.register._transaction import (
         SCHEMA_VERSION,
@@ -52,7 +52,7 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
         write_failure,
     )
 
-    plans: dict[str, Future[Any]] = {}
+    plans: dict[str, Future[IndexPlan]] = {}
     # the file is made durable by the last commit, below (GDAL's own commits would each
     # wait for the disk)
     with unsynced_gdal_writes():
