@@ -11,6 +11,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,30 +334,33 @@ def address_files(
     AddressingResult
         As :func:`address`.
     """
-    problems: list[str] = []
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for kind, path, layer in (("roads", roads, roads_layer),
-                              ("buildings", buildings, buildings_layer),
-                              ("zones", zones, zones_layer),
-                              ("quartiers", quartiers, quartiers_layer)):
-        if path is None:
-            continue
-        try:
-            layers[kind] = read_layer(path, layer=layer, kind=kind)  # type: ignore[arg-type]
-        except InputError as exc:
-            problems.append(str(exc))
-    names_df = None
-    if names is not None:
-        try:
-            names_df = read_names_csv(names)
-        except InputError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise InputError(problems)
-    inputs = {k: file_fingerprint(p) for k, p in
-              (("roads", roads), ("buildings", buildings), ("zones", zones),
-               ("quartiers", quartiers), ("names", names))
-              if p is not None and Path(p).is_file()}
+    paths = (("roads", roads), ("buildings", buildings), ("zones", zones),
+             ("quartiers", quartiers), ("names", names))
+    files = {k: p for k, p in paths if p is not None and Path(p).is_file()}
+    with ThreadPoolExecutor(1, thread_name_prefix="fingerprints") as pool:
+        # the files are hashed for the run record while they are read (outside the GIL)
+        hashes = pool.submit(lambda: {k: file_fingerprint(p) for k, p in files.items()})
+        problems: list[str] = []
+        layers: dict[str, gpd.GeoDataFrame] = {}
+        for kind, path, layer in (("roads", roads, roads_layer),
+                                  ("buildings", buildings, buildings_layer),
+                                  ("zones", zones, zones_layer),
+                                  ("quartiers", quartiers, quartiers_layer)):
+            if path is None:
+                continue
+            try:
+                layers[kind] = read_layer(path, layer=layer, kind=kind)  # type: ignore[arg-type]
+            except InputError as exc:
+                problems.append(str(exc))
+        names_df = None
+        if names is not None:
+            try:
+                names_df = read_names_csv(names)
+            except InputError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise InputError(problems)
+        inputs = hashes.result()
     return address(  # handed over (popped), so the input buildings are freed once checked
         layers.pop("roads"), layers.pop("buildings"), zones=layers.get("zones"),
         quartiers=layers.get("quartiers"), names=names_df,
