@@ -100,3 +100,26 @@ def test_an_error_of_the_batches_reaches_the_caller_and_the_file_is_closed(
     assert [r[0] for r in _rows(path)] == [1, 2, 3, 4, 5]  # the first batch, written
     _gdal_append.append_batches(str(path), "things", _table(2, start=5).to_batches())
     assert [r[2] for r in _rows(path)] == list(range(7))
+
+
+def test_a_gdal_without_the_arrow_writer_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GDAL older than 3.8 (no ``OGR_L_WriteArrowBatch``) or a loader that does not find
+    GDAL's functions through pyogrio's module (Windows): the rows go through pyogrio."""
+
+    class NoArrowWriter:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def __getattr__(self, name: str) -> object:
+            raise AttributeError(name)
+
+    monkeypatch.setattr(ctypes, "CDLL", NoArrowWriter)
+    _gdal_append._gdal.cache_clear()
+    try:
+        assert not _gdal_append.available()
+        with pytest.raises(RuntimeError, match="through pyogrio"):
+            _gdal_append.append_batches("x.gpkg", "things", [])
+    finally:
+        monkeypatch.undo()
+        _gdal_append._gdal.cache_clear()
+    assert _gdal_append.available()
