@@ -7,10 +7,10 @@ same GDAL function through :mod:`ctypes`, which releases the GIL for the length 
 
 The library called is the GDAL that pyogrio itself loaded: its functions are looked up
 through pyogrio's own extension module, so the rows are written by the same code either way
-(``tests/test_register_gdal_append.py`` compares the files). The layer and its fields are
-created by pyogrio first; only the rows go through here. Where that library cannot be
-reached so (another platform's loader, a pyogrio without Arrow writing), :func:`available`
-is False and the caller writes through pyogrio.
+(``tests/test_register_arrow_layer.py`` compares both ways with ``pyogrio.write_dataframe``).
+The layer and its fields are created by pyogrio first; only the rows go through here. Where
+that library cannot be reached so (another platform's loader, a pyogrio without Arrow
+writing), :func:`available` is False and the caller writes through pyogrio.
 
 GDAL reports errors through a handler of the calling thread: the one pyogrio installs belongs
 to the thread that imported it, so here a handler of our own collects the messages, turns a
@@ -24,7 +24,7 @@ import ctypes
 import functools
 import warnings
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -167,16 +167,14 @@ def append_batches(path: str, layer: str, batches: Iterable[pa.RecordBatch], *,
             if not handle:
                 raise pyogrio.errors.DataLayerError(f"Layer '{layer}' could not be opened")
             # GDAL writes each batch on a thread of its own while this one makes the next
+            # (leaving the pool waits for the batch GDAL is writing, also on an error, so the
+            # file is never closed under it)
             with ThreadPoolExecutor(1, thread_name_prefix="gdal-append") as pool:
                 pending: Future[None] | None = None
-                try:
-                    for batch in batches:
-                        if pending is not None:
-                            pending.result()
-                        pending = pool.submit(write, handle, batch)
-                finally:
+                for batch in batches:
                     if pending is not None:
-                        wait([pending])
+                        pending.result()
+                    pending = pool.submit(write, handle, batch)
                 if pending is not None:
                     pending.result()
         finally:

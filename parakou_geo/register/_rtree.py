@@ -125,9 +125,7 @@ def add_spatial_index(con: sqlite3.Connection, table: str, column: str,
                                                                     geometry_type)
     con.execute(create)
     name = f"rtree_{table}_{column}"
-    size = int(con.execute(f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1')
-               .fetchone()[0])
-    per_node = (size - 4) // _CELL.itemsize
+    size, per_node = _node_size(con, name)
     levels = plan.levels
     plan.levels = []  # written level by level below, and freed as they are
     if levels and per_node != plan.per_node:  # pages of another size: packed again
@@ -238,10 +236,15 @@ def _pack(con: sqlite3.Connection, name: str, ids: np.ndarray, box: np.ndarray) 
 
     ``box`` holds the rounded ``(minx, maxx, miny, maxy)`` of each id (:func:`_boxes`).
     """
+    size, per_node = _node_size(con, name)
+    _write_levels(con, name, _levels(ids.astype(np.int64), box, per_node), per_node, size)
+
+
+def _node_size(con: sqlite3.Connection, name: str) -> tuple[int, int]:
+    """Return the bytes of a node of the (just created) R*Tree ``name`` and its cells."""
     size = int(con.execute(f'SELECT length(data) FROM "{name}_node" WHERE nodeno = 1')
                .fetchone()[0])
-    per_node = (size - 4) // _CELL.itemsize
-    _write_levels(con, name, _levels(ids.astype(np.int64), box, per_node), per_node, size)
+    return size, (size - 4) // _CELL.itemsize
 
 
 def _levels(cell_ids: np.ndarray, box: np.ndarray,

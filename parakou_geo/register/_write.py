@@ -102,7 +102,7 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
             write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
                         layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
                                        "register", "SPATIAL_INDEX": "NO"})
-            if register.buildings is not None and footprints is not None:
+            if footprints is not None:
                 write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
                             promote_to_multi=True, checked=footprints.result(),
                             layer_options={"DESCRIPTION": "Building footprints of the addressed "
