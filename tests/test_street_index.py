@@ -135,3 +135,29 @@ def test_pieces_within_reach_are_geos_dwithin_pairs_in_its_order(seed: int) -> N
     assert len(want[0]) > 3_000
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_geos_distance_is_shapely_distance_to_the_last_bit() -> None:
+    """The nearest search reports its distances without a GEOS call: they must be GEOS's.
+
+    Points anywhere, on the pieces' ends, on their middles and on their lines beyond them
+    (where the projection factor is exactly 0 or 1, or just past).
+    """
+    import platform
+
+    index = StreetIndex(_grid_segments())
+    rng = np.random.default_rng(11)
+    n = 20_000
+    piece = rng.integers(0, len(index.pieces), n)
+    a = np.c_[index.ax[piece], index.ay[piece]]
+    b = np.c_[index.bx[piece], index.by[piece]]
+    t = rng.choice([-0.5, 0.0, 0.5, 1.0, 1.5], n)[:, None]
+    xy = a + t * (b - a) + rng.normal(0, 20, (n, 2)) * (rng.random((n, 1)) < 0.7)
+    want = shapely.distance(_points(xy), index.pieces[piece])
+    got = index.geos_distance(xy, piece)
+    assert (got == 0).sum() > 1_000
+    assert (t[:, 0] < 0).sum() > 1_000
+    if platform.machine() in ("x86_64", "AMD64"):  # GEOS there has no fused multiply-adds
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
