@@ -116,13 +116,54 @@ def _field(values: pa.Array | pa.ChunkedArray, sep: str,
            neutral: bool) -> pa.Array | pa.ChunkedArray:
     """Return text fields as written: neutralised (with ``neutral``), quoted where needed.
 
-    One scan finds the columns with nothing to neutralise or quote (nearly all of them).
+    One scan of the column's bytes finds the columns with nothing to neutralise or quote
+    (nearly all of them); only the others are looked at value by value.
     """
-    values = pc.fill_null(values, _s(""))
-    special = f"{_FORMULA_RE}|{_needs_quotes(sep)}" if neutral else _needs_quotes(sep)
-    if not pc.any(pc.match_substring_regex(values, special)).as_py():
+    values = _no_nulls(values)
+    if not _may_be_special(values, sep, neutral):
         return values
     return _quoted(neutralise_column(values) if neutral else values, sep)
+
+
+def _no_nulls(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Return text with its missing values as empty texts (the column itself when none is)."""
+    return pc.fill_null(values, _s("")) if values.null_count else values
+
+
+#: Bytes that make a field quoted (besides the separator): quote, CR, LF.
+_QUOTED_BYTES = b'"\r\n'
+#: First bytes of a text a spreadsheet may run (:data:`FORMULA_STARTS`, and a space, after
+#: which one may come: those texts are looked at by :data:`_FORMULA_RE`).
+_FORMULA_FIRST_BYTES = "".join(FORMULA_STARTS).encode("ascii") + b" "
+
+
+def _may_be_special(values: pa.Array | pa.ChunkedArray, sep: str, neutral: bool) -> bool:
+    """Whether any text (no nulls) holds a byte that needs quoting, or starts like a formula.
+
+    A scan of the Arrow buffers with numpy: the bytes of all texts at once, and the first
+    byte of each. ``False`` means that no field of the column is neutralised or quoted.
+    """
+    special = np.zeros(256, dtype=bool)
+    special[np.frombuffer(_QUOTED_BYTES + sep.encode("utf-8"), dtype=np.uint8)] = True
+    first = np.zeros(256, dtype=bool)
+    first[np.frombuffer(_FORMULA_FIRST_BYTES, dtype=np.uint8)] = neutral
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    for chunk in chunks:
+        chunk = pc.cast(chunk, pa.large_string())
+        if not len(chunk):
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
+            chunk.offset:chunk.offset + len(chunk) + 1]
+        if data_buf is None or offsets[-1] == offsets[0]:
+            continue
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        if special[data[offsets[0]:offsets[-1]]].any():
+            return True
+        starts = offsets[:-1][offsets[1:] > offsets[:-1]]
+        if first[data[starts]].any():
+            return True
+    return False
 
 
 def _quoted(values: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array | pa.ChunkedArray:
@@ -247,7 +288,7 @@ def _lines(
         numeric = pd.api.types.is_numeric_dtype(column.dtype) and not (
             decimal_comma and sep == ",")
         # numbers and booleans never hold a separator, a quote or a line break
-        columns.append(pc.fill_null(text, _s("")) if numeric else _field(
+        columns.append(_no_nulls(text) if numeric else _field(
             text, sep, neutral=textual and str(table.columns[j]) not in plain))
     rows = pc.binary_join_element_wise(*columns, _s(sep)) if len(columns) > 1 else columns[0]
     lines = pc.binary_join_element_wise(rows, _s(""), _s(end))  # each row and its line end

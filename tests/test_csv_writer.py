@@ -174,3 +174,37 @@ def test_rows_written_in_slices_give_the_same_bytes(tmp_path: Path,
     assert sliced.read_bytes() == whole.read_bytes()
     empty = write_csv(table.iloc[:0], tmp_path / "empty.csv")
     assert empty.read_bytes() == b"n,x,text\n"
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "§"])
+def test_the_byte_scan_sends_every_special_field_to_the_slow_path(sep: str) -> None:
+    """Columns go to neutralisation and quoting only when a scan of their bytes finds a
+    separator, quote, CR or LF, or a first character a formula may start with. The scan looks
+    at the array's own bytes: a slice of a larger buffer, and a column in several chunks."""
+    import pyarrow as pa
+
+    from parakou_geo._csv import _field, _may_be_special, _quoted, neutralise_column
+
+    clean = ["Rue 1.001", "12 bis", "", "é à", "x" * 30]
+    needs = re.compile(r"^[ ]*[=+\-@\t\r]|[" + re.escape(sep) + '"\r\n]')
+    for special in [*HOSTILE, f"a{sep}b", " leading space", "end\n"]:
+        values = pa.array([*clean, special, *clean], type=pa.large_string())
+        inside = values.slice(len(clean), 1)
+        if needs.search(special):
+            assert _may_be_special(values, sep, neutral=True), special
+            assert _may_be_special(inside, sep, neutral=True), special
+        # the special text lies in the buffer, outside the slice: not seen
+        assert not _may_be_special(values.slice(0, len(clean)), sep, neutral=True)
+        assert not _may_be_special(values.slice(len(clean) + 1), sep, neutral=True)
+        chunked = pa.chunked_array([values.slice(0, 3), values.slice(3)])
+        assert _may_be_special(chunked, sep, neutral=True) or not needs.search(special)
+        for column in (values, inside, chunked, values.slice(2, 5)):
+            for neutral in (True, False):
+                want = _quoted(neutralise_column(column) if neutral else column, sep)
+                got = _field(column, sep, neutral)
+                assert got.to_pylist() == want.to_pylist(), (special, neutral)
+    # numbers written as text with a formula start: only text columns are neutralised
+    assert not _may_be_special(pa.array(["-1.5", "+2"], type=pa.large_string()), sep,
+                               neutral=False)
+    with_nulls = pa.array(["ok", None, "fine"], type=pa.large_string())
+    assert _field(with_nulls, sep, neutral=True).to_pylist() == ["ok", "", "fine"]
