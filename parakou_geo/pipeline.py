@@ -23,7 +23,7 @@ from pyproj import CRS, Transformer
 
 from parakou_geo._errors import InputError
 from parakou_geo._input_checks import layers_apart_problems
-from parakou_geo._memory import release_free_memory
+from parakou_geo._memory import cycle_collection_paused, release_free_memory
 from parakou_geo.access import CHOICE_REASONS, choose_streets, street_network
 from parakou_geo.check import LayerReport, check_layer
 from parakou_geo.codes import allocate_codes, apply_official_names, assign_zones, read_names_csv
@@ -182,120 +182,124 @@ def address(
     >>> bool(result.register.addresses.label.str.contains(" Rue ").all())
     True
     """
-    s = settings or AddressingSettings()
-    step = progress or (lambda _name: None)
-    step("check")
-    if s.building_id_column is None:
-        buildings = combine_osm_ids(buildings)
-    combined_ids = bool(buildings.attrs.get("osm_ids_combined"))
-    problems = check_layer(roads, "roads", settings=s, crs=crs)
-    problems += check_layer(buildings, "buildings", settings=s, crs=crs)
-    if zones is not None:
-        problems += check_layer(zones, "zones", settings=s, crs=crs)
-    if quartiers is not None:
-        problems += check_layer(quartiers, "quartiers", settings=s, crs=crs)
-    if not problems:  # layers far apart, zones off the roads
-        problems = layers_apart_problems({"roads": roads, "buildings": buildings} | (
-            {"zones": zones} if zones is not None else {}), crs=crs,
-            max_distance_m=s.max_distance_m)
-    if problems:
-        raise InputError(problems)
-    from parakou_geo._crs import check_metric_crs_fits, resolve_metric_crs
+    # no passes of the cyclic collector over a million geometries (parakou_geo._memory); a
+    # block, not a decorator, so the buildings handed over are freed once checked (del below)
+    with cycle_collection_paused():
+        s = settings or AddressingSettings()
+        step = progress or (lambda _name: None)
+        step("check")
+        if s.building_id_column is None:
+            buildings = combine_osm_ids(buildings)
+        combined_ids = bool(buildings.attrs.get("osm_ids_combined"))
+        problems = check_layer(roads, "roads", settings=s, crs=crs)
+        problems += check_layer(buildings, "buildings", settings=s, crs=crs)
+        if zones is not None:
+            problems += check_layer(zones, "zones", settings=s, crs=crs)
+        if quartiers is not None:
+            problems += check_layer(quartiers, "quartiers", settings=s, crs=crs)
+        if not problems:  # layers far apart, zones off the roads
+            problems = layers_apart_problems({"roads": roads, "buildings": buildings} | (
+                {"zones": zones} if zones is not None else {}), crs=crs,
+                max_distance_m=s.max_distance_m)
+        if problems:
+            raise InputError(problems)
+        from parakou_geo._crs import check_metric_crs_fits, resolve_metric_crs
 
-    roads_in = roads if roads.crs is not None else roads.set_crs(crs)
-    metric = resolve_metric_crs(s.crs, roads_in)
-    check_metric_crs_fits(metric, roads_in, str(roads.attrs.get("source", "roads")))
-    road_m, road_report = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
-    bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
-                                                   crs=crs)
-    del buildings  # the input layer is no longer needed: freed here when the caller let it go
-    release_free_memory()
-    zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
-        if zones is not None else None
-    quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
-        if quartiers is not None else None
-    centre = resolve_centre(road_m, s, metric)
+        roads_in = roads if roads.crs is not None else roads.set_crs(crs)
+        metric = resolve_metric_crs(s.crs, roads_in)
+        check_metric_crs_fits(metric, roads_in, str(roads.attrs.get("source", "roads")))
+        road_m, road_report = prepare_roads(roads, settings=s, metric_crs=metric, crs=crs)
+        bld_m, dropped, bld_report = prepare_buildings(buildings, settings=s, metric_crs=metric,
+                                                       crs=crs)
+        del buildings  # the input layer is no longer needed: freed here when the caller let it go
+        release_free_memory()
+        zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
+            if zones is not None else None
+        quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
+            if quartiers is not None else None
+        centre = resolve_centre(road_m, s, metric)
 
-    step("streets")
-    net, n_sidewalks = street_network(road_m, centre_xy=centre, settings=s)
+        step("streets")
+        net, n_sidewalks = street_network(road_m, centre_xy=centre, settings=s)
 
-    step("codes")
-    zone = assign_zones(net.streets, zones_m, default_zone=s.default_zone)
-    codes = allocate_codes(net.streets, zone, centre_xy=centre, settings=s)
-    table = pd.DataFrame(net.streets.drop(columns="geometry"))
-    table["street_code"] = codes.to_numpy()
-    table["zone"] = zone.to_numpy()
-    if names is not None:
-        table = apply_official_names(table, names, net.segments)
-    else:
-        table["name_source"] = table["name"].notna().map({True: "input", False: None})
+        step("codes")
+        zone = assign_zones(net.streets, zones_m, default_zone=s.default_zone)
+        codes = allocate_codes(net.streets, zone, centre_xy=centre, settings=s)
+        table = pd.DataFrame(net.streets.drop(columns="geometry"))
+        table["street_code"] = codes.to_numpy()
+        table["zone"] = zone.to_numpy()
+        if names is not None:
+            table = apply_official_names(table, names, net.segments)
+        else:
+            table["name_source"] = table["name"].notna().map({True: "input", False: None})
 
-    step("numbering")
-    index = StreetIndex(net.segments)
-    doors = gpd.GeoSeries(bld_m["door"].array, crs=metric)
-    door_xy = shapely.get_coordinates(np.asarray(doors.array))  # once for every step below
-    choice = choose_streets(
-        np.asarray(bld_m.geometry.array), np.asarray(doors.array), index,
-        street_named=net.streets["name"].notna().to_numpy(),
-        entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s, door_xy=door_xy,
-    )
-    release_free_memory()  # the search's temporaries, made on two threads (two C heaps)
-    numbered = {"doors": number_doors(
-        doors, index, method=s.method, suffix_style=s.suffix_style,
-        max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)), choice=choice,
-        door_xy=door_xy,
-    )}
-    del choice, doors  # a million doors' search results: not held while the rows are built
-    release_free_memory()
+        step("numbering")
+        index = StreetIndex(net.segments)
+        doors = gpd.GeoSeries(bld_m["door"].array, crs=metric)
+        door_xy = shapely.get_coordinates(np.asarray(doors.array))  # once for every step below
+        choice = choose_streets(
+            np.asarray(bld_m.geometry.array), np.asarray(doors.array), index,
+            street_named=net.streets["name"].notna().to_numpy(),
+            entrance=bld_m["door_is_entrance"].to_numpy(dtype=bool), settings=s, door_xy=door_xy,
+        )
+        release_free_memory()  # the search's temporaries, made on two threads (two C heaps)
+        numbered = {"doors": number_doors(
+            doors, index, method=s.method, suffix_style=s.suffix_style,
+            max_distance_m=s.max_distance_m, tiebreak=np.arange(len(bld_m)), choice=choice,
+            door_xy=door_xy,
+        )}
+        del choice, doors  # a million doors' search results: not held while the rows are built
+        release_free_memory()
 
-    step("register")
-    run_day = run_date or dt.date.today()
-    # the numbering is handed over (popped): assemble frees it once it has taken its columns
-    register = _assemble(bld_m, dropped, numbered.pop("doors"), table, net, index, s, metric,
-                         run_day, quartiers_m, zones_m, door_xy=door_xy)
-    del door_xy, bld_m
-    register.zones = zones_m
-    register.quartiers = quartiers_m
-    lettered = sorted(set(register.addresses.loc[
-        register.addresses["suffix"].str.fullmatch(r"[A-Z]+").fillna(False), "street_code"]))
-    if lettered and s.suffix_style == "latin":
-        logger.warning(
-            "streets %s have more than %d buildings on one number and side; they use letter "
-            "suffixes (A, B, C...) instead of bis, ter...", ", ".join(lettered),
-            len(LATIN_SUFFIXES))
-    counts = {
-        "roads": len(road_m),
-        "segments": len(net.segments),
-        "sidewalks": n_sidewalks,
-        "streets": len(net.streets),
-        "streets_with_addresses": int((register.streets["n_addresses"] > 0).sum()),
-        "buildings": bld_report.n_input,
-        "addresses": len(register.addresses),
-        "unaddressed": len(register.unaddressed),
-    }
-    chosen = register.addresses["street_choice"].value_counts()
-    counts.update({f"street_choice_{k}": int(chosen.get(k, 0)) for k in CHOICE_REASONS})
-    reports = {"roads": road_report, "buildings": bld_report}
-    register.run_info = _run_info(s, metric, centre, counts, reports, inputs or {}, run_day)
-    info = dict(zip(register.run_info["key"], register.run_info["value"], strict=True))
-    register.meta = {
-        "register_id": str(uuid.uuid4()),
-        "run_id": str(uuid.uuid4()),
-        "created": run_day.isoformat(),
-        "run_time_utc": info["run_time_utc"],
-        "settings": info["settings"],
-        "metric_crs": metric.to_string(),
-        "centre_xy": info["centre_xy"],
-        "roads_fingerprint": roads_fingerprint(road_m),
-        "roads_input_fingerprint": input_fingerprint(roads, crs),
-        "parakou_geo_version": info["parakou_geo_version"],
-    }
-    if combined_ids:  # updates combine the ids of new layers the same way
-        register.meta["building_ids"] = "osm_combined"
-    return AddressingResult(register=register, network=net, reports=reports,
-                            metric_crs=metric, centre_xy=centre, counts=counts)
+        step("register")
+        run_day = run_date or dt.date.today()
+        # the numbering is handed over (popped): assemble frees it once it has taken its columns
+        register = _assemble(bld_m, dropped, numbered.pop("doors"), table, net, index, s, metric,
+                             run_day, quartiers_m, zones_m, door_xy=door_xy)
+        del door_xy, bld_m
+        register.zones = zones_m
+        register.quartiers = quartiers_m
+        lettered = sorted(set(register.addresses.loc[
+            register.addresses["suffix"].str.fullmatch(r"[A-Z]+").fillna(False), "street_code"]))
+        if lettered and s.suffix_style == "latin":
+            logger.warning(
+                "streets %s have more than %d buildings on one number and side; they use letter "
+                "suffixes (A, B, C...) instead of bis, ter...", ", ".join(lettered),
+                len(LATIN_SUFFIXES))
+        counts = {
+            "roads": len(road_m),
+            "segments": len(net.segments),
+            "sidewalks": n_sidewalks,
+            "streets": len(net.streets),
+            "streets_with_addresses": int((register.streets["n_addresses"] > 0).sum()),
+            "buildings": bld_report.n_input,
+            "addresses": len(register.addresses),
+            "unaddressed": len(register.unaddressed),
+        }
+        chosen = register.addresses["street_choice"].value_counts()
+        counts.update({f"street_choice_{k}": int(chosen.get(k, 0)) for k in CHOICE_REASONS})
+        reports = {"roads": road_report, "buildings": bld_report}
+        register.run_info = _run_info(s, metric, centre, counts, reports, inputs or {}, run_day)
+        info = dict(zip(register.run_info["key"], register.run_info["value"], strict=True))
+        register.meta = {
+            "register_id": str(uuid.uuid4()),
+            "run_id": str(uuid.uuid4()),
+            "created": run_day.isoformat(),
+            "run_time_utc": info["run_time_utc"],
+            "settings": info["settings"],
+            "metric_crs": metric.to_string(),
+            "centre_xy": info["centre_xy"],
+            "roads_fingerprint": roads_fingerprint(road_m),
+            "roads_input_fingerprint": input_fingerprint(roads, crs),
+            "parakou_geo_version": info["parakou_geo_version"],
+        }
+        if combined_ids:  # updates combine the ids of new layers the same way
+            register.meta["building_ids"] = "osm_combined"
+        return AddressingResult(register=register, network=net, reports=reports,
+                                metric_crs=metric, centre_xy=centre, counts=counts)
 
 
+@cycle_collection_paused()
 def address_files(
     roads: str | os.PathLike[str],
     buildings: str | os.PathLike[str],

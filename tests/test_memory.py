@@ -95,3 +95,87 @@ def test_the_layer_writer_takes_the_numbers_without_a_copy() -> None:
                              if column != "number" else np.int64)
         assert np.shares_memory(data, addresses[column].to_numpy())
         np.testing.assert_array_equal(data, addresses[column].to_numpy())
+
+
+def test_the_collector_is_paused_during_a_run_and_back_after(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``address`` runs without the cyclic collector's passes; the collector is back after a
+    run, after a run that failed on bad input, and stays off for a caller who had it off."""
+    import gc
+
+    from parakou_geo import InputError, pipeline
+    from parakou_geo.datasets import load_sample
+
+    seen: list[bool] = []
+    real = pipeline.choose_streets
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "choose_streets", spy)
+    sample = load_sample()
+    assert gc.isenabled()
+    result = pipeline.address(sample["roads"], sample["buildings"])
+    assert seen == [False]
+    assert len(result.register.addresses) > 100
+    assert gc.isenabled()
+    broken = sample["buildings"].iloc[:0]  # no buildings: an input error
+    with pytest.raises(InputError):
+        pipeline.address(sample["roads"], broken)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pipeline.address(sample["roads"], sample["buildings"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_back_when_the_last_of_several_threads_ends() -> None:
+    import gc
+    import threading
+
+    from parakou_geo._memory import cycle_collection_paused
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with cycle_collection_paused():
+            inside.set()
+            leave.wait(timeout=60)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    try:
+        assert inside.wait(timeout=60)
+        with cycle_collection_paused(), cycle_collection_paused():  # nested on this thread
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the other thread's run goes on
+    finally:
+        leave.set()
+        thread.join(timeout=60)
+    assert gc.isenabled()
+
+
+def test_the_buildings_handed_to_a_run_are_freed_once_checked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that hands its buildings over (no reference kept) gets their memory back
+    before the numbering, collector paused or not: nothing in ``address`` holds them."""
+    import weakref
+
+    from parakou_geo import pipeline
+    from parakou_geo.datasets import load_sample
+
+    alive: list[bool] = []
+    real = pipeline.choose_streets
+    sample = load_sample()
+    handed = weakref.ref(sample["buildings"])
+
+    def spy(*args: object, **kwargs: object) -> object:
+        alive.append(handed() is not None)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "choose_streets", spy)
+    pipeline.address(sample.pop("roads"), sample.pop("buildings"))
+    assert alive == [False]
