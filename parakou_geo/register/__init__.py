@@ -116,8 +116,9 @@ def address_uuids(
 ) -> np.ndarray:
     """Return :func:`address_uuid` of many addresses at once (the same text, ~6x faster).
 
-    SHA-1 digests come from :mod:`hashlib` directly; the UUID version and variant bits and
-    the hex text are set with numpy on all ids at once.
+    The names are joined by Arrow and hashed (SHA-1) by numpy, many at once
+    (:mod:`parakou_geo.register._uuids`; values other than text and integers by
+    :mod:`hashlib`); the UUID version and variant bits and the hex text are set with numpy.
 
     Parameters
     ----------
@@ -171,32 +172,39 @@ def _uuid_chars(
 ) -> np.ndarray:
     """Return the UUID texts of :func:`address_uuids` as an ``(n, 36)`` array of ASCII bytes.
 
-    The SHA-1 messages are made :data:`_UUID_CHUNK` at a time, so a million addresses never
-    exist as a million Python strings at once.
+    :data:`_UUID_CHUNK` addresses at a time, so the messages of a million addresses never sit
+    in memory at once: by :mod:`._uuids` (Arrow and numpy) for text and integers, else as
+    Python strings hashed by :mod:`hashlib`.
     """
+    from parakou_geo.register._uuids import uuid5_digests
+
     ns = ADDRESS_NAMESPACE.bytes
     sha1 = hashlib.sha1
     columns: list[Any] = [v if hasattr(v, "__getitem__") and hasattr(v, "__len__") else
                           list(v) for v in (building_ids, street_codes, numbers, suffixes)]
     n = len(columns[0])
-    raw = np.empty((n, 16), dtype=np.uint8)
-    for start in range(0, max(n, 1), _UUID_CHUNK):
-        part = [_values(c[start:start + _UUID_CHUNK]) for c in columns]
-        digests = b"".join([
-            sha1(ns + f"{b}|{c}|{m}|{x}".encode()).digest()[:16]
-            for b, c, m, x in zip(*part, strict=True)
-        ])
-        raw[start:start + len(part[0])] = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-    chars = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
-    chars[:, _HEX_SLOTS[0::2]] = _HEX_DIGITS[raw >> 4]
-    chars[:, _HEX_SLOTS[1::2]] = _HEX_DIGITS[raw & 0x0F]
+    chars = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for start in range(0, n, _UUID_CHUNK):
+        part = [c[start:start + _UUID_CHUNK] for c in columns]
+        # text and integers: names and digests made by Arrow and numpy, outside the GIL
+        raw = uuid5_digests(ns, part)
+        if raw is None:  # other values: written and hashed by Python
+            values = [_values(c) for c in part]
+            digests = b"".join([
+                sha1(ns + f"{b}|{c}|{m}|{x}".encode()).digest()[:16]
+                for b, c, m, x in zip(*values, strict=True)
+            ])
+            raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16).copy()
+        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
+        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+        rows = slice(start, start + len(raw))
+        chars[rows, _HEX_SLOTS[0::2]] = _HEX_DIGITS[raw >> 4]
+        chars[rows, _HEX_SLOTS[1::2]] = _HEX_DIGITS[raw & 0x0F]
     return chars
 
 
-#: Addresses whose UUID messages are made at once (bounded Python strings).
-_UUID_CHUNK = 65_536
+#: Addresses whose UUID messages are made at once (bounded temporaries).
+_UUID_CHUNK = 16_384
 
 
 def _values(part: Any) -> Any:
