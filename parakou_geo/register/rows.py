@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,30 @@ def address_rows(
     door_xy : numpy.ndarray, optional
         ``(n, 2)`` coordinates of ``doors`` when the caller has them already.
     """
+    numbers = np.asarray(numbers, dtype=np.int64)
+    with ThreadPoolExecutor(1, thread_name_prefix="address-ids") as pool:
+        # the ids are hashed by numpy (mostly outside the GIL) while the other columns are made
+        ids = pool.submit(address_uuid_array, building_ids, codes, numbers, suffixes)
+        frame = _rows(building_ids=building_ids, doors=doors, codes=codes, numbers=numbers,
+                      suffixes=suffixes, street_names=street_names, zones=zones,
+                      numbering=numbering, quartiers=quartiers, settings=settings,
+                      metric_crs=metric_crs, day=day, zone_polygons=zone_polygons,
+                      door_xy=door_xy)
+        frame["address_id"] = text_column(ids.result())
+    for col in settings.passthrough_columns:
+        if col in passthrough.columns:
+            frame[col] = [None if pd.isna(v) else str(v)
+                          for v in passthrough[col].to_numpy(dtype=object)]
+    return frame
+
+
+def _rows(*, building_ids: np.ndarray, doors: np.ndarray, codes: np.ndarray,
+          numbers: np.ndarray, suffixes: np.ndarray, street_names: np.ndarray,
+          zones: np.ndarray, numbering: pd.DataFrame, quartiers: gpd.GeoDataFrame | None,
+          settings: AddressingSettings, metric_crs: CRS, day: str,
+          zone_polygons: gpd.GeoDataFrame | None,
+          door_xy: np.ndarray | None) -> pd.DataFrame:
+    """:func:`address_rows`' columns but the address ids (left empty) and pass-through ids."""
     xy = shapely.get_coordinates(doors) if door_xy is None else np.asarray(door_xy)
     lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
         xy[:, 0], xy[:, 1])
@@ -80,10 +105,9 @@ def address_rows(
     # rounded in place where the arrays are our own: a million rows are built at once here
     lon, lat = (np.round(v, 7, out=v) if isinstance(v, np.ndarray) and v.flags.writeable
                 else np.round(v, 7) for v in (lon, lat))
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "address_id": text_column(address_uuid_array(
-                building_ids, codes, np.asarray(numbers, dtype=np.int64), suffixes)),
+            "address_id": None,  # set by address_rows
             "label": text_column(_labels(numbers, suffixes, codes, settings.street_prefix)),
             "street_code": text_column(codes),
             "street_name": text_column(street_names),
@@ -114,11 +138,6 @@ def address_rows(
         columns=list(ADDRESS_COLUMNS),
         copy=False,  # the new arrays as they are: no second copy of a million rows
     )
-    for col in settings.passthrough_columns:
-        if col in passthrough.columns:
-            frame[col] = [None if pd.isna(v) else str(v)
-                          for v in passthrough[col].to_numpy(dtype=object)]
-    return frame
 
 
 @functools.cache
