@@ -321,7 +321,8 @@ class _Search:
             ask = np.flatnonzero(((level > near_level) | (radius > 0)) & ~is_entrance)
             if len(ask):
                 reach = np.minimum(near_d[ask] + radius[ask] + gain[ask], self.max_distance_m)
-                qi, pi = _pieces_within(tree, sub, index, self.pts[rows[ask]], xy[ask], reach)
+                qi, pi = index.pieces_within(self.pts[rows[ask]], xy[ask], reach, tree=tree,
+                                             rows=sub)
                 cand.append(np.column_stack([ask[qi], sub[pi]]))
         k, piece = np.concatenate(cand).T
         street = index.street[piece]
@@ -345,33 +346,6 @@ class _Search:
         sel = order[np.r_[True, k[order][1:] != k[order][:-1]]] if len(k) else order
         close_piece[k[sel]] = piece[sel]
         return best_cost, best_piece, close_piece
-
-
-#: Distances this close to the search radius (metres) are measured by GEOS, whose rounding
-#: may differ from numpy's in the last digits.
-_EDGE_M = 1e-9
-
-
-def _pieces_within(tree: shapely.STRtree, sub: np.ndarray, index: StreetIndex,
-                   points: np.ndarray, xy: np.ndarray,
-                   reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``tree.query(points, predicate="dwithin", distance=reach)``, faster.
-
-    The same pairs (point, tree row) in the same order: the pieces whose boxes meet the
-    square of half-side ``reach`` around each point (GEOS's own first step), kept when their
-    distance (:meth:`StreetIndex.distance`, in numpy) is within ``reach``. Only distances
-    within :data:`_EDGE_M` of ``reach`` are left to GEOS, so the rounding of neither can
-    change which pieces are kept. ``sub`` maps the tree's rows to rows of ``index``.
-    """
-    x, y = xy[:, 0], xy[:, 1]
-    qi, pi = tree.query(shapely.box(x - reach, y - reach, x + reach, y + reach))
-    d = index.distance(xy[qi], sub[pi])
-    r = reach[qi]
-    keep = d <= r
-    edge = np.flatnonzero(np.abs(d - r) <= _EDGE_M)
-    if len(edge):
-        keep[edge] = shapely.dwithin(points[qi[edge]], index.pieces[sub[pi[edge]]], r[edge])
-    return qi[keep], pi[keep]
 
 
 def attach_sidewalks(

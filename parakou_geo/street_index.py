@@ -26,8 +26,9 @@ __all__ = ["StreetIndex"]
 _NEAR_M = 30.0
 #: Half the side of the second square, for the doors with no piece in the first (metres).
 _WIDE_M = 120.0
-#: Candidates closer than this to each other (metres) are a tie left to GEOS's search.
-_TIE_M = 1e-9
+#: Distances this close (metres) to each other, or to a search radius, are left to GEOS: its
+#: rounding and numpy's may differ in the last digits (ties, pieces at the edge of a reach).
+_GEOS_M = 1e-9
 
 
 class StreetIndex:
@@ -137,7 +138,7 @@ class StreetIndex:
             group, start = np.cumsum(opens) - 1, np.flatnonzero(opens)
             d = self.distance(coords[chunk[qi]], sj if rows is None else rows[sj])
             low = np.minimum.reduceat(d, start)[group]
-            tie = np.bincount(group, weights=d - low <= _TIE_M) > 1
+            tie = np.bincount(group, weights=d - low <= _GEOS_M) > 1
             at_min = np.flatnonzero(d == low)
             best = at_min[np.r_[True, group[at_min][1:] != group[at_min][:-1]]]
             within = d[best] <= near
@@ -177,6 +178,47 @@ class StreetIndex:
         dist = np.concatenate([r[2] for r in results])
         back = np.argsort(pi, kind="stable")
         return pi[back], si[back], dist[back]
+
+    def pieces_within(self, points: np.ndarray, xy: np.ndarray, reach: np.ndarray, *,
+                      tree: shapely.STRtree | None = None,
+                      rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``tree.query(points, predicate="dwithin", distance=reach)``, faster.
+
+        The same pairs (point, tree row) in the same order: the pieces whose boxes meet the
+        square of half-side ``reach`` around each point (GEOS's own first step), kept when
+        their distance (:meth:`distance`, in numpy) is within ``reach``. Only distances within
+        :data:`_GEOS_M` of ``reach`` are left to GEOS, so the rounding of neither can change
+        which pieces are kept.
+
+        Parameters
+        ----------
+        points : numpy.ndarray of shapely.Point
+            The points (metric CRS).
+        xy : numpy.ndarray
+            Their ``(n, 2)`` coordinates.
+        reach : numpy.ndarray
+            The search radius of each point (metres).
+        tree : shapely.STRtree, optional
+            A tree of some of the pieces (default: all, :attr:`tree`).
+        rows : numpy.ndarray of int, optional
+            The rows of the index of the tree's pieces (with ``tree``).
+
+        Returns
+        -------
+        point_index, tree_index : numpy.ndarray
+            As ``STRtree.query`` returns them.
+        """
+        tree = self.tree if tree is None else tree
+        x, y = xy[:, 0], xy[:, 1]
+        qi, pi = tree.query(shapely.box(x - reach, y - reach, x + reach, y + reach))
+        piece = pi if rows is None else rows[pi]
+        d = self.distance(xy[qi], piece)
+        r = reach[qi]
+        keep = d <= r
+        edge = np.flatnonzero(np.abs(d - r) <= _GEOS_M)
+        if len(edge):
+            keep[edge] = shapely.dwithin(points[qi[edge]], self.pieces[piece[edge]], r[edge])
+        return qi[keep], pi[keep]
 
     def distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
         """Return the distance from points to pieces, to their :meth:`project` foot points."""

@@ -112,12 +112,10 @@ def test_nearest_is_geos_nearest_anywhere(offsets: list[tuple[float, float]],
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_pieces_within_reach_are_geos_dwithin_pairs_in_its_order(seed: int) -> None:
-    """The street choice's search of the pieces around each door (``access._pieces_within``)
+    """The street choice's search of the pieces around each door (``pieces_within``)
     answers what GEOS's ``dwithin`` query answers, pair for pair and in the same order (the
     order decides between pieces of one street at the same cost), also for radii that are
     exactly a piece's distance."""
-    from parakou_geo.access import _pieces_within
-
     index = StreetIndex(_grid_segments())
     rng = np.random.default_rng(seed)
     xy = rng.uniform(-30, 430, size=(3_000, 2)) + np.array([455_000.0, 1_030_000.0])
@@ -131,7 +129,7 @@ def test_pieces_within_reach_are_geos_dwithin_pairs_in_its_order(seed: int) -> N
     sub = np.flatnonzero(np.arange(len(index.pieces)) % 3 != 1)  # a tree of some pieces
     tree = shapely.STRtree(index.pieces[sub])
     want = tree.query(points, predicate="dwithin", distance=reach)
-    got = _pieces_within(tree, sub, index, points, xy, reach)
+    got = index.pieces_within(points, xy, reach, tree=tree, rows=sub)
     assert len(want[0]) > 3_000
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
