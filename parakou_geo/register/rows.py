@@ -83,7 +83,7 @@ def address_rows(
                       numbering=numbering, quartiers=quartiers, settings=settings,
                       metric_crs=metric_crs, day=day, zone_polygons=zone_polygons,
                       door_xy=door_xy)
-        frame["address_id"] = text_column(ids.result())
+        frame.insert(0, "address_id", text_column(ids.result()))
     for col in settings.passthrough_columns:
         if col in passthrough.columns:
             frame[col] = [None if pd.isna(v) else str(v)
@@ -97,7 +97,7 @@ def _rows(*, building_ids: np.ndarray, doors: np.ndarray, codes: np.ndarray,
           settings: AddressingSettings, metric_crs: CRS, day: str,
           zone_polygons: gpd.GeoDataFrame | None,
           door_xy: np.ndarray | None) -> pd.DataFrame:
-    """:func:`address_rows`' columns but the address ids (left empty) and pass-through ids."""
+    """:func:`address_rows`' columns but the address ids and the pass-through ids."""
     xy = shapely.get_coordinates(doors) if door_xy is None else np.asarray(door_xy)
     lon, lat = Transformer.from_crs(metric_crs, 4326, always_xy=True).transform(
         xy[:, 0], xy[:, 1])
@@ -107,7 +107,6 @@ def _rows(*, building_ids: np.ndarray, doors: np.ndarray, codes: np.ndarray,
                 else np.round(v, 7) for v in (lon, lat))
     return pd.DataFrame(
         {
-            "address_id": None,  # set by address_rows
             "label": text_column(_labels(numbers, suffixes, codes, settings.street_prefix)),
             "street_code": text_column(codes),
             "street_name": text_column(street_names),
@@ -135,7 +134,7 @@ def _rows(*, building_ids: np.ndarray, doors: np.ndarray, codes: np.ndarray,
             "retired": None,
             "source": _repeated(settings.source, n),
         },
-        columns=list(ADDRESS_COLUMNS),
+        columns=[c for c in ADDRESS_COLUMNS if c != "address_id"],  # inserted by address_rows
         copy=False,  # the new arrays as they are: no second copy of a million rows
     )
 
