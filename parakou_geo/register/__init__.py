@@ -333,6 +333,9 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
     tmp.unlink()
     try:
         yield tmp
+        if final.exists() and not overwrite:  # made by someone else meanwhile
+            raise OutputError(f"{final} was created while this one was written; it was left "
+                              "as it is: choose another output name, or pass --overwrite")
         try:
             os.replace(tmp, final)
         except OSError as exc:
@@ -349,6 +352,37 @@ def write_addresses_csv(addresses: pd.DataFrame, path: str | os.PathLike[str]) -
     from parakou_geo._csv import write_csv
 
     write_csv(_csv_table(addresses), path)
+
+
+def _write_files(register: Register, tmp: Path, csv_final: Path | None, *, overwrite: bool,
+                 footprints_written: bool = False) -> None:
+    """Write the register into the temporary file ``tmp``, and its CSV to ``csv_final``.
+
+    With ``footprints_written``, ``tmp`` already holds the footprints layer.
+    """
+    from parakou_geo.register import _write
+
+    if csv_final is None:
+        _write.write_layers(register, tmp, footprints_written=footprints_written)
+        return
+    with atomic_path(csv_final, overwrite=overwrite) as tmp_csv, \
+            ThreadPoolExecutor(1, thread_name_prefix="register-csv") as pool:
+        # the CSV is made by Arrow, which works outside the GIL, while GDAL writes the large
+        # layers (outside it too where _gdal_append can call GDAL) and SQLite packs the
+        # spatial indexes and sorts the attribute ones. Its table is taken here, so the
+        # thread only reads it
+        from parakou_geo._csv import write_csv
+
+        table = _csv_table(register.addresses)
+        jobs: list[Future[Path]] = []
+        try:
+            _write.write_layers(register, tmp, footprints_written=footprints_written,
+                                before_large_layers=lambda: jobs.append(
+                                    pool.submit(write_csv, table, tmp_csv)))
+        finally:
+            wait(jobs)
+        for job in jobs:
+            job.result()  # its error, if any, after the GeoPackage's
 
 
 def _csv_table(addresses: pd.DataFrame) -> pd.DataFrame:
@@ -377,33 +411,9 @@ def write_register(
     overwrite : bool
         Replace existing files.
     """
+    from parakou_geo.register._new_file import new_register_file
+
+    with new_register_file(path, csv_path=csv_path, overwrite=overwrite) as out:
+        out.write(register)
     final = Path(path)
-    if final.suffix.lower() != ".gpkg":
-        raise OutputError(f"{final}: the register must be a GeoPackage file ending in .gpkg")
-    csv_final = Path(csv_path) if csv_path is not None else None
-    if csv_final is not None and csv_final.exists() and not overwrite:
-        raise OutputError(f"{csv_final} already exists; choose another name or pass --overwrite")
-    from parakou_geo.register import _write
-
-    with atomic_path(final, overwrite=overwrite) as tmp:
-        if csv_final is None:
-            _write.write_layers(register, tmp)
-        else:
-            with atomic_path(csv_final, overwrite=overwrite) as tmp_csv, \
-                    ThreadPoolExecutor(1, thread_name_prefix="register-csv") as pool:
-                # the CSV is made by Arrow, which works outside the GIL, while GDAL writes
-                # the large layers (outside it too where _gdal_append can call GDAL) and
-                # SQLite packs the spatial indexes and sorts the attribute ones. Its table is
-                # taken here, so the thread only reads it
-                from parakou_geo._csv import write_csv
-
-                table = _csv_table(register.addresses)
-                jobs: list[Future[Path]] = []
-                try:
-                    _write.write_layers(register, tmp, before_large_layers=lambda: jobs.append(
-                        pool.submit(write_csv, table, tmp_csv)))
-                finally:
-                    wait(jobs)
-                for job in jobs:
-                    job.result()  # its error, if any, after the GeoPackage's
     logger.info("wrote register %s (%d addresses)", final, len(register.addresses))

@@ -18,6 +18,7 @@ Rows, field types and geometry blobs in the file are those ``pyogrio.write_dataf
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ import shapely
 
 from parakou_geo.register import _gdal_append
 
-__all__ = ["LayerCheck", "check_layer", "write_layer"]
+__all__ = ["LayerCheck", "WriteStoppedError", "check_layer", "write_layer"]
 
 #: Rows encoded and handed to GDAL at once.
 ROWS_PER_BATCH = 65_536
@@ -41,6 +42,10 @@ _POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f
 
 #: WKB types of the single geometries (point, line string, polygon); their multi is 3 more.
 _SINGLE_WKB_TYPES = (1, 2, 3)
+
+
+class WriteStoppedError(Exception):
+    """A layer's write was stopped before its last rows (:func:`write_layer`'s ``stop``)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,9 @@ def write_layer(
     geometry_type: str | None,
     promote_to_multi: bool = False,
     layer_options: dict[str, str] | None = None,
+    dataset_options: dict[str, str] | None = None,
     checked: LayerCheck | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Write a GeoDataFrame as a new layer of the GeoPackage ``path``.
 
@@ -117,9 +124,19 @@ def write_layer(
         Store single geometries as their multi type with one part.
     layer_options : dict, optional
         GDAL layer creation options.
+    dataset_options : dict, optional
+        GDAL dataset creation options (used when the file is created).
     checked : LayerCheck, optional
         :func:`check_layer` of this frame with the same ``geometry_type`` and
         ``promote_to_multi``, when it was made beforehand.
+    stop : threading.Event, optional
+        When it is set, no further slice is written: :class:`WriteStoppedError` is raised (the
+        rows already handed to GDAL stay in the file).
+
+    Raises
+    ------
+    WriteStoppedError
+        When ``stop`` was set before the last slice.
     """
     if checked is None:
         checked = check_layer(frame, geometry_type=geometry_type,
@@ -127,7 +144,8 @@ def write_layer(
     attributes, geometry_type, xy = checked.attributes, checked.geometry_type, checked.xy
     if attributes is None or geometry_type is None:
         _write_dataframe(frame, path, layer=layer, geometry_type=geometry_type,
-                         promote_to_multi=promote_to_multi, layer_options=layer_options)
+                         promote_to_multi=promote_to_multi, layer_options=layer_options,
+                         dataset_options=dataset_options)
         return
     geoms = np.asarray(frame.geometry.array)
     schema = attributes.schema.append(pa.field("geometry", pa.binary()))
@@ -137,11 +155,13 @@ def write_layer(
     def batches() -> Iterator[pa.RecordBatch]:
         try:
             for start in range(0, len(geoms), ROWS_PER_BATCH):
-                stop = min(start + ROWS_PER_BATCH, len(geoms))
-                wkb = _point_wkb(xy[start:stop]) if xy is not None \
-                    else _wkb(geoms[start:stop], promote_to_multi)
+                if stop is not None and stop.is_set():
+                    raise WriteStoppedError(f"writing layer {layer} was stopped")
+                end = min(start + ROWS_PER_BATCH, len(geoms))
+                wkb = _point_wkb(xy[start:end]) if xy is not None \
+                    else _wkb(geoms[start:end], promote_to_multi)
                 columns = [_one_chunk(c) for c in
-                           attributes.slice(start, stop - start).columns]
+                           attributes.slice(start, end - start).columns]
                 yield pa.record_batch([*columns, wkb], schema=schema)
         except Exception as exc:  # GDAL only reports "error while accessing batch"
             failed.append(exc)
@@ -154,13 +174,14 @@ def write_layer(
             # pyogrio creates the layer and its fields; the rows go to GDAL outside the GIL
             pyogrio.write_arrow(schema.empty_table(), path, layer=layer, driver="GPKG",
                                 geometry_name="geometry", geometry_type=geometry_type,
-                                crs=crs, layer_options=layer_options)
+                                crs=crs, layer_options=layer_options,
+                                dataset_options=dataset_options)
             _gdal_append.append_batches(str(path), layer, batches(), geometry_name="geometry")
         else:
             pyogrio.write_arrow(pa.RecordBatchReader.from_batches(schema, batches()), path,
                                 layer=layer, driver="GPKG", geometry_name="geometry",
                                 geometry_type=geometry_type, crs=crs,
-                                layer_options=layer_options)
+                                layer_options=layer_options, dataset_options=dataset_options)
     except RuntimeError as exc:
         if failed:  # the slice that could not be made, not GDAL's word for it
             raise failed[0] from exc
@@ -168,11 +189,13 @@ def write_layer(
 
 
 def _write_dataframe(frame: Any, path: Any, *, layer: str, geometry_type: str | None,
-                     promote_to_multi: bool, layer_options: dict[str, str] | None) -> None:
+                     promote_to_multi: bool, layer_options: dict[str, str] | None,
+                     dataset_options: dict[str, str] | None) -> None:
     """Write with ``pyogrio.write_dataframe`` itself (through Arrow when it can)."""
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG",
                             geometry_type=geometry_type, promote_to_multi=promote_to_multi,
-                            use_arrow=not promote_to_multi, layer_options=layer_options)
+                            use_arrow=not promote_to_multi, layer_options=layer_options,
+                            dataset_options=dataset_options)
 
 
 def _plain_geometries(geoms: np.ndarray, kinds: np.ndarray) -> bool:

@@ -23,14 +23,15 @@ from __future__ import annotations
 import ctypes
 import functools
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
 import pyogrio.errors
 
-__all__ = ["append_batches", "available"]
+__all__ = ["append_batches", "available", "messages_kept"]
 
 # GDALOpenEx flags (gdal.h)
 _OF_UPDATE = 0x01
@@ -187,6 +188,37 @@ def append_batches(path: str, layer: str, batches: Iterable[pa.RecordBatch], *,
         for err_class, text in messages:
             if err_class == _CE_WARNING:
                 warnings.warn(text, RuntimeWarning, stacklevel=2)
+
+
+@contextmanager
+def messages_kept() -> Iterator[None]:
+    """Keep GDAL's messages on this thread from the console while pyogrio is called from it.
+
+    pyogrio's handler, which turns GDAL's messages into its errors and warnings, belongs to the
+    thread that imported it; on another thread GDAL prints its messages on the console, also
+    the follow-up messages of a failure that pyogrio raises anyway. Here a handler of this
+    thread collects them: failures are left to the error pyogrio raises (GDAL still records
+    the last one for it), warnings are given as :class:`RuntimeWarning`, as pyogrio gives them.
+    Where GDAL cannot be called directly this does nothing.
+    """
+    lib = _gdal()
+    if lib is None:
+        yield
+        return
+    messages: list[tuple[int, str]] = []
+
+    def collect(err_class: int, _err_no: int, message: bytes | None) -> None:
+        messages.append((err_class, (message or b"").decode("utf-8", "replace")))
+
+    handler = _HANDLER(collect)  # kept alive while GDAL may call it
+    lib.CPLPushErrorHandlerEx(handler, None)
+    try:
+        yield
+    finally:
+        lib.CPLPopErrorHandler()
+        for err_class, text in messages:
+            if err_class == _CE_WARNING:
+                warnings.warn(text, RuntimeWarning, stacklevel=3)
 
 
 def _failure(messages: list[tuple[int, str]]) -> str:

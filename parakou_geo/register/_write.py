@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -21,25 +22,73 @@ import numpy as np
 import pyogrio
 
 from parakou_geo._errors import OutputError
+from parakou_geo._memory import release_free_memory
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from parakou_geo.register import Register
 
-__all__ = ["write_layers"]
+__all__ = ["write_footprints", "write_layers"]
+
+
+#: GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6 warns that a 1.4
+#: file "may only be partially supported").
+_DATASET_OPTIONS = {"VERSION": "1.2"}
+
+_FOOTPRINTS_OPTIONS = {"DESCRIPTION": "Building footprints of the addressed buildings",
+                       "SPATIAL_INDEX": "NO"}
+
+
+def write_footprints(buildings: gpd.GeoDataFrame, tmp: Path, *,
+                     stop: threading.Event | None = None) -> None:
+    """Write the footprints layer (``buildings``) and its spatial index into the new file ``tmp``.
+
+    It creates the file. The footprints are known once the buildings are checked, so
+    :class:`parakou_geo.register.NewRegisterFile` writes them on a thread while the streets are
+    numbered; :func:`write_layers` then adds the rest (``footprints_written``). When ``stop`` is
+    set, :class:`parakou_geo.register._arrow_layer.WriteStoppedError` is raised between two slices.
+    """
+    from parakou_geo.register._arrow_layer import write_layer
+    from parakou_geo.register._gdal_append import messages_kept
+    from parakou_geo.register._rtree import add_spatial_index, plan_spatial_index
+    from parakou_geo.register._storage import connect
+    from parakou_geo.register._transaction import unsynced_gdal_writes
+
+    # not pyogrio's thread: its messages are kept from the console (pyogrio still raises)
+    with messages_kept(), unsynced_gdal_writes():
+        write_layer(buildings, tmp, layer="buildings", geometry_type="Unknown",
+                    promote_to_multi=True, layer_options=_FOOTPRINTS_OPTIONS,
+                    dataset_options=_DATASET_OPTIONS, stop=stop)
+        plan = plan_spatial_index(np.asarray(buildings.geometry.array))
+        with contextlib.closing(connect(tmp, any_thread=True)) as con:
+            # the file is made durable by the last commit of write_layers
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("BEGIN")
+            add_spatial_index(con, "buildings", "geom", plan, "Unknown")
+            con.execute("COMMIT")
+    del plan
+    # the index's nodes and GDAL's rows were made on this thread's heap, which the run's own
+    # trims may not reach before its largest step (the register's rows)
+    release_free_memory()
 
 
 def write_layers(register: Register, tmp: Path, *,
-                 before_large_layers: Callable[[], object] | None = None) -> None:
+                 before_large_layers: Callable[[], object] | None = None,
+                 footprints_written: bool = False) -> None:
     """Write every layer and table of the register into the new file ``tmp``.
 
     ``before_large_layers`` is called when the small layers are written (the CSV starts then).
+    With ``footprints_written``, ``tmp`` already holds the footprints layer and its index
+    (:func:`write_footprints`), and the rest is added to it.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="register-ahead") as pool:
-        _write_all(register, tmp, pool, before_large_layers)
+        _write_all(register, tmp, pool, before_large_layers, footprints_written)
 
 
 def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
-               before_large_layers: Callable[[], object] | None) -> None:
+               before_large_layers: Callable[[], object] | None,
+               footprints_written: bool) -> None:
     """:func:`write_layers` with a thread for the work that can be done ahead of GDAL."""
     from parakou_geo._styles import write_styles
     from parakou_geo.register._arrow_layer import check_layer, write_layer
@@ -61,10 +110,7 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
             # that already holds a million features takes longer
             pyogrio.write_dataframe(
                 register.streets, tmp, layer="streets", driver="GPKG",
-                promote_to_multi=True,
-                # GeoPackage 1.2: read without a warning by the GDAL of QGIS 3.22 (GDAL 3.6
-                # warns that a 1.4 file "may only be partially supported")
-                dataset_options={"VERSION": "1.2"},
+                promote_to_multi=True, dataset_options=_DATASET_OPTIONS,
                 layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
             )
             pyogrio.write_dataframe(
@@ -90,12 +136,12 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
                 before_large_layers()
             # while GDAL writes the addresses (outside the GIL), the footprints are looked at
             # and both spatial indexes packed
-            footprints = pool.submit(check_layer, register.buildings, geometry_type="Unknown",
-                                     promote_to_multi=True) \
-                if register.buildings is not None else None
+            buildings = None if footprints_written else register.buildings
+            footprints = pool.submit(check_layer, buildings, geometry_type="Unknown",
+                                     promote_to_multi=True) if buildings is not None else None
             plans = {name: pool.submit(plan_spatial_index, np.asarray(frame.geometry.array))
                      for name, frame in (("addresses", register.addresses),
-                                         ("buildings", register.buildings))
+                                         ("buildings", buildings))
                      if frame is not None}
             # the two large layers through Arrow, a slice at a time, without GDAL's spatial
             # index: it is packed below (_rtree)
@@ -103,10 +149,9 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
                         layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
                                        "register", "SPATIAL_INDEX": "NO"})
             if footprints is not None:
-                write_layer(register.buildings, tmp, layer="buildings", geometry_type="Unknown",
+                write_layer(buildings, tmp, layer="buildings", geometry_type="Unknown",
                             promote_to_multi=True, checked=footprints.result(),
-                            layer_options={"DESCRIPTION": "Building footprints of the addressed "
-                                           "buildings", "SPATIAL_INDEX": "NO"})
+                            layer_options=_FOOTPRINTS_OPTIONS)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
             raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
                               "nothing was written") from exc
@@ -118,7 +163,7 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
             con.execute("BEGIN")
             add_spatial_index(con, "addresses", "geom", plans.pop("addresses").result(),
                               "Point")
-            if register.buildings is not None:
+            if "buildings" in plans:
                 add_spatial_index(con, "buildings", "geom", plans.pop("buildings").result(),
                                   "Unknown")
             write_styles(con)
