@@ -6,7 +6,9 @@ check every input layer and report all problems at once before doing any work.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
 import logging
 import os
 import uuid
@@ -34,6 +36,7 @@ from parakou_geo.register import Register
 from parakou_geo.register.assemble import (  # noqa: F401 (the reasons stay importable here)
     REASON_EMPTY,
     REASON_NO_STREET,
+    footprints_layer,
 )
 from parakou_geo.register.assemble import assemble as _assemble
 from parakou_geo.register.assemble import run_info as _run_info
@@ -50,6 +53,7 @@ from parakou_geo.streets import StreetNetwork
 
 __all__ = [
     "STEPS",
+    "WRITE_STEP",
     "AddressingResult",
     "ProgressCallback",
     "address",
@@ -68,8 +72,15 @@ logger.addHandler(logging.NullHandler())
 
 #: The steps reported to a progress callback, in order.
 STEPS: tuple[str, ...] = ("check", "streets", "codes", "numbering", "register")
+#: The step :func:`address_files` reports after :data:`STEPS` when it writes the register.
+WRITE_STEP = "write"
 
 ProgressCallback = Callable[[str], None]
+
+#: Set by :func:`address_files` while it writes the register: :func:`address` hands it the
+#: footprints layer as soon as the buildings are checked, to be written while it goes on.
+_FOOTPRINTS_AHEAD: contextvars.ContextVar[Callable[[gpd.GeoDataFrame], None] | None] = \
+    contextvars.ContextVar("parakou_geo_footprints_ahead", default=None)
 
 
 @dataclass
@@ -213,6 +224,11 @@ def address(
                                                        crs=crs)
         del buildings  # the input layer is no longer needed: freed here when the caller let it go
         release_free_memory()
+        footprints = None
+        ahead = _FOOTPRINTS_AHEAD.get()
+        if ahead is not None:  # address_files writing the register: its footprints go now
+            footprints = footprints_layer(bld_m)
+            ahead(footprints)
         zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
             if zones is not None else None
         quartiers_m = prepare_quartiers(quartiers, settings=s, metric_crs=metric, crs=crs) \
@@ -255,8 +271,9 @@ def address(
         run_day = run_date or dt.date.today()
         # the numbering is handed over (popped): assemble frees it once it has taken its columns
         register = _assemble(bld_m, dropped, numbered.pop("doors"), table, net, index, s, metric,
-                             run_day, quartiers_m, zones_m, door_xy=door_xy)
-        del door_xy, bld_m
+                             run_day, quartiers_m, zones_m, door_xy=door_xy,
+                             footprints=footprints)
+        del door_xy, bld_m, footprints
         register.zones = zones_m
         register.quartiers = quartiers_m
         lettered = sorted(set(register.addresses.loc[
@@ -299,7 +316,6 @@ def address(
                                 metric_crs=metric, centre_xy=centre, counts=counts)
 
 
-@cycle_collection_paused()
 def address_files(
     roads: str | os.PathLike[str],
     buildings: str | os.PathLike[str],
@@ -315,8 +331,11 @@ def address_files(
     crs: str | None = None,
     run_date: dt.date | None = None,
     progress: ProgressCallback | None = None,
+    output: str | os.PathLike[str] | None = None,
+    csv_path: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
 ) -> AddressingResult:
-    """Read the input files and run :func:`address`.
+    """Read the input files and run :func:`address`; optionally write the register.
 
     Parameters
     ----------
@@ -332,12 +351,73 @@ def address_files(
         Layer names in multi-layer files.
     settings, crs, run_date, progress
         As in :func:`address`.
+    output : str or os.PathLike, optional
+        Write the register GeoPackage here, as :func:`parakou_geo.register.write_register`
+        does, but faster: its building footprints are written while the streets are
+        numbered. The file names are checked before the inputs are read.
+    csv_path : str or os.PathLike, optional
+        With ``output``, also write the addresses as CSV here.
+    overwrite : bool
+        With ``output``, replace existing files.
+
+    ``progress`` is called with :data:`WRITE_STEP` after the steps of :data:`STEPS` when the
+    register is written.
 
     Returns
     -------
     AddressingResult
         As :func:`address`.
+
+    Raises
+    ------
+    InputError
+        When an input file cannot be read or used.
+    OutputError
+        When ``output`` or ``csv_path`` exists (without ``overwrite``) or cannot be written;
+        nothing is written then.
     """
+    run = functools.partial(
+        _read_and_address, roads, buildings, zones=zones, quartiers=quartiers, names=names,
+        roads_layer=roads_layer, buildings_layer=buildings_layer, zones_layer=zones_layer,
+        quartiers_layer=quartiers_layer, settings=settings, crs=crs, run_date=run_date,
+        progress=progress)
+    if output is None:
+        if csv_path is not None:
+            raise ValueError("csv_path is written with the register: give output too")
+        return run()
+    from parakou_geo.register._new_file import new_register_file
+
+    with new_register_file(output, csv_path=csv_path, overwrite=overwrite) as out:
+        token = _FOOTPRINTS_AHEAD.set(out.write_footprints_ahead)
+        try:
+            result = run()
+        finally:
+            _FOOTPRINTS_AHEAD.reset(token)
+        if progress is not None:
+            progress(WRITE_STEP)
+        out.write(result.register)  # the collector back on: the write is faster with it
+    logger.info("wrote register %s (%d addresses)", output, len(result.register.addresses))
+    return result
+
+
+@cycle_collection_paused()
+def _read_and_address(
+    roads: str | os.PathLike[str],
+    buildings: str | os.PathLike[str],
+    *,
+    zones: str | os.PathLike[str] | None,
+    quartiers: str | os.PathLike[str] | None,
+    names: str | os.PathLike[str] | None,
+    roads_layer: str | None,
+    buildings_layer: str | None,
+    zones_layer: str | None,
+    quartiers_layer: str | None,
+    settings: AddressingSettings | None,
+    crs: str | None,
+    run_date: dt.date | None,
+    progress: ProgressCallback | None,
+) -> AddressingResult:
+    """:func:`address_files` but the writing."""
     paths = (("roads", roads), ("buildings", buildings), ("zones", zones),
              ("quartiers", quartiers), ("names", names))
     files = {k: p for k, p in paths if p is not None and Path(p).is_file()}

@@ -9,7 +9,7 @@ import pytest
 from conftest import lines, squares
 
 from parakou_geo.cli import main
-from parakou_geo.pipeline import STEPS
+from parakou_geo.pipeline import STEPS, WRITE_STEP
 
 GRID = [[(0, 0), (300, 0)], [(0, 120), (300, 120)], [(150, 0), (150, 120)]]
 
@@ -38,9 +38,9 @@ def test_json_progress_reports_every_step_then_done(
     events = _events(captured.err)  # every stderr line is JSON
     assert events[0] == {"event": "start", "command": "address"}
     steps = [e for e in events if e["event"] == "step"]
-    assert [e["step"] for e in steps] == list(STEPS)
-    assert [e["percent"] for e in steps] == [0, 20, 40, 60, 80]
-    assert all(e["total"] == len(STEPS) for e in steps)
+    assert [e["step"] for e in steps] == [*STEPS, WRITE_STEP]
+    assert [e["percent"] for e in steps] == [0, 17, 33, 50, 67, 83]
+    assert all(e["total"] == len(STEPS) + 1 for e in steps)
     assert events[-1] == {"event": "done", "exit_code": 0, "percent": 100}
     assert "Register written" in captured.out
     assert out.exists()

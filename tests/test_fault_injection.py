@@ -28,7 +28,13 @@ import pytest
 from conftest import lines, lonlat, squares
 
 import parakou_geo.register._storage as storage
-from parakou_geo import AddressingSettings, ParakouGeoError, address, write_register
+from parakou_geo import (
+    AddressingSettings,
+    ParakouGeoError,
+    address,
+    address_files,
+    write_register,
+)
 from parakou_geo.names import import_names, read_official_names
 from parakou_geo.register.lifecycle import move_address, renumber_street
 from parakou_geo.register.update import update_register_files
@@ -272,24 +278,23 @@ def test_disk_full_leaves_the_old_or_the_new_register(
           f"updated at {outcomes['new']}")
 
 
-def test_writing_a_new_register_on_a_full_disk_leaves_nothing(
-    inputs: dict[str, Path], disk: _Disk
-) -> None:
-    if disk.mode != "tmpfs":
-        pytest.skip("needs a size-limited filesystem (root, to mount a tmpfs)")
-    coords, names = _grid()
-    res = address(lines(*coords, names=names), squares([(15 + 25 * i, 8) for i in range(20)]),
-                  settings=AddressingSettings(centre=lonlat((-500, 0))))
+def _new_register_at_levels(disk: _Disk, inputs: dict[str, Path], levels: list[int],
+                            write: Callable[[Path], None], rows: int) -> tuple[int, int]:
+    """Write a new register (``write(target)``) with each level of free pages left.
+
+    Each time the register and its CSV of ``rows`` addresses are written whole, or the error
+    says the disk is full and nothing is left. Returns how many levels were refused, written.
+    """
     written, refused = 0, 0
-    for pages in [*range(0, 200, 8), 400]:
+    for pages in levels:
         with disk.leaving(pages, inputs["register"]):
             target = disk.root / f"new_{uuid.uuid4().hex[:6]}.gpkg"
             try:
-                write_register(res.register, target, csv_path=target.with_suffix(".csv"))
+                write(target)
             except ParakouGeoError as exc:
                 message = str(exc)
-                assert "cannot write" in message
-                assert "disk is full" in message
+                assert "cannot write" in message, message
+                assert "disk is full" in message, message
                 assert len(message) < 400  # no SQL of a GeoPackage trigger in the message
                 leftovers = sorted(p.name for p in disk.root.iterdir()
                                    if p.name not in ("register.gpkg", "filler"))
@@ -298,10 +303,43 @@ def test_writing_a_new_register_on_a_full_disk_leaves_nothing(
             else:
                 written += 1
                 register_state(target)
-                assert len(pd.read_csv(target.with_suffix(".csv"))) == 20
+                assert len(pd.read_csv(target.with_suffix(".csv"))) == rows
     assert written >= 1
     assert refused >= 1
+    return refused, written
+
+
+def test_writing_a_new_register_on_a_full_disk_leaves_nothing(
+    inputs: dict[str, Path], disk: _Disk
+) -> None:
+    if disk.mode != "tmpfs":
+        pytest.skip("needs a size-limited filesystem (root, to mount a tmpfs)")
+    coords, names = _grid()
+    res = address(lines(*coords, names=names), squares([(15 + 25 * i, 8) for i in range(20)]),
+                  settings=AddressingSettings(centre=lonlat((-500, 0))))
+    refused, written = _new_register_at_levels(
+        disk, inputs, [*range(0, 200, 8), 400],
+        lambda target: write_register(res.register, target, csv_path=target.with_suffix(".csv")),
+        rows=20)
     print(f"address: {refused} levels refused cleanly, {written} written")
+
+
+def test_a_run_writing_its_footprints_ahead_on_a_full_disk_leaves_nothing(
+    inputs: dict[str, Path], disk: _Disk, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``address_files`` with an output writes the footprints on a thread while the streets
+    are numbered: a disk that fills then, or later, is reported as full and leaves nothing,
+    and GDAL's own messages from that thread do not reach the console."""
+    if disk.mode != "tmpfs":
+        pytest.skip("needs a size-limited filesystem (root, to mount a tmpfs)")
+    settings = AddressingSettings(centre=lonlat((-500, 0)))
+    refused, written = _new_register_at_levels(
+        disk, inputs, [*range(0, 160, 8), 400],
+        lambda target: address_files(inputs["roads"], inputs["buildings"], settings=settings,
+                                     output=target, csv_path=target.with_suffix(".csv")),
+        rows=210)
+    assert "ERROR" not in capfd.readouterr().err
+    print(f"address_files: {refused} levels refused cleanly, {written} written")
 
 
 def test_a_large_register_on_a_full_disk_is_reported_as_a_full_disk(

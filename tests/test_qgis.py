@@ -135,8 +135,10 @@ def test_build_register_through_processing(qgis_run: dict[str, Any]) -> None:
     assert build["results"]["OUTPUT"] == str(register)
     # the command's JSON steps drove QGIS's progress bar
     # (then Processing's own progress while it loads the layers)
-    assert build["progress"][:5] == [20, 40, 60, 80, 100]
+    # (six steps: the five of the run and the write)
+    assert build["progress"][:6] == [17, 33, 50, 67, 83, 100]
     assert "numbering doors" in build["texts"]
+    assert "writing the register and the CSV" in build["texts"]
     assert any(t.startswith("Register written") for t in build["texts"])
     # the register: every building of the sample is addressed or listed as unaddressed
     buildings = len(gpd.read_file(sample_path(), layer="buildings"))

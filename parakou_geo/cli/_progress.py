@@ -35,6 +35,7 @@ _STEP_TEXT = {
     "buildings": "matching buildings",
     "numbering": "numbering doors",
     "register": "building the register",
+    "write": "writing the register and the CSV",
 }
 
 

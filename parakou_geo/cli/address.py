@@ -127,20 +127,19 @@ def _summary(result: AddressingResult, register: Path, csv: Path) -> str:
 
 
 def _run_address(args: argparse.Namespace) -> int:
-    from parakou_geo.pipeline import address_files
-    from parakou_geo.register import write_register
+    from parakou_geo.pipeline import STEPS, address_files
 
     settings = settings_from_args(args)
     output: Path = args.output
     csv = args.csv or output.with_name(output.stem + "_addresses.csv")
-    step, close = step_progress(args.progress)
+    step, close = step_progress(args.progress, total=len(STEPS) + 1)  # and the write
     result = address_files(
         args.roads, args.buildings, zones=args.zones, quartiers=args.quartiers,
         names=args.names, roads_layer=args.roads_layer, buildings_layer=args.buildings_layer,
         zones_layer=args.zones_layer, quartiers_layer=args.quartiers_layer, settings=settings,
         crs=args.crs, run_date=args.date, progress=step,
+        output=output, csv_path=csv, overwrite=args.overwrite,
     )
-    write_register(result.register, output, csv_path=csv, overwrite=args.overwrite)
     close()
     print(_summary(result, output, csv))
     leave_to_exit(result)
@@ -149,23 +148,21 @@ def _run_address(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from parakou_geo.datasets import sample_names_path, sample_path
-    from parakou_geo.pipeline import address_files
-    from parakou_geo.register import write_register
+    from parakou_geo.pipeline import STEPS, address_files
 
     out: Path = args.output_dir
     out.mkdir(parents=True, exist_ok=True)
     settings = settings_from_args(args)
-    step, close = step_progress(args.progress)
+    step, close = step_progress(args.progress, total=len(STEPS) + 1)  # and the write
     sample = sample_path()
+    register = out / "register.gpkg"
+    csv = out / "addresses.csv"
     result = address_files(
         sample, sample, zones=sample, quartiers=sample, names=sample_names_path(),
         roads_layer="roads", buildings_layer="buildings", zones_layer="zones",
         quartiers_layer="quartiers", settings=settings, crs=args.crs,
-        run_date=args.date, progress=step,
+        run_date=args.date, progress=step, output=register, csv_path=csv, overwrite=True,
     )
-    register = out / "register.gpkg"
-    csv = out / "addresses.csv"
-    write_register(result.register, register, csv_path=csv, overwrite=True)
     close()
     print("Demo on the embedded SYNTHETIC Parakou-like sample (not real data).")
     print(_summary(result, register, csv))

@@ -63,6 +63,7 @@ def assemble(
     zones: gpd.GeoDataFrame | None = None,
     *,
     door_xy: np.ndarray | None = None,
+    footprints: gpd.GeoDataFrame | None = None,
 ) -> Register:
     """Return the register tables of a first build.
 
@@ -91,6 +92,9 @@ def assemble(
         Quartier and zone polygons, metric CRS.
     door_xy : numpy.ndarray, optional
         ``(n, 2)`` coordinates of the door points, when the caller has them.
+    footprints : geopandas.GeoDataFrame, optional
+        The ``buildings`` layer (``building_id`` and footprint of every prepared building),
+        when the caller made it already (to write it ahead); else it is made here.
 
     Returns
     -------
@@ -137,8 +141,16 @@ def assemble(
                     unaddressed=_unaddressed(bld, building_ids, ok, dropped, index, s, metric),
                     run_info=pd.DataFrame({"key": [], "value": []}),
                     segments=_segments(table, net, metric),
-                    buildings=gpd.GeoDataFrame({"building_id": building_ids},
-                                               geometry=bld.geometry.values, crs=metric))
+                    buildings=footprints if footprints is not None else footprints_layer(bld))
+
+
+def footprints_layer(bld: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the register's ``buildings`` layer: the id and footprint of every building.
+
+    Its columns are views of ``bld``'s (no copy of a million footprints' references).
+    """
+    layer = bld[["building_id", bld.geometry.name]].reset_index(drop=True)
+    return layer if layer.geometry.name == "geometry" else layer.rename_geometry("geometry")
 
 
 def _first_order(table: pd.DataFrame, st: np.ndarray, side: np.ndarray, number: np.ndarray,
