@@ -59,3 +59,36 @@ def test_uuid_array_is_address_uuid(rows: list[tuple[str, str, int, str]]) -> No
     got = address_uuid_array(*cols).to_pylist()
     assert got == [address_uuid(*r) for r in rows]
     assert got == list(address_uuids(*cols))
+
+
+def test_the_two_dates_share_their_text_but_change_alone() -> None:
+    """``created`` and ``updated`` are one Arrow text (no second million dates in memory),
+    yet a date set in one column of the register's rows is set in that column only."""
+    from parakou_geo.datasets import load_sample
+    from parakou_geo.pipeline import address
+
+    rows = address(*(load_sample()[k] for k in ("roads", "buildings"))).register.addresses
+    created, updated = (rows[c].array for c in ("created", "updated"))
+    if hasattr(created, "_pa_array"):  # pandas keeps text as Arrow: the buffers are shared
+        buffers = {c._pa_array.chunk(0).buffers()[2].address for c in (created, updated)}
+        assert len(buffers) == 1
+    day = rows["created"].iloc[0]
+    rows.loc[rows.index[:10], "updated"] = "2030-01-01"
+    assert (rows["created"] == day).all()
+    assert (rows["updated"].iloc[:10] == "2030-01-01").all()
+    assert (rows["updated"].iloc[10:] == day).all()
+    rows.iloc[-1, rows.columns.get_loc("created")] = "2029-12-31"
+    assert rows["updated"].iloc[-1] == day
+
+
+def test_repeated_copies_are_separate_columns_of_one_text() -> None:
+    """The copies go into a frame as they are (``copy=False``, as the rows are built): a
+    value set in one copy is not seen in the other."""
+    from parakou_geo.register.rows import _repeated
+
+    first, second = _repeated("2026-12-07", 5, copies=2)
+    frame = pd.DataFrame({"created": first, "updated": second, "n": np.arange(5)},
+                         copy=False)
+    frame.loc[frame["n"] > 2, "updated"] = "2027-01-01"
+    assert frame["created"].tolist() == ["2026-12-07"] * 5
+    assert frame["updated"].tolist() == ["2026-12-07"] * 3 + ["2027-01-01"] * 2

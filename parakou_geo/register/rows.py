@@ -11,7 +11,7 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -105,6 +105,7 @@ def _rows(*, building_ids: np.ndarray, doors: np.ndarray, codes: np.ndarray,
     # rounded in place where the arrays are our own: a million rows are built at once here
     lon, lat = (np.round(v, 7, out=v) if isinstance(v, np.ndarray) and v.flags.writeable
                 else np.round(v, 7) for v in (lon, lat))
+    created, updated = _repeated(day, n, copies=2)
     return pd.DataFrame(
         {
             "label": text_column(_labels(numbers, suffixes, codes, settings.street_prefix)),
@@ -129,8 +130,8 @@ def _rows(*, building_ids: np.ndarray, doors: np.ndarray, codes: np.ndarray,
             "lat": lat,
             "street_x": numbering["street_x"].to_numpy(),
             "street_y": numbering["street_y"].to_numpy(),
-            "created": _repeated(day, n),
-            "updated": _repeated(day, n),
+            "created": created,
+            "updated": updated,
             "retired": None,
             "source": _repeated(settings.source, n),
         },
@@ -185,11 +186,26 @@ def text_column(values: Any) -> Any:
     return pd.array(arr, dtype=dtype)
 
 
-def _repeated(value: str, n: int) -> Any:
-    """Return a text column holding ``value`` ``n`` times (what pandas makes of a scalar)."""
+@overload
+def _repeated(value: str, n: int) -> Any: ...
+
+
+@overload
+def _repeated(value: str, n: int, *, copies: int) -> tuple[Any, ...]: ...
+
+
+def _repeated(value: str, n: int, *, copies: int | None = None) -> Any:
+    """Return a text column holding ``value`` ``n`` times (what pandas makes of a scalar).
+
+    With ``copies``, that many columns, which share their (immutable) Arrow buffers but not
+    their pandas arrays: a value set in one of them later is set in that one only.
+    """
     if _arrow_text() is None or n == 0:
-        return value
-    return text_column(pa.array([value], type=pa.large_string()).take(np.zeros(n, np.int64)))
+        return value if copies is None else (value,) * copies
+    text = pa.array([value], type=pa.large_string()).take(np.zeros(n, np.int64))
+    if copies is None:
+        return text_column(text)
+    return tuple(text_column(text) for _ in range(copies))
 
 
 def _labels(numbers: np.ndarray, suffixes: np.ndarray, codes: np.ndarray,
