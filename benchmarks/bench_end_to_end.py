@@ -77,23 +77,17 @@ marks = [("import", clock())]  # each mark starts the phase it names
 from parakou_geo._memory import tune_allocators
 tune_allocators()  # as the console command does
 from parakou_geo.pipeline import address_files
-from parakou_geo import register as reg
 marks.append(("read", clock()))
 roads, buildings, out, csv = sys.argv[1:5]
-names = {"register": "register (assembly)"}
+# as the CLI runs it: the footprints are written on a thread from the end of "check" (in the
+# phases after it), the rest of the file and the CSV in the last phase
+names = {"register": "register (assembly)", "write": "write GeoPackage + CSV"}
 
 def step(name):
     marks.append((names.get(name, name), clock()))
 
-from parakou_geo.register import _write
-write_layers = _write.write_layers
-def timed_layers(*a, **k):  # the CSV is written on a thread meanwhile
-    marks.append(("write GeoPackage + CSV", clock()))
-    write_layers(*a, **k)
-_write.write_layers = timed_layers
-
-result = address_files(roads, buildings, progress=step)
-reg.write_register(result.register, out, csv_path=csv, overwrite=True)
+result = address_files(roads, buildings, progress=step, output=out, csv_path=csv,
+                       overwrite=True)
 marks.append(("end", clock()))
 phases = {}
 for (name, (t, _)), (_, (t_next, peak)) in zip(marks[:-1], marks[1:]):
