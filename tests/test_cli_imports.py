@@ -75,7 +75,9 @@ def test_package_names_are_the_real_objects() -> None:
         _ = parakou_geo.nope  # type: ignore[attr-defined]
 
 
-def test_history_loads_no_map_or_planning_library(tmp_path: Path) -> None:
+def test_history_loads_no_map_planning_or_geometry_library(tmp_path: Path) -> None:
+    """``history`` reads a plain table of the register through SQLite: no geometry library
+    (geopandas, shapely, pyproj) and no GDAL (pyogrio), whose imports were most of its time."""
     from parakou_geo.cli import main
 
     register = tmp_path / "out" / "register.gpkg"
@@ -85,6 +87,7 @@ def test_history_loads_no_map_or_planning_library(tmp_path: Path) -> None:
     assert status == 0
     assert out.startswith("time,")
     assert not {"folium", "matplotlib", "scipy", "openpyxl", "qrcode"} & set(loaded)
+    assert not {"geopandas", "shapely", "pyproj", "pyogrio", "fiona"} & set(loaded)
 
 
 def test_the_address_pipeline_imports_no_scipy() -> None:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pyarrow as pa
 
 from parakou_geo._errors import OutputError

@@ -16,14 +16,15 @@ import sqlite3
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from parakou_geo._errors import RegisterError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "PreparedInsert",
@@ -62,6 +63,8 @@ def _blob_bounds(blob: bytes) -> tuple[float, float, float, float] | None:
         order = "<" if wkb[0] == 1 else ">"
         x, y = struct.unpack_from(f"{order}2d", wkb, 5)
         return None if x != x else (x, y, x, y)
+    import shapely  # not loaded by commands that only read tables (history)
+
     geom = shapely.from_wkb(bytes(wkb))
     return None if geom.is_empty else tuple(float(v) for v in geom.bounds)  # type: ignore[return-value]
 
@@ -137,6 +140,8 @@ _MULTI = {"MULTIPOINT": 0, "MULTILINESTRING": 1, "MULTIPOLYGON": 3}
 
 def _blobs(geoms: np.ndarray, srs_id: int, declared: str) -> list[bytes | None]:
     """Encode geometries as GeoPackage blobs (little-endian header, envelope, WKB)."""
+    import shapely
+
     geoms = np.asarray(geoms, dtype=object)
     single = _MULTI.get(declared.upper())
     if single is not None:
@@ -238,6 +243,8 @@ def prepare_insert(layout: TableLayout, frame: pd.DataFrame) -> PreparedInsert:
     Columns absent from the table are ignored; geometries are encoded in the table's SRS (the
     frame must already be in that CRS) and promoted to the declared multi type.
     """
+    import shapely
+
     names = [c for c in frame.columns if c in layout.columns and c != "geometry"]
     data: list[list[object]] = [_column_values(frame[c]) for c in names]
     bounds = None
@@ -342,6 +349,9 @@ def read_features(
         Every attribute, indexed by the feature id, with the geometry as ``geometry`` in the
         table's CRS; BOOLEAN columns as bool.
     """
+    import geopandas as gpd
+    import shapely
+
     row = con.execute(
         "SELECT g.column_name, s.organization, s.organization_coordsys_id, s.definition FROM "
         "gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id WHERE "

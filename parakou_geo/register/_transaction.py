@@ -21,8 +21,6 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pyogrio
-
 from parakou_geo._errors import RegisterError, RegisterLockedError
 from parakou_geo.register import _storage
 from parakou_geo.register._storage import TransactionAbortedError
@@ -96,6 +94,8 @@ def unsynced_gdal_writes() -> Iterator[None]:
     the whole file to the disk before it is moved into place. GDAL's ``OGR_SQLITE_SYNCHRONOUS``
     is set to ``OFF`` for the duration and then put back as it was.
     """
+    import pyogrio  # loaded only by the commands that write through GDAL
+
     before = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
     pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
     try:

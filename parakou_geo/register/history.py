@@ -11,7 +11,6 @@ import pandas as pd
 from parakou_geo._errors import RegisterError
 from parakou_geo.register._storage import connect
 from parakou_geo.register._transaction import HISTORY_COLUMNS, read_meta
-from parakou_geo.register.read import read_register
 
 __all__ = ["DIFF_FIELDS", "changes_between", "diff_registers", "read_history"]
 
@@ -94,6 +93,8 @@ def diff_registers(
         ``address_id``, ``change`` (``added``, ``removed`` or ``changed``), ``field``,
         ``before``, ``after``; one row per changed field.
     """
+    from parakou_geo.register.read import read_register  # GDAL: not needed by read_history
+
     frames = []
     for p in (before, after):
         read_meta(p)
