@@ -342,9 +342,13 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Ite
             raise OutputError(f"cannot replace {final} ({exc.strerror or exc}); it was left "
                               "as it was") from exc
     finally:
-        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            if leftover.exists():
-                leftover.unlink()
+        _remove_with_journal(tmp)
+
+
+def _remove_with_journal(path: Path) -> None:
+    """Remove a (temporary) SQLite file and the journal files SQLite may have left beside it."""
+    for leftover in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def write_addresses_csv(addresses: pd.DataFrame, path: str | os.PathLike[str]) -> None:

@@ -81,7 +81,7 @@ class NewRegisterFile:
         OutputError
             When the file cannot be written (a full disk, a folder that went away...).
         """
-        from parakou_geo.register import _write_files
+        from parakou_geo.register import _remove_with_journal, _write_files
         from parakou_geo.register._transaction import write_failure
 
         footprints_written = False
@@ -95,7 +95,7 @@ class NewRegisterFile:
             footprints_written = register.buildings is self._frame
             self._frame = None
             if not footprints_written:  # the tables were changed since: all written anew
-                _remove(self._tmp)
+                _remove_with_journal(self._tmp)
         _write_files(register, self._tmp, self._csv, overwrite=self._overwrite,
                      footprints_written=footprints_written)
         self.written = True
@@ -151,9 +151,3 @@ def new_register_file(path: str | os.PathLike[str], *, csv_path: str | os.PathLi
             out.close()  # before the temporary file is removed
         if not out.written:
             raise RuntimeError("the register was not written: call write() in the block")
-
-
-def _remove(tmp: Path) -> None:
-    """Remove a temporary register file and SQLite's files beside it."""
-    for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        leftover.unlink(missing_ok=True)
