@@ -82,16 +82,10 @@ class NewRegisterFile:
             When the file cannot be written (a full disk, a folder that went away...).
         """
         from parakou_geo.register import _remove_with_journal, _write_files
-        from parakou_geo.register._transaction import write_failure
 
         footprints_written = False
         if self._ahead is not None:
-            try:
-                self._ahead.result()
-            except Exception as exc:
-                raise OutputError(f"cannot write the register: "
-                                  f"{write_failure(exc, self._tmp.parent)}; nothing was "
-                                  "written") from exc
+            self._ahead.result()  # its failure, as the register's OutputError
             footprints_written = register.buildings is self._frame
             self._frame = None
             if not footprints_written:  # the tables were changed since: all written anew

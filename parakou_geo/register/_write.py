@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,7 +56,7 @@ def write_footprints(buildings: gpd.GeoDataFrame, tmp: Path, *,
     from parakou_geo.register._transaction import unsynced_gdal_writes
 
     # not pyogrio's thread: its messages are kept from the console (pyogrio still raises)
-    with messages_kept(), unsynced_gdal_writes():
+    with messages_kept(), _failures_reported(tmp), unsynced_gdal_writes():
         write_layer(buildings, tmp, layer="buildings", geometry_type="Unknown",
                     promote_to_multi=True, layer_options=_FOOTPRINTS_OPTIONS,
                     dataset_options=_DATASET_OPTIONS, stop=stop)
@@ -98,65 +98,61 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
         SCHEMA_VERSION,
         create_support_tables,
         unsynced_gdal_writes,
-        write_failure,
     )
 
     plans: dict[str, Future[IndexPlan]] = {}
     # the file is made durable by the last commit, below (GDAL's own commits would each
     # wait for the disk)
-    with unsynced_gdal_writes():
-        try:
-            # the small layers first: GDAL reopens the file for each layer, and opening one
-            # that already holds a million features takes longer
+    with unsynced_gdal_writes(), _failures_reported(tmp):
+        # the small layers first: GDAL reopens the file for each layer, and opening one
+        # that already holds a million features takes longer
+        pyogrio.write_dataframe(
+            register.streets, tmp, layer="streets", driver="GPKG",
+            promote_to_multi=True, dataset_options=_DATASET_OPTIONS,
+            layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
+        )
+        pyogrio.write_dataframe(
+            register.unaddressed, tmp, layer="unaddressed", driver="GPKG",
+            geometry_type="Point",
+            layer_options={"DESCRIPTION": "Buildings without an address, with the reason"},
+        )
+        pyogrio.write_dataframe(
+            register.run_info, tmp, layer="run_info", driver="GPKG",
+            layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
+        )
+        if register.segments is not None:
             pyogrio.write_dataframe(
-                register.streets, tmp, layer="streets", driver="GPKG",
-                promote_to_multi=True, dataset_options=_DATASET_OPTIONS,
-                layer_options={"DESCRIPTION": "Coded streets, oriented from their origin"},
+                register.segments, tmp, layer="segments", driver="GPKG",
+                layer_options={"DESCRIPTION": "Oriented street segments door numbers are "
+                               "measured on"},
             )
-            pyogrio.write_dataframe(
-                register.unaddressed, tmp, layer="unaddressed", driver="GPKG",
-                geometry_type="Point",
-                layer_options={"DESCRIPTION": "Buildings without an address, with the reason"},
-            )
-            pyogrio.write_dataframe(
-                register.run_info, tmp, layer="run_info", driver="GPKG",
-                layer_options={"DESCRIPTION": "Settings, inputs, counts and version of the run"},
-            )
-            if register.segments is not None:
-                pyogrio.write_dataframe(
-                    register.segments, tmp, layer="segments", driver="GPKG",
-                    layer_options={"DESCRIPTION": "Oriented street segments door numbers are "
-                                   "measured on"},
-                )
-            for name, frame in (("zones", register.zones), ("quartiers", register.quartiers)):
-                if frame is not None:
-                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
-                                            promote_to_multi=True)
-            if before_large_layers is not None:
-                before_large_layers()
-            # while GDAL writes the addresses (outside the GIL), the footprints are looked at
-            # and both spatial indexes packed
-            buildings = None if footprints_written else register.buildings
-            footprints = pool.submit(check_layer, buildings, geometry_type="Unknown",
-                                     promote_to_multi=True) if buildings is not None else None
-            plans = {name: pool.submit(plan_spatial_index, np.asarray(frame.geometry.array))
-                     for name, frame in (("addresses", register.addresses),
-                                         ("buildings", buildings))
-                     if frame is not None}
-            # the two large layers through Arrow, a slice at a time, without GDAL's spatial
-            # index: it is packed below (_rtree)
-            write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
-                        layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
-                                       "register", "SPATIAL_INDEX": "NO"})
-            if footprints is not None:
-                write_layer(buildings, tmp, layer="buildings", geometry_type="Unknown",
-                            promote_to_multi=True, checked=footprints.result(),
-                            layer_options=_FOOTPRINTS_OPTIONS)
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-            raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
-                              "nothing was written") from exc
+        for name, frame in (("zones", register.zones), ("quartiers", register.quartiers)):
+            if frame is not None:
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                        promote_to_multi=True)
+        if before_large_layers is not None:
+            before_large_layers()
+        # while GDAL writes the addresses (outside the GIL), the footprints are looked at
+        # and both spatial indexes packed
+        buildings = None if footprints_written else register.buildings
+        footprints = pool.submit(check_layer, buildings, geometry_type="Unknown",
+                                 promote_to_multi=True) if buildings is not None else None
+        plans = {name: pool.submit(plan_spatial_index, np.asarray(frame.geometry.array))
+                 for name, frame in (("addresses", register.addresses),
+                                     ("buildings", buildings))
+                 if frame is not None}
+        # the two large layers through Arrow, a slice at a time, without GDAL's spatial
+        # index: it is packed below (_rtree)
+        write_layer(register.addresses, tmp, layer="addresses", geometry_type=None,
+                    layer_options={"DESCRIPTION": "Addresses (one per building), parakou_geo "
+                                   "register", "SPATIAL_INDEX": "NO"})
+        if footprints is not None:
+            write_layer(buildings, tmp, layer="buildings", geometry_type="Unknown",
+                        promote_to_multi=True, checked=footprints.result(),
+                        layer_options=_FOOTPRINTS_OPTIONS)
     meta = {"schema_version": str(SCHEMA_VERSION), **(register.meta or {})}
-    try:
+    # OSError and GDAL's errors too: the spatial index's template is written by GDAL
+    with _failures_reported(tmp):
         create_support_tables(tmp, meta)
         with contextlib.closing(connect(tmp)) as con:
             con.execute("PRAGMA threads = 2")  # the indexes' sorts on two cores
@@ -175,7 +171,22 @@ def _write_all(register: Register, tmp: Path, pool: ThreadPoolExecutor,
                        f"{len(register.addresses)} addresses, {len(register.streets)} streets"),
             )
             con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _failures_reported(tmp: Path) -> Iterator[None]:
+    """Turn a failed write of the new file ``tmp`` (GDAL, SQLite, the system) into one error.
+
+    Raises
+    ------
+    OutputError
+        Saying why in plain words (:func:`parakou_geo.register._transaction.write_failure`).
+    """
+    from parakou_geo.register._transaction import write_failure
+
+    try:
+        yield
     except (sqlite3.Error, OSError, pyogrio.errors.DataSourceError,
-            pyogrio.errors.DataLayerError) as exc:  # OSError, GDAL: the spatial index template
+            pyogrio.errors.DataLayerError) as exc:
         raise OutputError(f"cannot write the register: {write_failure(exc, tmp.parent)}; "
                           "nothing was written") from exc
