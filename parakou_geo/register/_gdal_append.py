@@ -130,34 +130,27 @@ def append_batches(path: str, layer: str, batches: Iterable[pa.RecordBatch], *,
     lib = _gdal()
     if lib is None:
         raise RuntimeError("GDAL cannot be called directly here; write through pyogrio")
-    messages: list[tuple[int, str]] = []
+    with _collected(lib) as (messages, handler):
+        options = (ctypes.c_char_p * 2)(f"GEOMETRY_NAME={geometry_name}".encode(), None)
 
-    def collect(err_class: int, _err_no: int, message: bytes | None) -> None:
-        messages.append((err_class, (message or b"").decode("utf-8", "replace")))
+        def write(handle: int, batch: pa.RecordBatch) -> None:
+            """Write one batch (on the writer thread: GDAL's error handlers are per thread)."""
+            array, schema = _ArrowArray(), _ArrowSchema()
+            batch._export_to_c(ctypes.addressof(array), ctypes.addressof(schema))
+            lib.CPLPushErrorHandlerEx(handler, None)
+            try:
+                ok = lib.OGR_L_WriteArrowBatch(handle, ctypes.byref(schema), ctypes.byref(array),
+                                               options)
+            finally:
+                lib.CPLPopErrorHandler()
+                if array.release:
+                    array.release(ctypes.byref(array))
+                if schema.release:
+                    schema.release(ctypes.byref(schema))
+            if not ok:
+                raise pyogrio.errors.DataLayerError(
+                    f"Error while writing batch to OGR layer: {_failure(messages)}")
 
-    handler = _HANDLER(collect)  # kept alive while GDAL may call it
-    options = (ctypes.c_char_p * 2)(f"GEOMETRY_NAME={geometry_name}".encode(), None)
-
-    def write(handle: int, batch: pa.RecordBatch) -> None:
-        """Write one batch (on the writer thread: GDAL's error handlers are per thread)."""
-        array, schema = _ArrowArray(), _ArrowSchema()
-        batch._export_to_c(ctypes.addressof(array), ctypes.addressof(schema))
-        lib.CPLPushErrorHandlerEx(handler, None)
-        try:
-            ok = lib.OGR_L_WriteArrowBatch(handle, ctypes.byref(schema), ctypes.byref(array),
-                                           options)
-        finally:
-            lib.CPLPopErrorHandler()
-            if array.release:
-                array.release(ctypes.byref(array))
-            if schema.release:
-                schema.release(ctypes.byref(schema))
-        if not ok:
-            raise pyogrio.errors.DataLayerError(
-                f"Error while writing batch to OGR layer: {_failure(messages)}")
-
-    lib.CPLPushErrorHandlerEx(handler, None)
-    try:
         dataset = lib.GDALOpenEx(str(path).encode(), _OF_VECTOR | _OF_UPDATE | _OF_VERBOSE_ERROR,
                                  None, None, None)
         if not dataset:
@@ -183,11 +176,6 @@ def append_batches(path: str, layer: str, batches: Iterable[pa.RecordBatch], *,
         if closed >= _CE_FAILURE:
             raise pyogrio.errors.DataSourceError(
                 f"Failed to write features to dataset {path}; {_failure(messages)}")
-    finally:
-        lib.CPLPopErrorHandler()
-        for err_class, text in messages:
-            if err_class == _CE_WARNING:
-                warnings.warn(text, RuntimeWarning, stacklevel=2)
 
 
 @contextmanager
@@ -205,6 +193,18 @@ def messages_kept() -> Iterator[None]:
     if lib is None:
         yield
         return
+    with _collected(lib):
+        yield
+
+
+@contextmanager
+def _collected(lib: Any) -> Iterator[tuple[list[tuple[int, str]], Any]]:
+    """Collect GDAL's messages on this thread (its handler also serves other threads).
+
+    Yields the list the messages go to, ``(class, text)``, and the handler, which a thread
+    that calls GDAL for this one pushes for the length of its call. Warnings are given as
+    :class:`RuntimeWarning` when the block ends, as pyogrio gives them.
+    """
     messages: list[tuple[int, str]] = []
 
     def collect(err_class: int, _err_no: int, message: bytes | None) -> None:
@@ -213,12 +213,12 @@ def messages_kept() -> Iterator[None]:
     handler = _HANDLER(collect)  # kept alive while GDAL may call it
     lib.CPLPushErrorHandlerEx(handler, None)
     try:
-        yield
+        yield messages, handler
     finally:
         lib.CPLPopErrorHandler()
         for err_class, text in messages:
             if err_class == _CE_WARNING:
-                warnings.warn(text, RuntimeWarning, stacklevel=3)
+                warnings.warn(text, RuntimeWarning, stacklevel=4)
 
 
 def _failure(messages: list[tuple[int, str]]) -> str:
