@@ -6,9 +6,9 @@ check every input layer and report all problems at once before doing any work.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
-import functools
 import logging
 import os
 import uuid
@@ -224,10 +224,9 @@ def address(
                                                        crs=crs)
         del buildings  # the input layer is no longer needed: freed here when the caller let it go
         release_free_memory()
-        footprints = None
+        footprints = footprints_layer(bld_m)  # the register's buildings layer (a view)
         ahead = _FOOTPRINTS_AHEAD.get()
         if ahead is not None:  # address_files writing the register: its footprints go now
-            footprints = footprints_layer(bld_m)
             ahead(footprints)
         zones_m = prepare_zones(zones, settings=s, metric_crs=metric, crs=crs) \
             if zones is not None else None
@@ -376,64 +375,64 @@ def address_files(
         When ``output`` or ``csv_path`` exists (without ``overwrite``) or cannot be written;
         nothing is written then.
     """
-    run = functools.partial(
-        _read_and_address, roads, buildings, zones=zones, quartiers=quartiers, names=names,
-        roads_layer=roads_layer, buildings_layer=buildings_layer, zones_layer=zones_layer,
-        quartiers_layer=quartiers_layer, settings=settings, crs=crs, run_date=run_date,
-        progress=progress)
-    if output is None:
-        if csv_path is not None:
-            raise ValueError("csv_path is written with the register: give output too")
-        return run()
+    if output is None and csv_path is not None:
+        raise ValueError("csv_path is written with the register: give output too")
     from parakou_geo.register._new_file import new_register_file
 
-    with new_register_file(output, csv_path=csv_path, overwrite=overwrite) as out:
-        token = _FOOTPRINTS_AHEAD.set(out.write_footprints_ahead)
-        try:
-            result = run()
-        finally:
-            _FOOTPRINTS_AHEAD.reset(token)
-        if progress is not None:
-            progress(WRITE_STEP)
-        out.write(result.register)  # the collector back on: the write is faster with it
-    logger.info("wrote register %s (%d addresses)", output, len(result.register.addresses))
+    with (new_register_file(output, csv_path=csv_path, overwrite=overwrite)
+          if output is not None else contextlib.nullcontext()) as out:
+        # the run without the cyclic collector (parakou_geo._memory); the write keeps it (it is
+        # faster with it)
+        with cycle_collection_paused():
+            layers, names_df, inputs = _read_inputs(
+                {"roads": (roads, roads_layer), "buildings": (buildings, buildings_layer),
+                 "zones": (zones, zones_layer), "quartiers": (quartiers, quartiers_layer)},
+                names)
+            token = _FOOTPRINTS_AHEAD.set(None if out is None else out.write_footprints_ahead)
+            try:
+                # the layers are handed over (popped): the input buildings are freed once checked
+                result = address(
+                    layers.pop("roads"), layers.pop("buildings"), zones=layers.get("zones"),
+                    quartiers=layers.get("quartiers"), names=names_df, settings=settings,
+                    crs=crs, run_date=run_date, progress=progress, inputs=inputs,
+                )
+            finally:
+                _FOOTPRINTS_AHEAD.reset(token)
+        if out is not None:
+            if progress is not None:
+                progress(WRITE_STEP)
+            out.write(result.register)
+            logger.info("wrote register %s (%d addresses)", output,
+                        len(result.register.addresses))
     return result
 
 
-@cycle_collection_paused()
-def _read_and_address(
-    roads: str | os.PathLike[str],
-    buildings: str | os.PathLike[str],
-    *,
-    zones: str | os.PathLike[str] | None,
-    quartiers: str | os.PathLike[str] | None,
+def _read_inputs(
+    layers: dict[str, tuple[str | os.PathLike[str] | None, str | None]],
     names: str | os.PathLike[str] | None,
-    roads_layer: str | None,
-    buildings_layer: str | None,
-    zones_layer: str | None,
-    quartiers_layer: str | None,
-    settings: AddressingSettings | None,
-    crs: str | None,
-    run_date: dt.date | None,
-    progress: ProgressCallback | None,
-) -> AddressingResult:
-    """:func:`address_files` but the writing."""
-    paths = (("roads", roads), ("buildings", buildings), ("zones", zones),
-             ("quartiers", quartiers), ("names", names))
-    files = {k: p for k, p in paths if p is not None and Path(p).is_file()}
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame | None, dict[str, str]]:
+    """Read the input layers (``kind: (file, layer name)``) and the official names.
+
+    Returns the layers read, the names table and the files' fingerprints for the run record.
+
+    Raises
+    ------
+    InputError
+        Listing every file that cannot be read.
+    """
+    files = {k: p for k, (p, _) in layers.items() if p is not None and Path(p).is_file()}
+    if names is not None and Path(names).is_file():
+        files["names"] = names
     with ThreadPoolExecutor(1, thread_name_prefix="fingerprints") as pool:
         # the files are hashed for the run record while they are read (outside the GIL)
         hashes = pool.submit(lambda: {k: file_fingerprint(p) for k, p in files.items()})
         problems: list[str] = []
-        layers: dict[str, gpd.GeoDataFrame] = {}
-        for kind, path, layer in (("roads", roads, roads_layer),
-                                  ("buildings", buildings, buildings_layer),
-                                  ("zones", zones, zones_layer),
-                                  ("quartiers", quartiers, quartiers_layer)):
+        read: dict[str, gpd.GeoDataFrame] = {}
+        for kind, (path, layer) in layers.items():
             if path is None:
                 continue
             try:
-                layers[kind] = read_layer(path, layer=layer, kind=kind)  # type: ignore[arg-type]
+                read[kind] = read_layer(path, layer=layer, kind=kind)  # type: ignore[arg-type]
             except InputError as exc:
                 problems.append(str(exc))
         names_df = None
@@ -444,9 +443,4 @@ def _read_and_address(
                 problems.append(str(exc))
         if problems:
             raise InputError(problems)
-        inputs = hashes.result()
-    return address(  # handed over (popped), so the input buildings are freed once checked
-        layers.pop("roads"), layers.pop("buildings"), zones=layers.get("zones"),
-        quartiers=layers.get("quartiers"), names=names_df,
-        settings=settings, crs=crs, run_date=run_date, progress=progress, inputs=inputs,
-    )
+        return read, names_df, hashes.result()

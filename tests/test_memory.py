@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -179,3 +180,35 @@ def test_the_buildings_handed_to_a_run_are_freed_once_checked(
     monkeypatch.setattr(pipeline, "choose_streets", spy)
     pipeline.address(sample.pop("roads"), sample.pop("buildings"))
     assert alive == [False]
+
+
+def test_address_files_reads_without_the_collector_and_writes_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inputs are read with the collector paused (their million geometries would be
+    followed again at each pass); the register is written with it running (that write was
+    slower with it paused), and afterwards it is as it was."""
+    import gc
+
+    from parakou_geo import pipeline
+    from parakou_geo.datasets import sample_path
+    from parakou_geo.register import _new_file
+
+    seen: dict[str, bool] = {}
+    real_read, real_write = pipeline.read_layer, _new_file.NewRegisterFile.write
+
+    def reading(*args: object, **kwargs: object) -> object:
+        seen["read"] = gc.isenabled()
+        return real_read(*args, **kwargs)  # type: ignore[arg-type]
+
+    def writing(self: _new_file.NewRegisterFile, register: object) -> None:
+        seen["write"] = gc.isenabled()
+        real_write(self, register)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "read_layer", reading)
+    monkeypatch.setattr(_new_file.NewRegisterFile, "write", writing)
+    assert gc.isenabled()
+    sample = sample_path()
+    pipeline.address_files(sample, sample, roads_layer="roads", buildings_layer="buildings",
+                           output=tmp_path / "reg.gpkg")
+    assert seen == {"read": False, "write": True}
+    assert gc.isenabled()
